@@ -1,0 +1,17 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+
+namespace PipeChat.Diagnostics;
+
+/// <summary>Source-generated log messages: no boxing or formatting unless the level is on.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Warning, "accept failed: {Error}")]
+    public static partial void AcceptFailed(ILogger logger, SocketError error);
+
+    [LoggerMessage(2, LogLevel.Error, "connection ended by a fault in the protocol session")]
+    public static partial void SessionFault(ILogger logger, Exception error);
+
+    [LoggerMessage(3, LogLevel.Warning, "UDP receive failed: {Error}")]
+    public static partial void UdpReceiveFailed(ILogger logger, SocketError error);
+}

@@ -1,0 +1,224 @@
+using System.Buffers;
+using System.Net.Sockets;
+using PipeChat.Diagnostics;
+using PipeChat.Protocols;
+
+namespace PipeChat.Models;
+
+/// <summary>
+/// One connection served with blocking socket calls on the calling thread (threads and
+/// iterative models). Same session contract as the async transport: only the byte moving differs.
+/// Sessions with output of their own (chat) get a second, writer thread so a broadcast never
+/// waits for this connection's reads.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Disposed at the end of Run, which owns the lifetime.")]
+internal sealed class BlockingConnection : IConnectionOutput
+{
+    private const int MaxBuffer = 1024 * 1024;
+
+    private readonly Socket _socket;
+    private readonly IStreamSession _session;
+    private readonly IOutboundSource? _outbound;
+    private readonly ServerStats _stats;
+    private readonly ServerSettings _settings;
+    private readonly Lock _sendLock = new();
+    private readonly ArrayBufferWriter<byte> _replies = new(4096);
+    private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
+    private volatile bool _closeRequested;
+    private volatile bool _finished;
+    private int _disposed;
+
+    public BlockingConnection(Socket socket, IStreamProtocol protocol, ServerStats stats, ServerSettings settings)
+    {
+        _socket = socket;
+        _stats = stats;
+        _settings = settings;
+        _session = protocol.CreateSession(this);
+        _outbound = _session as IOutboundSource;
+    }
+
+    public Exception? Fault { get; private set; }
+
+    public void Signal() => _signal.Release();
+
+    public void RequestClose()
+    {
+        _closeRequested = true;
+        _signal.Release();
+        StopReceiving();
+    }
+
+    public void StopReceiving()
+    {
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Receive);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already closed.
+        }
+    }
+
+    public void Abort()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _socket.Dispose();
+        }
+    }
+
+    /// <summary>Serves the connection to its end on the calling thread; never throws.</summary>
+    public void Run()
+    {
+        Thread? writer = null;
+        if (_outbound is not null)
+        {
+            writer = new Thread(WriterLoop, 256 * 1024) { IsBackground = true, Name = "pipechat-writer" };
+            writer.Start();
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(_settings.BlockingBufferSize);
+        try
+        {
+            ReadLoop(ref buffer);
+            _finished = true;
+            _signal.Release();
+            writer?.Join();
+            _socket.Shutdown(SocketShutdown.Send);
+            Linger(buffer);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
+        {
+            // Reset or aborted.
+        }
+#pragma warning disable CA1031 // A protocol bug must cost one connection, never the server.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Fault = e;
+        }
+        finally
+        {
+            _finished = true;
+            _signal.Release();
+            Abort();
+            writer?.Join();
+            ArrayPool<byte>.Shared.Return(buffer);
+            _session.OnClosed();
+            _signal.Dispose();
+        }
+    }
+
+    private void ReadLoop(ref byte[] buffer)
+    {
+        var buffered = 0;
+        while (true)
+        {
+            if (buffered == buffer.Length)
+            {
+                // The session kept everything (an unfinished frame): grow, within a bound.
+                if (buffer.Length >= MaxBuffer)
+                {
+                    return;
+                }
+
+                var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                buffer.AsSpan(0, buffered).CopyTo(bigger);
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = bigger;
+            }
+
+            var count = _socket.Receive(buffer, buffered, buffer.Length - buffered, SocketFlags.None);
+            var ended = count == 0;
+            buffered += count;
+            _stats.OnReceived(count);
+            _stats.ObserveBuffered(buffered);
+
+            var input = new ReadOnlySequence<byte>(buffer, 0, buffered);
+            var action = _session.OnInput(input, ended, _replies, out var consumed);
+            var used = (int)input.Slice(0, consumed).Length;
+            buffer.AsSpan(used, buffered - used).CopyTo(buffer);
+            buffered -= used;
+
+            if (_replies.WrittenCount > 0)
+            {
+                lock (_sendLock)
+                {
+                    SendAll(_replies.WrittenSpan);
+                }
+
+                _replies.ResetWrittenCount();
+            }
+
+            if (action == SessionAction.Close || ended || _closeRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    private void WriterLoop()
+    {
+        var pending = new ArrayBufferWriter<byte>(4096);
+        try
+        {
+            while (true)
+            {
+                _signal.Wait();
+                var keepOpen = _outbound!.DrainTo(pending);
+                if (pending.WrittenCount > 0)
+                {
+                    lock (_sendLock)
+                    {
+                        SendAll(pending.WrittenSpan);
+                    }
+
+                    pending.ResetWrittenCount();
+                }
+
+                if (!keepOpen || _closeRequested)
+                {
+                    StopReceiving();
+                    return;
+                }
+
+                if (_finished)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            Abort();
+        }
+    }
+
+    private void SendAll(ReadOnlySpan<byte> data)
+    {
+        while (!data.IsEmpty)
+        {
+            var sent = _socket.Send(data, SocketFlags.None);
+            _stats.OnSent(sent);
+            data = data[sent..];
+        }
+    }
+
+    private void Linger(byte[] scratch)
+    {
+        // Drain unread input for a bounded time so our close is a FIN, not a reset that could
+        // destroy the last bytes we sent.
+        _socket.ReceiveTimeout = (int)_settings.Transport.LingerTimeout.TotalMilliseconds;
+        try
+        {
+            while (_socket.Receive(scratch) > 0)
+            {
+            }
+        }
+        catch (SocketException)
+        {
+            // Timed out or reset: close anyway.
+        }
+    }
+}

@@ -1,0 +1,172 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using PipeChat.Diagnostics;
+using PipeChat.Protocols;
+
+namespace PipeChat.Models;
+
+/// <summary>
+/// Shared shape of the blocking models: an accept thread and <see cref="BlockingConnection"/>s.
+/// The models differ only in <see cref="Dispatch"/>: serve inline (iterative) or on a new thread.
+/// </summary>
+public abstract class BlockingTcpServer : IServer
+{
+    private readonly Socket _listener;
+    private readonly IStreamProtocol _protocol;
+    private readonly ILogger _logger;
+    private readonly ConnectionRegistry<BlockingConnection> _connections;
+    private Thread? _acceptThread;
+
+    protected BlockingTcpServer(ServerSettings settings, IStreamProtocol protocol, ILogger logger)
+    {
+        Settings = settings;
+        _protocol = protocol;
+        _logger = logger;
+        _connections = new ConnectionRegistry<BlockingConnection>(settings.MaxConnections);
+        _listener = Listener.BindTcp(settings.EndPoint, settings.Backlog);
+        LocalEndPoint = Listener.LocalEndPointOf(_listener);
+    }
+
+    public IPEndPoint LocalEndPoint { get; }
+
+    public ServerStats Stats { get; } = new();
+
+    protected ServerSettings Settings { get; }
+
+    public void Start()
+    {
+        _acceptThread = new Thread(AcceptLoop) { IsBackground = true, Name = "pipechat-accept" };
+        _acceptThread.Start();
+    }
+
+    public async Task StopAsync(TimeSpan drainTimeout)
+    {
+        _listener.Dispose();
+        if (_acceptThread is { } thread)
+        {
+            // The iterative model may be serving a client on this thread: stop it from reading
+            // first so that the join below ends.
+            foreach (var connection in _connections.Snapshot())
+            {
+                if (drainTimeout > TimeSpan.Zero)
+                {
+                    connection.StopReceiving();
+                }
+                else
+                {
+                    connection.Abort();
+                }
+            }
+
+            await Task.Run(() => thread.Join(drainTimeout > TimeSpan.Zero ? drainTimeout : TimeSpan.FromSeconds(1))).ConfigureAwait(false);
+        }
+
+        foreach (var connection in _connections.Snapshot())
+        {
+            if (drainTimeout > TimeSpan.Zero)
+            {
+                connection.StopReceiving();
+            }
+            else
+            {
+                connection.Abort();
+            }
+        }
+
+        await Drain.WaitAsync(_connections.WhenEmpty(), drainTimeout).ConfigureAwait(false);
+        foreach (var connection in _connections.Snapshot())
+        {
+            connection.Abort();
+        }
+
+        await _connections.WhenEmpty().ConfigureAwait(false);
+        if (_acceptThread is { } accept)
+        {
+            await Task.Run(accept.Join).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(TimeSpan.Zero).ConfigureAwait(false);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Runs <paramref name="serve"/> the way this model serves a connection.</summary>
+    protected abstract void Dispatch(Action serve);
+
+    private void AcceptLoop()
+    {
+        while (true)
+        {
+            Socket socket;
+            try
+            {
+                socket = _listener.Accept();
+            }
+            catch (Exception e) when (e is ObjectDisposedException or SocketException { SocketErrorCode: SocketError.OperationAborted or SocketError.Interrupted or SocketError.InvalidArgument })
+            {
+                return;
+            }
+            catch (SocketException e)
+            {
+                Log.AcceptFailed(_logger, e.SocketErrorCode);
+                Thread.Yield();
+                continue;
+            }
+
+            var id = _connections.TryReserve();
+            if (id < 0)
+            {
+                Stats.OnRejected();
+                socket.Dispose();
+                continue;
+            }
+
+            socket.NoDelay = true;
+            Stats.OnAccepted();
+            var connection = new BlockingConnection(socket, _protocol, Stats, Settings);
+            _connections.Set(id, connection);
+            Dispatch(() => Serve(connection, id));
+        }
+    }
+
+    private void Serve(BlockingConnection connection, long id)
+    {
+        try
+        {
+            connection.Run();
+            if (connection.Fault is { } fault)
+            {
+                Log.SessionFault(_logger, fault);
+            }
+        }
+        finally
+        {
+            _connections.Remove(id);
+            Stats.OnClosed();
+        }
+    }
+}
+
+/// <summary>One client at a time, served on the accept thread (socketserver.TCPServer).</summary>
+public sealed class IterativeTcpServer(ServerSettings settings, IStreamProtocol protocol, ILogger logger)
+    : BlockingTcpServer(settings, protocol, logger)
+{
+    protected override void Dispatch(Action serve) => serve();
+}
+
+/// <summary>One dedicated OS thread per connection (ThreadingMixIn with daemon threads).</summary>
+public sealed class ThreadedTcpServer(ServerSettings settings, IStreamProtocol protocol, ILogger logger)
+    : BlockingTcpServer(settings, protocol, logger)
+{
+    // Small stacks: thousands of connection threads must not reserve gigabytes.
+    private const int StackSize = 256 * 1024;
+
+    protected override void Dispatch(Action serve)
+    {
+        var thread = new Thread(() => serve(), StackSize) { IsBackground = true, Name = "pipechat-conn" };
+        thread.Start();
+    }
+}

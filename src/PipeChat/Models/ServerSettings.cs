@@ -1,0 +1,23 @@
+using System.Net;
+using PipeChat.Transport;
+
+namespace PipeChat.Models;
+
+/// <summary>What every model needs to know to listen and to bound its resources.</summary>
+public sealed class ServerSettings
+{
+    /// <summary>Address to bind.</summary>
+    public IPEndPoint EndPoint { get; init; } = new(IPAddress.Loopback, 0);
+
+    /// <summary>TCP connections held at once; more are closed on arrival and counted.</summary>
+    public int MaxConnections { get; init; } = 10_000;
+
+    /// <summary>Listen backlog.</summary>
+    public int Backlog { get; init; } = 1024;
+
+    /// <summary>Receive buffer of the blocking models (threads, iterative), per connection.</summary>
+    public int BlockingBufferSize { get; init; } = 16 * 1024;
+
+    /// <summary>Limits of the async transport.</summary>
+    public TransportOptions Transport { get; init; } = new();
+}

@@ -1,0 +1,52 @@
+using System.Buffers;
+
+namespace PipeChat.Protocols.Echo;
+
+/// <summary>
+/// TCP echo (SPEC §4): every byte back, in order, unchanged. Stateless, so one session
+/// instance serves every connection and a connection costs the protocol nothing.
+/// </summary>
+public sealed class EchoProtocol : IStreamProtocol, IStreamSession
+{
+    /// <summary>The shared instance.</summary>
+    public static readonly EchoProtocol Instance = new();
+
+    private EchoProtocol()
+    {
+    }
+
+    /// <inheritdoc />
+    public string Name => "echo";
+
+    /// <inheritdoc />
+    public IStreamSession CreateSession(IConnectionOutput connection) => this;
+
+    /// <inheritdoc />
+    public SessionAction OnInput(in ReadOnlySequence<byte> input, bool inputEnded, IBufferWriter<byte> output, out SequencePosition consumed)
+    {
+        Copy(input, output);
+        consumed = input.End;
+
+        // Half-close: everything received has now been written back; finish and close.
+        return inputEnded ? SessionAction.Close : SessionAction.Continue;
+    }
+
+    /// <inheritdoc />
+    public void OnClosed()
+    {
+    }
+
+    private static void Copy(in ReadOnlySequence<byte> input, IBufferWriter<byte> output)
+    {
+        if (input.IsSingleSegment)
+        {
+            output.Write(input.FirstSpan);
+            return;
+        }
+
+        foreach (var segment in input)
+        {
+            output.Write(segment.Span);
+        }
+    }
+}

@@ -1,0 +1,17 @@
+namespace PipeChat.Transport;
+
+/// <summary>Buffering limits of the async transport; every one bounded.</summary>
+public sealed class TransportOptions
+{
+    /// <summary>Received bytes held before the transport stops reading (backpressure).</summary>
+    public int InputPauseThreshold { get; init; } = 64 * 1024;
+
+    /// <summary>Unsent bytes held before the protocol is paused.</summary>
+    public int OutputPauseThreshold { get; init; } = 64 * 1024;
+
+    /// <summary>Smallest buffer rented for a receive.</summary>
+    public int MinimumReceiveBuffer { get; init; } = 4096;
+
+    /// <summary>After the server closes a connection, how long unread input is drained so the close is a FIN, not a reset.</summary>
+    public TimeSpan LingerTimeout { get; init; } = TimeSpan.FromSeconds(2);
+}
