@@ -1,1 +1,4 @@
-Console.WriteLine("x");
+using System.CommandLine;
+using PipeChat.Cli;
+
+return await PipeChatCommandLine.InvokeAsync(args, Console.Out, Console.Error).ConfigureAwait(false);

@@ -1,0 +1,47 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using PipeChat.Models;
+
+namespace PipeChat.Hosting;
+
+/// <summary>The product protocols a server can speak.</summary>
+public enum ProtocolKind
+{
+    /// <summary>Echo (SPEC §4, §5).</summary>
+    Echo,
+
+    /// <summary>Chat (SPEC §6, §7).</summary>
+    Chat,
+}
+
+/// <summary>Resolved, validated settings of one `pipechat echo|chat` run (SPEC §2).</summary>
+public sealed record PipeChatOptions
+{
+    public ProtocolKind Protocol { get; init; }
+
+    public ConnectionModel Model { get; init; } = ConnectionModel.Async;
+
+    public bool Udp { get; init; }
+
+    public IPAddress Host { get; init; } = IPAddress.Loopback;
+
+    public int Port { get; init; }
+
+    public int MaxConnections { get; init; } = 10_000;
+
+    public int MaxLine { get; init; } = 4096;
+
+    /// <summary>Zero means off.</summary>
+    public TimeSpan IdleTimeout { get; init; }
+
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
+
+    /// <summary>Chat: pending output per member before it is cut off as too slow.</summary>
+    public int MaxPendingOutput { get; init; } = 1024 * 1024;
+
+    public string Scheme => Udp ? "udp" : "tcp";
+
+    public static int DefaultPort(ProtocolKind protocol) => protocol == ProtocolKind.Echo ? 7007 : 7000;
+}
