@@ -18,7 +18,9 @@ public static class PipeChatCommandLine
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
-            await stderr.WriteLineAsync($"pipechat: {parsed.Errors[0].Message} (see pipechat --help)").ConfigureAwait(false);
+            // One line: the most specific error (an unknown word beats "command missing").
+            var error = parsed.Errors.FirstOrDefault(e => e.Message.Contains('\'', StringComparison.Ordinal)) ?? parsed.Errors[0];
+            await stderr.WriteLineAsync($"pipechat: {error.Message} (see pipechat --help)").ConfigureAwait(false);
             return 2;
         }
 

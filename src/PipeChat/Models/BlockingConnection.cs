@@ -24,7 +24,11 @@ internal sealed class BlockingConnection : IConnectionOutput
     private readonly Lock _sendLock = new();
     private readonly ArrayBufferWriter<byte> _replies = new(4096);
     private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
+    // A blocked receive wakes this often to see whether the server is stopping.
+    private static readonly TimeSpan StopCheckInterval = TimeSpan.FromMilliseconds(200);
+
     private volatile bool _closeRequested;
+    private volatile bool _stopRequested;
     private volatile bool _finished;
     private int _disposed;
 
@@ -45,20 +49,14 @@ internal sealed class BlockingConnection : IConnectionOutput
     {
         _closeRequested = true;
         _signal.Release();
-        StopReceiving();
     }
 
-    public void StopReceiving()
-    {
-        try
-        {
-            _socket.Shutdown(SocketShutdown.Receive);
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            // Already closed.
-        }
-    }
+    /// <summary>
+    /// Graceful stop: the read loop notices within <see cref="StopCheckInterval"/> (its receive
+    /// timeout), answers what it already read and closes. Not shutdown(SHUT_RD), which would
+    /// hide the peer's real EOF and turn the close into a reset.
+    /// </summary>
+    public void StopReceiving() => _stopRequested = true;
 
     public void Abort()
     {
@@ -81,6 +79,7 @@ internal sealed class BlockingConnection : IConnectionOutput
         var buffer = ArrayPool<byte>.Shared.Rent(_settings.BlockingBufferSize);
         try
         {
+            _socket.ReceiveTimeout = (int)StopCheckInterval.TotalMilliseconds;
             ReadLoop(ref buffer);
             _finished = true;
             _signal.Release();
@@ -129,7 +128,21 @@ internal sealed class BlockingConnection : IConnectionOutput
                 buffer = bigger;
             }
 
-            var count = _socket.Receive(buffer, buffered, buffer.Length - buffered, SocketFlags.None);
+            if (_stopRequested || _closeRequested)
+            {
+                return;
+            }
+
+            int count;
+            try
+            {
+                count = _socket.Receive(buffer, buffered, buffer.Length - buffered, SocketFlags.None);
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut)
+            {
+                continue; // Periodic wake-up: check the stop flags.
+            }
+
             var ended = count == 0;
             buffered += count;
             _stats.OnReceived(count);
@@ -179,7 +192,7 @@ internal sealed class BlockingConnection : IConnectionOutput
 
                 if (!keepOpen || _closeRequested)
                 {
-                    StopReceiving();
+                    _closeRequested = true;
                     return;
                 }
 
@@ -209,16 +222,20 @@ internal sealed class BlockingConnection : IConnectionOutput
     {
         // Drain unread input for a bounded time so our close is a FIN, not a reset that could
         // destroy the last bytes we sent.
-        _socket.ReceiveTimeout = (int)_settings.Transport.LingerTimeout.TotalMilliseconds;
-        try
+        var deadline = DateTime.UtcNow + _settings.Transport.LingerTimeout;
+        while (DateTime.UtcNow < deadline)
         {
-            while (_socket.Receive(scratch) > 0)
+            try
             {
+                if (_socket.Receive(scratch) == 0)
+                {
+                    return;
+                }
             }
-        }
-        catch (SocketException)
-        {
-            // Timed out or reset: close anyway.
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut)
+            {
+                // Keep waiting until the deadline.
+            }
         }
     }
 }

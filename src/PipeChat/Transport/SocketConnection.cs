@@ -28,6 +28,7 @@ internal sealed class SocketConnection : IConnectionOutput
     private long _received;
     private long _sent;
     private int _closeRequested;
+    private int _stopping;
     private int _disposed;
 
     public SocketConnection(Socket socket, IStreamProtocol protocol, ServerStats stats, TransportOptions options)
@@ -82,17 +83,15 @@ internal sealed class SocketConnection : IConnectionOutput
         _sender.Dispose();
     }
 
-    /// <summary>Graceful stop: read no more; what was received is still answered and flushed.</summary>
+    /// <summary>
+    /// Graceful stop: take no more input; what was already read is answered and flushed, then
+    /// our side closes. Not shutdown(SHUT_RD): that would make a real EOF from the peer
+    /// indistinguishable, and closing on unread input resets the connection.
+    /// </summary>
     public void StopReceiving()
     {
-        try
-        {
-            _socket.Shutdown(SocketShutdown.Receive);
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            // Already closed: nothing left to stop.
-        }
+        Volatile.Write(ref _stopping, 1);
+        _input.Reader.CancelPendingRead();
     }
 
     /// <summary>Hard stop: the socket is closed now and pending operations fail.</summary>
@@ -148,6 +147,14 @@ internal sealed class SocketConnection : IConnectionOutput
         {
             error = e;
         }
+#pragma warning disable CA1031 // Any failure must still complete the pipe, or the other loops wait forever.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            error = e;
+            Fault ??= e;
+            Abort();
+        }
 
         await writer.CompleteAsync(error).ConfigureAwait(false);
     }
@@ -202,6 +209,14 @@ internal sealed class SocketConnection : IConnectionOutput
             // The peer is gone; stop the receive side too.
             Abort();
         }
+#pragma warning disable CA1031 // Any failure must still complete the pipe, or the other loops wait forever.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            error = e;
+            Fault ??= e;
+            Abort();
+        }
 
         await reader.CompleteAsync(error).ConfigureAwait(false);
     }
@@ -233,7 +248,7 @@ internal sealed class SocketConnection : IConnectionOutput
                     action = SessionAction.Close;
                 }
 
-                if (Volatile.Read(ref _closeRequested) != 0)
+                if (Volatile.Read(ref _closeRequested) != 0 || Volatile.Read(ref _stopping) != 0)
                 {
                     action = SessionAction.Close;
                 }
@@ -253,7 +268,8 @@ internal sealed class SocketConnection : IConnectionOutput
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            Fault = e;
+            Fault ??= e;
+            Abort();
         }
 
         await reader.CompleteAsync().ConfigureAwait(false);

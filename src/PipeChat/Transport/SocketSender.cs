@@ -25,10 +25,8 @@ internal sealed class SocketSender : AwaitableSocketEventArgs
             return SendAsync(socket, buffer.First);
         }
 
-        if (Buffer is not null)
-        {
-            SetBuffer(null, 0, 0);
-        }
+        // A memory buffer and a buffer list cannot both be set; clear the former.
+        SetBuffer(null, 0, 0);
 
         _segments.Clear();
         foreach (var memory in buffer)

@@ -1,0 +1,82 @@
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using PipeChat.Hosting;
+using PipeChat.Models;
+
+namespace PipeChat.Tests.Hosting;
+
+public class OptionsResolverTests
+{
+    private static PipeChatOptions Resolve(ProtocolKind protocol, params (string Key, string Value)[] values)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>("PipeChat:" + v.Key, v.Value)))
+            .Build();
+        return OptionsResolver.Resolve(protocol, configuration);
+    }
+
+    [Fact]
+    public void Defaults_follow_the_spec()
+    {
+        var echo = Resolve(ProtocolKind.Echo);
+        Assert.Equal(7007, echo.Port);
+        Assert.Equal(IPAddress.Loopback, echo.Host);
+        Assert.Equal(ConnectionModel.Async, echo.Model);
+        Assert.Equal(10_000, echo.MaxConnections);
+        Assert.Equal(4096, echo.MaxLine);
+        Assert.Equal(TimeSpan.FromSeconds(5), echo.ShutdownTimeout);
+        Assert.Equal(TimeSpan.Zero, echo.IdleTimeout);
+        Assert.Equal(LogLevel.Information, echo.LogLevel);
+
+        Assert.Equal(7000, Resolve(ProtocolKind.Chat).Port);
+        Assert.Equal(TimeSpan.FromSeconds(600), Resolve(ProtocolKind.Chat, ("Udp", "true")).IdleTimeout);
+    }
+
+    [Theory]
+    [InlineData("Port", "70000", "--port")]
+    [InlineData("Port", "abc", "--port")]
+    [InlineData("Model", "fibers", "--model")]
+    [InlineData("Host", "not-an-ip", "--host")]
+    [InlineData("MaxConnections", "0", "--max-connections")]
+    [InlineData("ShutdownTimeout", "-1", "--shutdown-timeout")]
+    [InlineData("LogLevel", "loud", "--log-level")]
+    [InlineData("Udp", "maybe", "--udp")]
+    public void Bad_values_name_the_option(string key, string value, string option)
+    {
+        var error = Assert.Throws<UsageException>(() => Resolve(ProtocolKind.Echo, (key, value)));
+        Assert.Contains(option, error.Message, StringComparison.Ordinal);
+        Assert.Contains(value, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Chat_has_no_iterative_model()
+    {
+        var error = Assert.Throws<UsageException>(() => Resolve(ProtocolKind.Chat, ("Model", "iterative")));
+        Assert.Contains("iterative", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("PIPECHAT_PORT", "PipeChat:Port")]
+    [InlineData("PIPECHAT_MAX_CONNECTIONS", "PipeChat:MaxConnections")]
+    [InlineData("PIPECHAT_SHUTDOWN_TIMEOUT", "PipeChat:ShutdownTimeout")]
+    [InlineData("PIPECHAT_NOT_AN_OPTION", null)]
+    [InlineData("PATH", null)]
+    public void Environment_variables_map_to_option_keys(string variable, string? key)
+    {
+        Assert.Equal(key, OptionsResolver.KeyForEnvironmentVariable(variable));
+    }
+
+    [Fact]
+    public void Command_line_wins_over_environment_and_appsettings()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection([new("PipeChat:Port", "1111"), new("PipeChat:Model", "threads")])
+            .AddInMemoryCollection([new("PipeChat:Port", "2222")])
+            .AddInMemoryCollection([new("PipeChat:Port", "3333")])
+            .Build();
+        var options = OptionsResolver.Resolve(ProtocolKind.Echo, configuration);
+        Assert.Equal(3333, options.Port);
+        Assert.Equal(ConnectionModel.Threads, options.Model);
+    }
+}

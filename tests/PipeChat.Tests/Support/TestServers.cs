@@ -1,0 +1,46 @@
+using System.Net;
+using Microsoft.Extensions.Logging.Abstractions;
+using PipeChat.Models;
+using PipeChat.Protocols;
+using PipeChat.Protocols.Echo;
+
+namespace PipeChat.Tests.Support;
+
+/// <summary>In-process servers on 127.0.0.1 port 0 for each model.</summary>
+public static class TestServers
+{
+    public static readonly ConnectionModel[] AllModels = [ConnectionModel.Iterative, ConnectionModel.Threads, ConnectionModel.Async];
+
+    public static TheoryData<ConnectionModel> EchoModels() => new(AllModels);
+
+    public static TheoryData<ConnectionModel> ConcurrentModels() => new(ConnectionModel.Threads, ConnectionModel.Async);
+
+    public static IServer StartTcp(ConnectionModel model, IStreamProtocol? protocol = null, int maxConnections = 10_000)
+    {
+        var settings = new ServerSettings { EndPoint = new IPEndPoint(IPAddress.Loopback, 0), MaxConnections = maxConnections };
+        protocol ??= EchoProtocol.Instance;
+        IServer server = model switch
+        {
+            ConnectionModel.Iterative => new IterativeTcpServer(settings, protocol, NullLogger.Instance),
+            ConnectionModel.Threads => new ThreadedTcpServer(settings, protocol, NullLogger.Instance),
+            _ => new AsyncTcpServer(settings, protocol, NullLogger.Instance),
+        };
+        server.Start();
+        return server;
+    }
+
+    public static IServer StartUdp(ConnectionModel model, IDatagramProtocol? protocol = null)
+    {
+        var settings = new ServerSettings { EndPoint = new IPEndPoint(IPAddress.Loopback, 0) };
+        var server = new UdpServer(settings, protocol ?? UdpEchoProtocol.Instance, model, NullLogger.Instance);
+        server.Start();
+        return server;
+    }
+
+    public static byte[] RandomBytes(int length, int seed)
+    {
+        var data = new byte[length];
+        new Random(seed).NextBytes(data);
+        return data;
+    }
+}
