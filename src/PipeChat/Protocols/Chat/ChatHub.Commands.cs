@@ -42,7 +42,7 @@ public sealed partial class ChatHub
                 TellLocked(member, ChatMessage.Compose(_pool, "* you are now "u8, nameBytes), ref refused);
                 if (member.Seat is ChatSeat seat)
                 {
-                    NotifyRoomLocked(seat.Room, member, "* "u8, oldName, " is now "u8, ref refused, nameBytes);
+                    NotifyRoomLocked(seat.Room, member, ref refused, "* "u8, oldName, " is now "u8, nameBytes);
                 }
             }
         }
@@ -75,7 +75,7 @@ public sealed partial class ChatHub
             else
             {
                 RemoveSeatLocked(old);
-                NotifyRoomLocked(old.Room, null, "* "u8, member.NameBytes, " left"u8, ref refused);
+                NotifyRoomLocked(old.Room, null, ref refused, "* "u8, member.NameBytes, " left"u8);
 
                 ChatRoom room = GetOrCreateRoomLocked(name);
                 var seat = new ChatSeat(member, room);
@@ -91,7 +91,7 @@ public sealed partial class ChatHub
 
                 joined.Release();
                 room.Add(seat);
-                NotifyRoomLocked(room, member, "* "u8, member.NameBytes, " joined"u8, ref refused);
+                NotifyRoomLocked(room, member, ref refused, "* "u8, member.NameBytes, " joined"u8);
             }
         }
 

@@ -113,7 +113,7 @@ public sealed partial class ChatHub
 
                 welcome.Release();
                 lobby.Add(seat);
-                NotifyRoomLocked(lobby, member, "* "u8, member.NameBytes, " joined"u8, ref refused);
+                NotifyRoomLocked(lobby, member, ref refused, "* "u8, member.NameBytes, " joined"u8);
             }
         }
 
@@ -354,7 +354,7 @@ public sealed partial class ChatHub
             if (seat is not null && !_shuttingDown)
             {
                 ReadOnlySpan<byte> reason = tooSlow ? " left (too slow)"u8 : " left"u8;
-                NotifyRoomLocked(seat.Room, null, "* "u8, member.NameBytes, reason, ref refused);
+                NotifyRoomLocked(seat.Room, null, ref refused, "* "u8, member.NameBytes, reason);
             }
         }
 
@@ -403,10 +403,10 @@ public sealed partial class ChatHub
     private void NotifyRoomLocked(
         ChatRoom room,
         ChatMember? except,
+        ref List<ChatMember>? refused,
         ReadOnlySpan<byte> part0,
         ReadOnlySpan<byte> part1,
         ReadOnlySpan<byte> part2,
-        ref List<ChatMember>? refused,
         ReadOnlySpan<byte> part3 = default)
     {
         ChatSeat[] seats = room.Seats;

@@ -24,6 +24,7 @@ public interface IChatMemberSink
     /// <summary>
     /// Asks the transport to close the connection once what is already queued is flushed. Called when the
     /// member leaves the hub for any reason and on shutdown; may come more than once, so it must be idempotent.
+    /// Once it has been called the hub never calls <see cref="TryDeliver"/> on this sink again.
     /// </summary>
     void Close();
 }
