@@ -1,0 +1,455 @@
+using System.Buffers;
+using System.Text;
+
+namespace PipeChat.Protocols.Chat;
+
+/// <summary>
+/// The TCP chat state machine (SPEC §6): names, rooms, membership and who receives which line.
+/// Sans-I/O: bytes come in through <see cref="OnLine(ChatMember, ReadOnlySpan{byte})"/>, lines go out
+/// through each member's <see cref="IChatMemberSink"/>. Thread-safe.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Locking: one hub lock serialises membership, name and room changes and the notices they cause.
+/// Relaying a plain line takes no hub lock: it reads the room's immutable seat snapshot and delivers
+/// through each recipient's own small lock (see <see cref="ChatMember"/>).
+/// </para>
+/// <para>
+/// Lock order is hub lock, then member lock, then whatever the sink uses; a sink never calls back into the
+/// hub, and members refused by their sink are cut off only after every lock is released, through a work
+/// list rather than recursion.
+/// </para>
+/// <para>
+/// Calls for one member (<see cref="OnLine(ChatMember, ReadOnlySpan{byte})"/>, <see cref="LineTooLong"/>)
+/// must come one at a time, in the order the lines arrived, as a connection's read loop naturally does;
+/// that is what keeps each sender's messages in order at every recipient. Different members may call
+/// concurrently, and <see cref="Disconnect"/> may come from any thread at any time.
+/// </para>
+/// </remarks>
+public sealed partial class ChatHub
+{
+    /// <summary>The room every member starts in.</summary>
+    public const string Lobby = "lobby";
+
+    // Multi-segment lines up to this size are flattened on the stack, longer ones in a pooled array.
+    private const int StackLineLimit = 512;
+
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, ChatMember> _members = new(ChatNames.Comparer);
+    private readonly Dictionary<string, ChatRoom> _rooms = new(ChatNames.Comparer);
+    private readonly ChatMessagePool _pool;
+    private long _lastUserNumber;
+    private long _lastId;
+    private volatile bool _shuttingDown;
+
+    /// <summary>Creates an empty hub encoding its lines with <paramref name="pool"/> (default: the shared pool).</summary>
+    public ChatHub(ChatMessagePool? pool = null) => _pool = pool ?? ChatMessagePool.Shared;
+
+    /// <summary>The pool this hub's messages come from.</summary>
+    public ChatMessagePool Pool => _pool;
+
+    /// <summary>Members currently connected.</summary>
+    public int MemberCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _members.Count;
+            }
+        }
+    }
+
+    /// <summary>Rooms that currently have members.</summary>
+    public int RoomCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _rooms.Count;
+            }
+        }
+    }
+
+    /// <summary>True after <see cref="BroadcastShutdown"/>.</summary>
+    public bool IsShuttingDown => _shuttingDown;
+
+    /// <summary>
+    /// Adds a new member named <c>userN</c> to the lobby: it gets <c>* welcome NAME</c> as its first line,
+    /// the lobby gets <c>* NAME joined</c>. After shutdown the member only gets <c>* server shutting down</c>
+    /// and its sink is closed.
+    /// </summary>
+    public ChatMember Connect(IChatMemberSink sink)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        List<ChatMember>? refused = null;
+        ChatMember member;
+        bool closeNow = false;
+        lock (_lock)
+        {
+            string name = NextFreeName();
+            member = new ChatMember(sink, ++_lastId, name, Encoding.ASCII.GetBytes(name));
+            if (_shuttingDown)
+            {
+                member.MarkLeft();
+                ChatMessage notice = ChatMessage.Compose(_pool, "* server shutting down"u8);
+                member.MoveTo(null, notice, last: true);
+                notice.Release();
+                closeNow = true;
+            }
+            else
+            {
+                _members.Add(name, member);
+                ChatRoom lobby = GetOrCreateRoomLocked(Lobby);
+                var seat = new ChatSeat(member, lobby);
+
+                // Welcome before the seat is published: nothing from the room can overtake it.
+                ChatMessage welcome = ChatMessage.Compose(_pool, "* welcome "u8, member.NameBytes);
+                if (!member.MoveTo(seat, welcome, last: false))
+                {
+                    (refused ??= []).Add(member);
+                }
+
+                welcome.Release();
+                lobby.Add(seat);
+                NotifyRoomLocked(lobby, member, ref refused, "* "u8, member.NameBytes, " joined"u8);
+            }
+        }
+
+        if (closeNow)
+        {
+            sink.Close();
+        }
+
+        CutOff(refused);
+        return member;
+    }
+
+    /// <summary>
+    /// Handles one line from <paramref name="member"/> (without <c>\r\n</c>; bytes kept as they are).
+    /// </summary>
+    /// <returns>
+    /// True to keep reading; false once the member has left (<c>/quit</c>, cut off, disconnected) or the hub is
+    /// shutting down. The hub has then already asked the sink to close.
+    /// </returns>
+    public bool OnLine(ChatMember member, ReadOnlySpan<byte> line)
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        if (member.HasLeft || _shuttingDown)
+        {
+            return false;
+        }
+
+        ChatCommand command = ChatCommand.Parse(line);
+        switch (command.Kind)
+        {
+            case ChatCommandKind.Empty:
+                break;
+            case ChatCommandKind.Message:
+                ChatSeat? seat = member.Seat;
+                if (seat is not null)
+                {
+                    Relay(member, seat.Room.Seats, command.Argument);
+                }
+
+                break;
+            case ChatCommandKind.Nick:
+                Rename(member, command.Argument);
+                break;
+            case ChatCommandKind.Join:
+                Join(member, command.Argument);
+                break;
+            case ChatCommandKind.Who:
+                Who(member);
+                break;
+            case ChatCommandKind.Rooms:
+                Rooms(member);
+                break;
+            case ChatCommandKind.Quit:
+                Leave(member, tooSlow: false, "* bye"u8);
+                break;
+            default:
+                Tell(member, "! unknown command: "u8, command.Argument);
+                break;
+        }
+
+        return !member.HasLeft && !_shuttingDown;
+    }
+
+    /// <summary>
+    /// <see cref="OnLine(ChatMember, ReadOnlySpan{byte})"/> for a line straight from
+    /// <see cref="LineFramer"/>; multi-segment lines are flattened into a temporary buffer.
+    /// </summary>
+    public bool OnLine(ChatMember member, in ReadOnlySequence<byte> line)
+    {
+        if (line.IsSingleSegment)
+        {
+            return OnLine(member, line.FirstSpan);
+        }
+
+        int length = checked((int)line.Length);
+        if (length <= StackLineLimit)
+        {
+            Span<byte> copy = stackalloc byte[StackLineLimit];
+            line.CopyTo(copy);
+            return OnLine(member, copy[..length]);
+        }
+
+        byte[] rented = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            line.CopyTo(rented);
+            return OnLine(member, rented.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>
+    /// Frames and handles every complete line at the front of <paramref name="buffer"/>, advancing it past
+    /// them; an over-long line ends the member through <see cref="LineTooLong"/>. The transport then keeps
+    /// the rest (<c>AdvanceTo(buffer.Start, buffer.End)</c>) and reads more.
+    /// </summary>
+    /// <returns>True to keep reading, false once the member has left (see <see cref="OnLine(ChatMember, ReadOnlySpan{byte})"/>).</returns>
+    public bool OnReceived(ChatMember member, ref ReadOnlySequence<byte> buffer, int maxLine)
+    {
+        while (true)
+        {
+            switch (LineFramer.TryReadLine(ref buffer, maxLine, out ReadOnlySequence<byte> line))
+            {
+                case LineStatus.Line:
+                    if (!OnLine(member, line))
+                    {
+                        return false;
+                    }
+
+                    break;
+                case LineStatus.NeedMore:
+                    return true;
+                default:
+                    LineTooLong(member);
+                    return false;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The member sent a line over the limit: it gets <c>! line too long</c>, its sink is closed and the
+    /// room gets <c>* NAME left</c>.
+    /// </summary>
+    public void LineTooLong(ChatMember member) => Leave(member, tooSlow: false, "! line too long"u8);
+
+    /// <summary>
+    /// The member is gone (connection closed, idle, or too slow): the room gets <c>* NAME left</c> or
+    /// <c>* NAME left (too slow)</c> and the sink is asked to close. Idempotent: only the first call for a
+    /// member has any effect.
+    /// </summary>
+    public void Disconnect(ChatMember member, bool tooSlow = false) => Leave(member, tooSlow, default);
+
+    /// <summary>
+    /// Sends <c>* server shutting down</c> to every member as its last line and asks every sink to close
+    /// (flushing what is queued). From then on the hub relays and announces nothing; members still have to
+    /// be <see cref="Disconnect"/>ed by their transports, silently.
+    /// </summary>
+    public void BroadcastShutdown()
+    {
+        var sinks = new List<IChatMemberSink>();
+        lock (_lock)
+        {
+            if (_shuttingDown)
+            {
+                return;
+            }
+
+            _shuttingDown = true;
+            ChatMessage notice = ChatMessage.Compose(_pool, "* server shutting down"u8);
+            foreach (ChatMember member in _members.Values)
+            {
+                // Refusals don't matter any more: everyone is being closed.
+                member.MoveTo(member.Seat, notice, last: true);
+                sinks.Add(member.Sink);
+            }
+
+            notice.Release();
+        }
+
+        foreach (IChatMemberSink sink in sinks)
+        {
+            sink.Close();
+        }
+    }
+
+    /// <summary>The current seats of a room (empty if it does not exist); a test seam for stale snapshots.</summary>
+    internal ChatSeat[] SnapshotOf(string room)
+    {
+        lock (_lock)
+        {
+            return _rooms.TryGetValue(room, out ChatRoom? found) ? found.Seats : [];
+        }
+    }
+
+    /// <summary>
+    /// Relays <c>&lt;NAME&gt; text</c> to every seat but the sender's, without the hub lock. The message is
+    /// encoded once and shared; <paramref name="seats"/> may be stale, seats no longer current are skipped.
+    /// </summary>
+    internal void Relay(ChatMember sender, ChatSeat[] seats, ReadOnlySpan<byte> text)
+    {
+        if (seats.Length <= 1 && (seats.Length == 0 || seats[0].Member == sender))
+        {
+            return;
+        }
+
+        List<ChatMember>? refused = null;
+        ChatMessage message = ChatMessage.FromMember(_pool, sender.NameBytes, text);
+        DeliverToSeats(seats, sender, message, ref refused);
+        message.Release();
+        CutOff(refused);
+    }
+
+    private static void DeliverToSeats(ChatSeat[] seats, ChatMember? except, ChatMessage message, ref List<ChatMember>? refused)
+    {
+        foreach (ChatSeat seat in seats)
+        {
+            if (seat.Member != except && !seat.Member.DeliverInRoom(seat, message))
+            {
+                (refused ??= []).Add(seat.Member);
+            }
+        }
+    }
+
+    /// <summary>Removes a member for good; the common end of /quit, too-long lines, cut-offs and disconnects.</summary>
+    private void Leave(ChatMember member, bool tooSlow, ReadOnlySpan<byte> lastLine)
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        List<ChatMember>? refused = null;
+        LeaveCore(member, tooSlow, lastLine, ref refused);
+        CutOff(refused);
+    }
+
+    private void LeaveCore(ChatMember member, bool tooSlow, ReadOnlySpan<byte> lastLine, ref List<ChatMember>? refused)
+    {
+        lock (_lock)
+        {
+            if (member.HasLeft)
+            {
+                return;
+            }
+
+            member.MarkLeft();
+            _members.Remove(member.Name);
+            ChatSeat? seat = member.Seat;
+            if (seat is not null)
+            {
+                RemoveSeatLocked(seat);
+            }
+
+            // Out of the room and the last line queued in one step: nothing can follow "* bye".
+            ChatMessage? last = lastLine.IsEmpty ? null : ChatMessage.Compose(_pool, lastLine);
+            member.MoveTo(null, last, last: true);
+            last?.Release();
+
+            if (seat is not null && !_shuttingDown)
+            {
+                ReadOnlySpan<byte> reason = tooSlow ? " left (too slow)"u8 : " left"u8;
+                NotifyRoomLocked(seat.Room, null, ref refused, "* "u8, member.NameBytes, reason);
+            }
+        }
+
+        member.Sink.Close();
+    }
+
+    /// <summary>Cuts off, one after another, every member whose sink refused a line (which may refuse more).</summary>
+    private void CutOff(List<ChatMember>? refused)
+    {
+        if (refused is null)
+        {
+            return;
+        }
+
+        // The list grows while it is walked: each cut-off can make further sinks refuse.
+        List<ChatMember>? more = refused;
+        for (int i = 0; i < refused.Count; i++)
+        {
+            LeaveCore(refused[i], tooSlow: true, default, ref more);
+        }
+    }
+
+    /// <summary>Sends one line to the member alone, outside the hub lock.</summary>
+    private void Tell(ChatMember member, ReadOnlySpan<byte> part0, ReadOnlySpan<byte> part1 = default, ReadOnlySpan<byte> part2 = default)
+    {
+        ChatMessage message = ChatMessage.Compose(_pool, part0, part1, part2);
+        bool accepted = member.Deliver(message);
+        message.Release();
+        if (!accepted)
+        {
+            Disconnect(member, tooSlow: true);
+        }
+    }
+
+    private static void TellLocked(ChatMember member, ChatMessage message, ref List<ChatMember>? refused)
+    {
+        if (!member.Deliver(message))
+        {
+            (refused ??= []).Add(member);
+        }
+
+        message.Release();
+    }
+
+    /// <summary>Encodes a notice once and delivers it to everyone in the room except <paramref name="except"/>.</summary>
+    private void NotifyRoomLocked(
+        ChatRoom room,
+        ChatMember? except,
+        ref List<ChatMember>? refused,
+        ReadOnlySpan<byte> part0,
+        ReadOnlySpan<byte> part1,
+        ReadOnlySpan<byte> part2,
+        ReadOnlySpan<byte> part3 = default)
+    {
+        ChatSeat[] seats = room.Seats;
+        if (seats.Length == 0 || (seats.Length == 1 && seats[0].Member == except))
+        {
+            return;
+        }
+
+        ChatMessage message = ChatMessage.Compose(_pool, part0, part1, part2, part3);
+        DeliverToSeats(seats, except, message, ref refused);
+        message.Release();
+    }
+
+    private ChatRoom GetOrCreateRoomLocked(string name)
+    {
+        if (!_rooms.TryGetValue(name, out ChatRoom? room))
+        {
+            room = new ChatRoom(name);
+            _rooms.Add(name, room);
+        }
+
+        return room;
+    }
+
+    private void RemoveSeatLocked(ChatSeat seat)
+    {
+        seat.Room.Remove(seat);
+        if (seat.Room.Count == 0)
+        {
+            _rooms.Remove(seat.Room.Name);
+        }
+    }
+
+    private string NextFreeName()
+    {
+        // A member may have taken "userN" by /nick before the counter got there: skip it.
+        string name;
+        do
+        {
+            name = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"user{++_lastUserNumber}");
+        }
+        while (_members.ContainsKey(name));
+
+        return name;
+    }
+}
