@@ -12,6 +12,7 @@ public static class PipeChatCommandLine
         var root = new RootCommand("PipeChat: TCP/UDP echo and chat servers in three connection models.")
         {
             ServerCommand(ProtocolKind.Echo, "Echo every byte back (TCP) or every datagram (UDP).", stdout, stderr),
+            ServerCommand(ProtocolKind.Chat, "Line-based chat with rooms (TCP) or #REG/#DEREG relay (UDP).", stdout, stderr),
             ClientCommand(stdout, stderr),
         };
 
@@ -84,7 +85,27 @@ public static class PipeChatCommandLine
             return await EchoClient.RunAsync(endPoint, result.GetValue(udp), Console.In, stdout, stderr).ConfigureAwait(false);
         });
 
-        return new Command("client", "Interactive clients.") { echo };
+        var chatAddress = new Argument<string?>("HOST:PORT") { Description = "Server address (default 127.0.0.1:7000).", Arity = ArgumentArity.ZeroOrOne };
+        var chatUdp = new Option<bool>("--udp") { Description = "Use UDP chat (#REG first, #DEREG at the end)." };
+        var name = new Option<string?>("--name") { Description = "Name to take (/nick NAME, or #REG NAME over UDP)." };
+        var chat = new Command("chat", "Chat: send input lines, print what arrives.") { chatAddress, chatUdp, name };
+        chat.SetAction(async (result, _) =>
+        {
+            System.Net.IPEndPoint endPoint;
+            try
+            {
+                endPoint = ClientEndPoint.Parse(result.GetValue(chatAddress), PipeChatOptions.DefaultPort(ProtocolKind.Chat));
+            }
+            catch (UsageException e)
+            {
+                await stderr.WriteLineAsync($"pipechat: {e.Message}").ConfigureAwait(false);
+                return 2;
+            }
+
+            return await ChatClient.RunAsync(endPoint, result.GetValue(chatUdp), result.GetValue(name), Console.In, stdout, stderr).ConfigureAwait(false);
+        });
+
+        return new Command("client", "Interactive clients.") { echo, chat };
     }
 
     private static string Describe(string option, ProtocolKind protocol) => option switch

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Logging;
 using PipeChat.Models;
 using PipeChat.Protocols;
+using PipeChat.Protocols.Chat;
 using PipeChat.Protocols.Echo;
 
 namespace PipeChat.Hosting;
@@ -33,17 +34,20 @@ public static class ServerFactory
         };
     }
 
-#pragma warning disable CA1859 // Chat joins these switches; the interface is the point.
     private static IStreamProtocol StreamProtocol(PipeChatOptions options) => options.Protocol switch
     {
         ProtocolKind.Echo => EchoProtocol.Instance,
-        _ => throw new UsageException($"{options.Protocol} over TCP is not available"),
+        _ => new ChatProtocol(new ChatLimits
+        {
+            MaxLine = options.MaxLine,
+            MaxPendingOutput = options.MaxPendingOutput,
+            IdleTimeout = options.IdleTimeout,
+        }),
     };
 
     private static IDatagramProtocol DatagramProtocol(PipeChatOptions options) => options.Protocol switch
     {
         ProtocolKind.Echo => UdpEchoProtocol.Instance,
-        _ => throw new UsageException($"{options.Protocol} over UDP is not available"),
+        _ => new UdpChatProtocol(options.MaxConnections, options.MaxLine, options.IdleTimeout),
     };
-#pragma warning restore CA1859
 }

@@ -15,6 +15,7 @@ public sealed class AsyncTcpServer : IServer
 {
     private readonly Socket _listener;
     private readonly IStreamProtocol _protocol;
+    private int _stopped;
     private readonly ServerSettings _settings;
     private readonly ILogger _logger;
     private readonly ConnectionRegistry<SocketConnection> _connections;
@@ -39,6 +40,10 @@ public sealed class AsyncTcpServer : IServer
     public async Task StopAsync(TimeSpan drainTimeout)
     {
         _listener.Dispose();
+        if (Interlocked.Exchange(ref _stopped, 1) == 0)
+        {
+            _protocol.OnServerStopping();
+        }
         await _acceptLoop.ConfigureAwait(false);
 
         foreach (var connection in _connections.Snapshot())

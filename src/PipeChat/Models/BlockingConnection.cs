@@ -105,7 +105,6 @@ internal sealed class BlockingConnection : IConnectionOutput
             writer?.Join();
             ArrayPool<byte>.Shared.Return(buffer);
             _session.OnClosed();
-            _signal.Dispose();
         }
     }
 
@@ -179,6 +178,10 @@ internal sealed class BlockingConnection : IConnectionOutput
             while (true)
             {
                 _signal.Wait();
+
+                // Flags first, then drain: what was queued before a close request still goes out.
+                var closing = _closeRequested;
+                var finished = _finished;
                 var keepOpen = _outbound!.DrainTo(pending);
                 if (pending.WrittenCount > 0)
                 {
@@ -190,13 +193,13 @@ internal sealed class BlockingConnection : IConnectionOutput
                     pending.ResetWrittenCount();
                 }
 
-                if (!keepOpen || _closeRequested)
+                if (!keepOpen || closing)
                 {
                     _closeRequested = true;
                     return;
                 }
 
-                if (_finished)
+                if (finished)
                 {
                     return;
                 }

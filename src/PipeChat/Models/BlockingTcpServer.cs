@@ -14,6 +14,7 @@ public abstract class BlockingTcpServer : IServer
 {
     private readonly Socket _listener;
     private readonly IStreamProtocol _protocol;
+    private int _stopped;
     private readonly ILogger _logger;
     private readonly ConnectionRegistry<BlockingConnection> _connections;
     private Thread? _acceptThread;
@@ -43,6 +44,10 @@ public abstract class BlockingTcpServer : IServer
     public async Task StopAsync(TimeSpan drainTimeout)
     {
         _listener.Dispose();
+        if (Interlocked.Exchange(ref _stopped, 1) == 0)
+        {
+            _protocol.OnServerStopping();
+        }
         if (_acceptThread is { } thread)
         {
             // The iterative model may be serving a client on this thread: stop it from reading

@@ -38,7 +38,7 @@ public sealed class UdpServer : IServer, IDatagramOutput
 
     public void Start()
     {
-        var loops = _model switch
+        var loops = !_protocol.AllowsConcurrentDatagrams ? 1 : _model switch
         {
             ConnectionModel.Iterative => 1,
             ConnectionModel.Threads => Math.Max(2, Environment.ProcessorCount),

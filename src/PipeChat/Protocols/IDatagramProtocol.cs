@@ -21,6 +21,12 @@ public interface IDatagramProtocol
     /// <summary>Handles one datagram.</summary>
     void OnDatagram(ReadOnlySpan<byte> datagram, SocketAddress from, IDatagramOutput output);
 
+    /// <summary>
+    /// True when datagrams may be handled on several threads at once (stateless echo); false
+    /// keeps one receive loop so a sender's datagrams are handled in arrival order (chat).
+    /// </summary>
+    bool AllowsConcurrentDatagrams { get; }
+
     /// <summary>How often <see cref="OnTick"/> should run; null for never.</summary>
     TimeSpan? TickInterval { get; }
 

@@ -39,6 +39,12 @@ public interface IStreamProtocol
 
     /// <summary>A session for a new connection; <paramref name="connection"/> lets it push output on its own.</summary>
     IStreamSession CreateSession(IConnectionOutput connection);
+
+    /// <summary>
+    /// The server is shutting down: last words to every session (chat: "* server shutting down").
+    /// Called once, after accepting stopped and before connections are asked to finish.
+    /// </summary>
+    void OnServerStopping();
 }
 
 /// <summary>

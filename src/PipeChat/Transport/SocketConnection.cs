@@ -243,12 +243,14 @@ internal sealed class SocketConnection : IConnectionOutput
                     reader.AdvanceTo(buffer.Start);
                 }
 
-                if (_outbound is not null && !_outbound.DrainTo(writer))
+                // Read the close flags before draining: whatever was queued before a close
+                // request is then still sent (e.g. "* bye", "* server shutting down").
+                if (Volatile.Read(ref _closeRequested) != 0 || Volatile.Read(ref _stopping) != 0)
                 {
                     action = SessionAction.Close;
                 }
 
-                if (Volatile.Read(ref _closeRequested) != 0 || Volatile.Read(ref _stopping) != 0)
+                if (_outbound is not null && !_outbound.DrainTo(writer))
                 {
                     action = SessionAction.Close;
                 }

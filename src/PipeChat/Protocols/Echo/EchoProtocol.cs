@@ -32,6 +32,11 @@ public sealed class EchoProtocol : IStreamProtocol, IStreamSession
     }
 
     /// <inheritdoc />
+    public void OnServerStopping()
+    {
+    }
+
+    /// <inheritdoc />
     public void OnClosed()
     {
     }

@@ -13,6 +13,9 @@ public sealed class UdpEchoProtocol : IDatagramProtocol
     }
 
     /// <inheritdoc />
+    public bool AllowsConcurrentDatagrams => true;
+
+    /// <inheritdoc />
     public string Name => "echo";
 
     /// <inheritdoc />
