@@ -29,6 +29,9 @@ public static class OptionsResolver
         ("--shutdown-timeout", "ShutdownTimeout"),
         ("--log-level", "LogLevel"),
         ("--max-pending-output", "MaxPendingOutput"),
+        ("--metrics-port", "MetricsPort"),
+        ("--metrics-host", "MetricsHost"),
+        ("--log-format", "LogFormat"),
     ];
 
     public static PipeChatOptions Resolve(ProtocolKind protocol, IConfiguration configuration)
@@ -55,6 +58,9 @@ public static class OptionsResolver
             ShutdownTimeout = TimeSpan.FromSeconds(Double(section, "--shutdown-timeout", "ShutdownTimeout") ?? 5),
             LogLevel = Level(section) ?? LogLevel.Information,
             MaxPendingOutput = Int(section, "--max-pending-output", "MaxPendingOutput", 1024, int.MaxValue) ?? 1024 * 1024,
+            MetricsPort = Int(section, "--metrics-port", "MetricsPort", 0, 65535),
+            MetricsHost = Address(section, "--metrics-host", "MetricsHost"),
+            LogFormat = Format(section),
         };
     }
 
@@ -143,9 +149,22 @@ public static class OptionsResolver
         };
     }
 
-    private static IPAddress? Host(IConfigurationSection section)
+    private static string Format(IConfigurationSection section)
     {
-        var raw = Raw(section, "Host");
+        var raw = Raw(section, "LogFormat");
+        return raw?.ToLowerInvariant() switch
+        {
+            null or "text" => "text",
+            "json" => "json",
+            _ => throw new UsageException($"invalid value '{raw}' for --log-format: expected text or json"),
+        };
+    }
+
+    private static IPAddress? Host(IConfigurationSection section) => Address(section, "--host", "Host");
+
+    private static IPAddress? Address(IConfigurationSection section, string option, string key)
+    {
+        var raw = Raw(section, key);
         if (raw is null)
         {
             return null;
@@ -158,7 +177,7 @@ public static class OptionsResolver
 
         return IPAddress.TryParse(raw.Trim('[', ']'), out var address)
             ? address
-            : throw new UsageException($"invalid value '{raw}' for --host: expected an IP address such as 127.0.0.1, ::1, 0.0.0.0 or ::");
+            : throw new UsageException($"invalid value '{raw}' for {option}: expected an IP address such as 127.0.0.1, ::1, 0.0.0.0 or ::");
     }
 
     private static LogLevel? Level(IConfigurationSection section)

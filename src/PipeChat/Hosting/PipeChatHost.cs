@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 
@@ -59,11 +60,24 @@ public static class PipeChatHost
         });
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(options.LogLevel);
-        builder.Logging.AddSimpleConsole(o =>
+        if (SystemdHelpers.IsSystemdService())
         {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss.fff ";
-        });
+            // Under systemd: journald-friendly lines (priority prefixes), Type=notify readiness.
+            builder.Services.AddSystemd();
+            builder.Logging.AddSystemdConsole();
+        }
+        else if (options.LogFormat == "json")
+        {
+            builder.Logging.AddJsonConsole(o => o.TimestampFormat = "O");
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss.fff ";
+            });
+        }
 
         // Standard output carries only the ready line; every log line goes to standard error.
         builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
@@ -71,13 +85,16 @@ public static class PipeChatHost
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout + TimeSpan.FromSeconds(10));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<ServerHolder>();
-        builder.Services.AddHostedService(sp => new ServerHostedService(sp.GetRequiredService<ServerHolder>(), options, stdout));
+        builder.Services.AddHostedService(sp => new ServerHostedService(
+            sp.GetRequiredService<ServerHolder>(), options, stdout, sp.GetRequiredService<ILoggerFactory>().CreateLogger("PipeChat.Host")));
 
         using var host = builder.Build();
         var holder = host.Services.GetRequiredService<ServerHolder>();
         try
         {
-            holder.Server = ServerFactory.Create(options, host.Services.GetRequiredService<ILoggerFactory>());
+            var built = ServerFactory.Create(options, host.Services.GetRequiredService<ILoggerFactory>());
+            holder.Server = built.Server;
+            holder.Metrics = built.Metrics;
         }
         catch (SocketException e)
         {

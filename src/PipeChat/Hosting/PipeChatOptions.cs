@@ -41,6 +41,15 @@ public sealed record PipeChatOptions
     /// <summary>Chat: pending output per member before it is cut off as too slow.</summary>
     public int MaxPendingOutput { get; init; } = 1024 * 1024;
 
+    /// <summary>Port of the /metrics and /healthz endpoint; null is off.</summary>
+    public int? MetricsPort { get; init; }
+
+    /// <summary>Address of the metrics endpoint; defaults to the server's --host.</summary>
+    public IPAddress? MetricsHost { get; init; }
+
+    /// <summary>Console log format: "text" (default) or "json".</summary>
+    public string LogFormat { get; init; } = "text";
+
     public string Scheme => Udp ? "udp" : "tcp";
 
     public static int DefaultPort(ProtocolKind protocol) => protocol == ProtocolKind.Echo ? 7007 : 7000;

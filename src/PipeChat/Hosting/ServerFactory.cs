@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
+using PipeChat.Diagnostics;
 using PipeChat.Models;
 using PipeChat.Protocols;
 using PipeChat.Protocols.Chat;
@@ -7,11 +8,14 @@ using PipeChat.Protocols.Echo;
 
 namespace PipeChat.Hosting;
 
+/// <summary>A bound server with what it publishes to the meter.</summary>
+public sealed record BuiltServer(IServer Server, MetricsSource Metrics);
+
 /// <summary>The one place that pairs a protocol with a connection model.</summary>
 public static class ServerFactory
 {
     /// <summary>Creates and binds the server described by <paramref name="options"/>.</summary>
-    public static IServer Create(PipeChatOptions options, ILoggerFactory loggers)
+    public static BuiltServer Create(PipeChatOptions options, ILoggerFactory loggers)
     {
         var settings = new ServerSettings
         {
@@ -19,35 +23,63 @@ public static class ServerFactory
             MaxConnections = options.MaxConnections,
         };
         var logger = loggers.CreateLogger("PipeChat.Server");
+        var model = options.Model.ToString().ToLowerInvariant();
+        var protocolName = options.Protocol.ToString().ToLowerInvariant();
 
         if (options.Udp)
         {
-            return new UdpServer(settings, DatagramProtocol(options), options.Model, logger);
+            IServer udp;
+            MetricsSource udpMetrics;
+            if (options.Protocol == ProtocolKind.Echo)
+            {
+                var echo = new UdpEchoProtocol();
+                udp = new UdpServer(settings, echo, options.Model, logger);
+                udpMetrics = Source(udp, model, protocolName, "udp") with { MessagesEchoed = () => echo.MessagesEchoed };
+            }
+            else
+            {
+                var chat = new UdpChatProtocol(options.MaxConnections, options.MaxLine, options.IdleTimeout);
+                udp = new UdpServer(settings, chat, options.Model, logger);
+                udpMetrics = Source(udp, model, protocolName, "udp") with { LinesRelayed = () => chat.LinesRelayed, Registrations = () => chat.Count };
+            }
+
+            return new BuiltServer(udp, udpMetrics);
         }
 
-        var protocol = StreamProtocol(options);
-        return options.Model switch
+        IStreamProtocol protocol;
+        Func<MetricsSource, MetricsSource> protocolMetrics;
+        if (options.Protocol == ProtocolKind.Echo)
+        {
+            var echo = new EchoProtocol();
+            protocol = echo;
+            protocolMetrics = m => m with { MessagesEchoed = () => echo.MessagesEchoed };
+        }
+        else
+        {
+            var chat = new ChatProtocol(new ChatLimits
+            {
+                MaxLine = options.MaxLine,
+                MaxPendingOutput = options.MaxPendingOutput,
+                IdleTimeout = options.IdleTimeout,
+            });
+            protocol = chat;
+            protocolMetrics = m => m with { LinesRelayed = () => chat.Hub.LinesRelayed, MembersCutOff = () => chat.Hub.MembersCutOff };
+        }
+
+        IServer server = options.Model switch
         {
             ConnectionModel.Iterative => new IterativeTcpServer(settings, protocol, logger),
             ConnectionModel.Threads => new ThreadedTcpServer(settings, protocol, logger),
             _ => new AsyncTcpServer(settings, protocol, logger),
         };
+        return new BuiltServer(server, protocolMetrics(Source(server, model, protocolName, "tcp")));
     }
 
-    private static IStreamProtocol StreamProtocol(PipeChatOptions options) => options.Protocol switch
+    private static MetricsSource Source(IServer server, string model, string protocol, string transport) => new()
     {
-        ProtocolKind.Echo => EchoProtocol.Instance,
-        _ => new ChatProtocol(new ChatLimits
-        {
-            MaxLine = options.MaxLine,
-            MaxPendingOutput = options.MaxPendingOutput,
-            IdleTimeout = options.IdleTimeout,
-        }),
-    };
-
-    private static IDatagramProtocol DatagramProtocol(PipeChatOptions options) => options.Protocol switch
-    {
-        ProtocolKind.Echo => UdpEchoProtocol.Instance,
-        _ => new UdpChatProtocol(options.MaxConnections, options.MaxLine, options.IdleTimeout),
+        Stats = server.Stats,
+        Model = model,
+        Protocol = protocol,
+        Transport = transport,
     };
 }

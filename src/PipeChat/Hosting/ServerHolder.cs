@@ -1,3 +1,4 @@
+using PipeChat.Diagnostics;
 using PipeChat.Models;
 
 namespace PipeChat.Hosting;
@@ -6,4 +7,6 @@ namespace PipeChat.Hosting;
 internal sealed class ServerHolder
 {
     public IServer? Server { get; set; }
+
+    public MetricsSource? Metrics { get; set; }
 }

@@ -1,25 +1,76 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Systemd;
+using Microsoft.Extensions.Logging;
+using PipeChat.Diagnostics;
 
 namespace PipeChat.Hosting;
 
-/// <summary>Starts the bound server, announces it on stdout, and drains it on SIGINT/SIGTERM.</summary>
-internal sealed class ServerHostedService(ServerHolder holder, PipeChatOptions options, TextWriter readyOutput) : IHostedService
+/// <summary>
+/// Starts the bound server, announces it (stdout ready line, systemd READY=1), publishes its
+/// metrics, and drains it on SIGINT/SIGTERM.
+/// </summary>
+internal sealed partial class ServerHostedService(ServerHolder holder, PipeChatOptions options, TextWriter readyOutput, ILogger logger) : IHostedService, IAsyncDisposable
 {
+    // Outside systemd (where SystemdLifetime speaks for us) NOTIFY_SOCKET may still be set,
+    // e.g. by a supervisor or a test: notify it ourselves.
+    private readonly SystemdNotifier? _notifier = SystemdHelpers.IsSystemdService() ? null : new SystemdNotifier();
+    private IDisposable? _metricsRegistration;
+    private MetricsEndpoint? _metricsEndpoint;
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var server = holder.Server ?? throw new InvalidOperationException("No server was bound.");
+        if (holder.Metrics is { } metrics)
+        {
+            _metricsRegistration = PipeChatMetrics.Register(metrics);
+        }
+
+        if (options.MetricsPort is { } metricsPort)
+        {
+            _metricsEndpoint = new MetricsEndpoint(options.MetricsHost ?? options.Host, metricsPort);
+            MetricsListening(logger, _metricsEndpoint.Url);
+        }
+
         server.Start();
 
         // SPEC §2: exactly one line on stdout once the socket is bound.
         readyOutput.WriteLine(ReadyLine(options, server.LocalEndPoint));
         readyOutput.Flush();
+        if (_notifier is { IsEnabled: true })
+        {
+            _notifier.Notify(ServiceState.Ready);
+        }
+
         return Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) =>
-        holder.Server?.StopAsync(options.ShutdownTimeout) ?? Task.CompletedTask;
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_notifier is { IsEnabled: true })
+        {
+            _notifier.Notify(ServiceState.Stopping);
+        }
+
+        if (holder.Server is { } server)
+        {
+            await server.StopAsync(options.ShutdownTimeout).ConfigureAwait(false);
+        }
+
+        await DisposeAsync().ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_metricsEndpoint is not null)
+        {
+            await _metricsEndpoint.DisposeAsync().ConfigureAwait(false);
+            _metricsEndpoint = null;
+        }
+
+        _metricsRegistration?.Dispose();
+    }
 
     public static string ReadyLine(PipeChatOptions options, IPEndPoint endPoint)
     {
@@ -32,4 +83,7 @@ internal sealed class ServerHostedService(ServerHolder holder, PipeChatOptions o
         endPoint.AddressFamily == AddressFamily.InterNetworkV6
             ? $"[{endPoint.Address}]:{endPoint.Port}"
             : $"{endPoint.Address}:{endPoint.Port}";
+
+    [LoggerMessage(10, LogLevel.Information, "metrics at {Url} (and /healthz)")]
+    private static partial void MetricsListening(ILogger logger, string url);
 }

@@ -38,6 +38,8 @@ public sealed partial class ChatHub
     private readonly Dictionary<string, ChatMember> _members = new(ChatNames.Comparer);
     private readonly Dictionary<string, ChatRoom> _rooms = new(ChatNames.Comparer);
     private readonly ChatMessagePool _pool;
+    private long _linesRelayed;
+    private long _membersCutOff;
     private long _lastUserNumber;
     private long _lastId;
     private volatile bool _shuttingDown;
@@ -47,6 +49,21 @@ public sealed partial class ChatHub
 
     /// <summary>The pool this hub's messages come from.</summary>
     public ChatMessagePool Pool => _pool;
+
+    /// <summary>Member lines relayed to a room (each counted once, however many recipients).</summary>
+    public long LinesRelayed => Interlocked.Read(ref _linesRelayed);
+
+    /// <summary>Members cut off because they could not keep up.</summary>
+    public long MembersCutOff
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _membersCutOff;
+            }
+        }
+    }
 
     /// <summary>Members currently connected.</summary>
     public int MemberCount
@@ -303,6 +320,7 @@ public sealed partial class ChatHub
         }
 
         List<ChatMember>? refused = null;
+        Interlocked.Increment(ref _linesRelayed);
         ChatMessage message = ChatMessage.FromMember(_pool, sender.NameBytes, text);
         DeliverToSeats(seats, sender, message, ref refused);
         message.Release();
@@ -339,6 +357,11 @@ public sealed partial class ChatHub
             }
 
             member.MarkLeft();
+            if (tooSlow)
+            {
+                _membersCutOff++;
+            }
+
             _members.Remove(member.Name);
             ChatSeat? seat = member.Seat;
             if (seat is not null)

@@ -21,6 +21,11 @@ public sealed class UdpChatProtocol : IDatagramProtocol
         _registry = new UdpChatRegistry<SocketAddress>(maxRegistrations, cloneKey: Clone, maxMessage: maxLine);
     }
 
+    private long _relayed;
+
+    /// <summary>Member messages relayed (each counted once, however many recipients).</summary>
+    public long LinesRelayed => Interlocked.Read(ref _relayed);
+
     /// <summary>Registrations held now.</summary>
     public int Count => _registry.Count;
 
@@ -40,6 +45,11 @@ public sealed class UdpChatProtocol : IDatagramProtocol
     {
         var replies = t_replies ??= [];
         _registry.OnDatagram(from, datagram, Now, replies);
+        if (replies.Count > 0 && replies[0].Message.Span[0] == (byte)'<')
+        {
+            Interlocked.Increment(ref _relayed);
+        }
+
         Send(replies, output);
     }
 

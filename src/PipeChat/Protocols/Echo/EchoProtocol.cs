@@ -4,16 +4,17 @@ namespace PipeChat.Protocols.Echo;
 
 /// <summary>
 /// TCP echo (SPEC §4): every byte back, in order, unchanged. Stateless, so one session
-/// instance serves every connection and a connection costs the protocol nothing.
+/// instance serves every connection of a server and a connection costs the protocol nothing.
 /// </summary>
 public sealed class EchoProtocol : IStreamProtocol, IStreamSession
 {
-    /// <summary>The shared instance.</summary>
+    /// <summary>A shared instance (tests, benchmarks); servers made by the factory get their own, for their own counters.</summary>
     public static readonly EchoProtocol Instance = new();
 
-    private EchoProtocol()
-    {
-    }
+    private long _messages;
+
+    /// <summary>Receive batches echoed (TCP has no message boundaries; this counts non-empty reads answered).</summary>
+    public long MessagesEchoed => Interlocked.Read(ref _messages);
 
     /// <inheritdoc />
     public string Name => "echo";
@@ -24,7 +25,12 @@ public sealed class EchoProtocol : IStreamProtocol, IStreamSession
     /// <inheritdoc />
     public SessionAction OnInput(in ReadOnlySequence<byte> input, bool inputEnded, IBufferWriter<byte> output, out SequencePosition consumed)
     {
-        Copy(input, output);
+        if (!input.IsEmpty)
+        {
+            Copy(input, output);
+            Interlocked.Increment(ref _messages);
+        }
+
         consumed = input.End;
 
         // Half-close: everything received has now been written back; finish and close.

@@ -5,12 +5,13 @@ namespace PipeChat.Protocols.Echo;
 /// <summary>UDP echo (SPEC §5): each datagram back, unchanged, to where it came from.</summary>
 public sealed class UdpEchoProtocol : IDatagramProtocol
 {
-    /// <summary>The shared instance.</summary>
+    /// <summary>A shared instance (tests, benchmarks); servers made by the factory get their own, for their own counters.</summary>
     public static readonly UdpEchoProtocol Instance = new();
 
-    private UdpEchoProtocol()
-    {
-    }
+    private long _datagrams;
+
+    /// <summary>Datagrams echoed.</summary>
+    public long MessagesEchoed => Interlocked.Read(ref _datagrams);
 
     /// <inheritdoc />
     public bool AllowsConcurrentDatagrams => true;
@@ -22,8 +23,11 @@ public sealed class UdpEchoProtocol : IDatagramProtocol
     public TimeSpan? TickInterval => null;
 
     /// <inheritdoc />
-    public void OnDatagram(ReadOnlySpan<byte> datagram, SocketAddress from, IDatagramOutput output) =>
+    public void OnDatagram(ReadOnlySpan<byte> datagram, SocketAddress from, IDatagramOutput output)
+    {
         output.SendTo(datagram, from);
+        Interlocked.Increment(ref _datagrams);
+    }
 
     /// <inheritdoc />
     public void OnTick(IDatagramOutput output)

@@ -1,0 +1,148 @@
+using System.Net;
+using System.Net.Sockets;
+using Prometheus;
+
+namespace PipeChat.Diagnostics;
+
+/// <summary>
+/// Serves PipeChat's counters in the Prometheus text format at /metrics (rendered by
+/// prometheus-net) and a liveness answer at /healthz. Off unless --metrics-port is given.
+/// </summary>
+public sealed class MetricsEndpoint : IAsyncDisposable
+{
+    private readonly HttpListener _listener = new();
+    private readonly CollectorRegistry _registry;
+    private readonly Task _loop;
+
+    public MetricsEndpoint(IPAddress host, int port)
+    {
+        // A registry of our own with PipeChat's counters only, refreshed from the same sources as
+        // the "PipeChat" meter just before each scrape (nothing is counted twice, nothing on the hot path).
+        _registry = Metrics.NewCustomRegistry();
+        var factory = Metrics.WithCustomRegistry(_registry);
+        string[] labels = ["model", "protocol", "transport"];
+        var gauges = new (Gauge Metric, Func<MetricsSource, long?> Read)[]
+        {
+            (factory.CreateGauge("pipechat_connections_active", "TCP connections open now.", labels), s => s.Stats.Active),
+            (factory.CreateGauge("pipechat_udp_registrations", "UDP chat registrations held now.", labels), s => s.Registrations?.Invoke()),
+        };
+        var counters = new (Counter Metric, Func<MetricsSource, long?> Read)[]
+        {
+            (factory.CreateCounter("pipechat_connections_accepted_total", "TCP connections accepted.", labels), s => s.Stats.Accepted),
+            (factory.CreateCounter("pipechat_connections_rejected_total", "TCP connections closed on arrival at --max-connections.", labels), s => s.Stats.Rejected),
+            (factory.CreateCounter("pipechat_bytes_received_total", "Bytes received from clients.", labels), s => s.Stats.BytesIn),
+            (factory.CreateCounter("pipechat_bytes_sent_total", "Bytes sent to clients.", labels), s => s.Stats.BytesOut),
+            (factory.CreateCounter("pipechat_echo_messages_total", "Echo: reads (TCP) or datagrams (UDP) echoed.", labels), s => s.MessagesEchoed?.Invoke()),
+            (factory.CreateCounter("pipechat_chat_lines_relayed_total", "Chat: member lines relayed to their room, once each.", labels), s => s.LinesRelayed?.Invoke()),
+            (factory.CreateCounter("pipechat_chat_members_cut_total", "Chat: members cut off as too slow.", labels), s => s.MembersCutOff?.Invoke()),
+        };
+        _registry.AddBeforeCollectCallback(() =>
+        {
+            foreach (var source in PipeChatMetrics.Snapshot())
+            {
+                foreach (var (gauge, read) in gauges)
+                {
+                    if (read(source) is { } value)
+                    {
+                        gauge.WithLabels(source.Model, source.Protocol, source.Transport).Set(value);
+                    }
+                }
+
+                foreach (var (counter, read) in counters)
+                {
+                    if (read(source) is { } value)
+                    {
+                        counter.WithLabels(source.Model, source.Protocol, source.Transport).IncTo(value);
+                    }
+                }
+            }
+        });
+
+        Port = port == 0 ? FreePort(host) : port;
+        var hostText = host.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{host}]" : host.ToString();
+        if (host.Equals(IPAddress.Any) || host.Equals(IPAddress.IPv6Any))
+        {
+            hostText = "+";
+        }
+
+        _listener.Prefixes.Add($"http://{hostText}:{Port}/");
+        _listener.Start();
+        Url = $"http://{(hostText == "+" ? "localhost" : hostText)}:{Port}/metrics";
+        _loop = ServeAsync();
+    }
+
+    /// <summary>The port served (the real one when 0 was asked).</summary>
+    public int Port { get; }
+
+    /// <summary>Where /metrics is.</summary>
+    public string Url { get; }
+
+    public async ValueTask DisposeAsync()
+    {
+        _listener.Stop();
+        _listener.Close();
+        await _loop.ConfigureAwait(false);
+    }
+
+    private static int FreePort(IPAddress host)
+    {
+        // HttpListener cannot bind port 0: ask the OS for a free port, then use it.
+        using var probe = new Socket(host.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        probe.Bind(new IPEndPoint(host, 0));
+        return ((IPEndPoint)probe.LocalEndPoint!).Port;
+    }
+
+    private async Task ServeAsync()
+    {
+        while (_listener.IsListening)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            {
+                return;
+            }
+
+            await RespondAsync(context).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RespondAsync(HttpListenerContext context)
+    {
+        var response = context.Response;
+        try
+        {
+            switch (context.Request.Url?.AbsolutePath)
+            {
+                case "/metrics":
+                    response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+                    using (var body = new MemoryStream())
+                    {
+                        await _registry.CollectAndExportAsTextAsync(body).ConfigureAwait(false);
+                        body.Position = 0;
+                        await body.CopyToAsync(response.OutputStream).ConfigureAwait(false);
+                    }
+
+                    break;
+                case "/healthz":
+                    response.ContentType = "text/plain";
+                    await response.OutputStream.WriteAsync("ok\n"u8.ToArray()).ConfigureAwait(false);
+                    break;
+                default:
+                    response.StatusCode = 404;
+                    break;
+            }
+        }
+        catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException)
+        {
+            // The scraper went away; nothing to do.
+        }
+        finally
+        {
+            response.Close();
+        }
+    }
+}
