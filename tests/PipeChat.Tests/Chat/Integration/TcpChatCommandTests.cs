@@ -1,0 +1,307 @@
+using System.Text;
+using PipeChat.Models;
+using PipeChat.Tests.Support;
+using static PipeChat.Tests.Chat.Integration.TcpChatFixture;
+
+namespace PipeChat.Tests.Chat.Integration;
+
+/// <summary>SPEC §6 line by line over real loopback sockets, for both concurrent models.</summary>
+public class TcpChatCommandTests
+{
+    [Theory]
+    [MemberData(nameof(TestServers.ConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task Welcome_names_are_unique_and_only_the_others_hear_a_join(ConnectionModel model)
+    {
+        await using var chat = Start(model);
+
+        var a = await chat.JoinAsync();
+        await a.SendLineAsync("/who");
+        await a.ExpectAsync($"* in lobby: {a.Name}"); // no "* A joined" for A itself
+
+        var b = await chat.JoinAsync();
+        await a.ExpectAsync($"* {b.Name} joined");
+        await b.SendLineAsync("/who");
+        await b.ExpectAsync($"* in lobby: {Sorted(a.Name, b.Name)}");
+
+        // b takes the next userN by hand (other case): the server must not hand it out again.
+        var next = "USER" + (int.Parse(b.Name.AsSpan(4), System.Globalization.CultureInfo.InvariantCulture) + 1);
+        await b.SendLineAsync($"/nick {next}");
+        await b.ExpectAsync($"* you are now {next}");
+        await a.ExpectAsync($"* {b.Name} is now {next}");
+        b.Name = next;
+
+        var c = await chat.JoinAsync();
+        await a.ExpectAsync($"* {c.Name} joined");
+        await b.ExpectAsync($"* {c.Name} joined");
+        await c.SendLineAsync("/who");
+        await c.ExpectAsync($"* in lobby: {Sorted(a.Name, b.Name, c.Name)}");
+
+        Assert.Equal(3, new[] { a.Name, b.Name, c.Name }.Distinct(StringComparer.OrdinalIgnoreCase).Count());
+    }
+
+    [Theory]
+    [MemberData(nameof(TestServers.ConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task A_plain_line_reaches_every_other_member_but_not_the_sender(ConnectionModel model)
+    {
+        await using var chat = Start(model);
+        var (a, b, c) = await ThreeAsync(chat);
+
+        await a.SendLineAsync("hello world");
+        await a.SendLineAsync("/who");
+
+        await b.ExpectAsync($"<{a.Name}> hello world");
+        await c.ExpectAsync($"<{a.Name}> hello world");
+
+        // Had A got its own line back, it would have come before the /who reply.
+        await a.ExpectAsync($"* in lobby: {Sorted(a.Name, b.Name, c.Name)}");
+    }
+
+    [Theory]
+    [MemberData(nameof(TestServers.ConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task Nick_renames_and_rejects_invalid_and_taken_names(ConnectionModel model)
+    {
+        await using var chat = Start(model);
+        var (a, b) = await TwoAsync(chat);
+        var oldA = a.Name;
+        var oldB = b.Name;
+
+        await a.SendLineAsync("/nick alice");
+        await a.ExpectAsync("* you are now alice");
+        await b.ExpectAsync($"* {oldA} is now alice");
+
+        await b.SendLineAsync("/nick ALICE");
+        await b.ExpectAsync("! name ALICE is taken");
+        await b.SendLineAsync("/nick bad name");
+        await b.ExpectAsync("! invalid name");
+        await b.SendLineAsync("/nick " + new string('x', 33));
+        await b.ExpectAsync("! invalid name");
+        await b.SendLineAsync("/nick");
+        await b.ExpectAsync("! invalid name");
+        await b.SendLineAsync("/nick héllo");
+        await b.ExpectAsync("! invalid name");
+        await b.SendLineAsync("/nick a+b");
+        await b.ExpectAsync("! invalid name");
+
+        var longest = "B_." + new string('9', 28) + "-"; // 32 characters, every allowed kind
+        await b.SendLineAsync($"/nick {longest}");
+        await b.ExpectAsync($"* you are now {longest}");
+
+        // The failed attempts told the room nothing: A's next line is the successful rename.
+        await a.ExpectAsync($"* {oldB} is now {longest}");
+
+        await a.SendLineAsync("hi");
+        await b.ExpectAsync("<alice> hi");
+        await a.SendLineAsync("/who");
+        await a.ExpectAsync($"* in lobby: {Sorted("alice", longest)}");
+    }
+
+    [Theory]
+    [MemberData(nameof(TestServers.ConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task Join_moves_a_member_between_rooms_and_rooms_lists_them_sorted(ConnectionModel model)
+    {
+        await using var chat = Start(model);
+        var (a, b, c) = await ThreeAsync(chat);
+
+        await a.SendLineAsync("/join dev");
+        await a.ExpectAsync("* joined dev");
+        await b.ExpectAsync($"* {a.Name} left");
+        await c.ExpectAsync($"* {a.Name} left");
+
+        await b.SendLineAsync("/join dev");
+        await b.ExpectAsync("* joined dev");
+        await a.ExpectAsync($"* {b.Name} joined");
+        await c.ExpectAsync($"* {b.Name} left");
+
+        // Lines stay in the room.
+        await a.SendLineAsync("in dev");
+        await b.ExpectAsync($"<{a.Name}> in dev");
+        await c.SendLineAsync("in lobby");
+        await c.SendLineAsync("/who");
+        await c.ExpectAsync($"* in lobby: {c.Name}");
+        await a.SendLineAsync("/who");
+        await a.ExpectAsync($"* in dev: {Sorted(a.Name, b.Name)}");
+
+        await c.SendLineAsync("/rooms");
+        await c.ExpectAsync("* rooms: dev(2) lobby(1)");
+
+        // lobby empties and disappears; names sort ignoring case (ordinal would put Zeta first).
+        await c.SendLineAsync("/join Zeta");
+        await c.ExpectAsync("* joined Zeta");
+        await a.SendLineAsync("/join alpha");
+        await a.ExpectAsync("* joined alpha");
+        await b.ExpectAsync($"* {a.Name} left");
+        await c.SendLineAsync("/rooms");
+        await c.ExpectAsync("* rooms: alpha(1) dev(1) Zeta(1)");
+
+        await c.SendLineAsync("/join bad room!");
+        await c.ExpectAsync("! invalid name");
+
+        await b.SendLineAsync("/join alpha");
+        await b.ExpectAsync("* joined alpha");
+        await a.ExpectAsync($"* {b.Name} joined");
+        await b.SendLineAsync("/rooms");
+        await b.ExpectAsync("* rooms: alpha(2) Zeta(1)");
+
+        // Nothing from other rooms leaked to c in all that time.
+        await c.SendLineAsync("/who");
+        await c.ExpectAsync($"* in Zeta: {c.Name}");
+    }
+
+    [Theory]
+    [MemberData(nameof(TestServers.ConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task Quit_says_bye_closes_and_the_room_hears_left(ConnectionModel model)
+    {
+        await using var chat = Start(model);
+        var (a, b) = await TwoAsync(chat);
+
+        await a.SendLineAsync("/quit");
+        await a.ExpectAsync("* bye");
+        await a.ExpectClosedAsync();
+        await b.ExpectAsync($"* {a.Name} left");
+
+        await b.SendLineAsync("/who");
+        await b.ExpectAsync($"* in lobby: {b.Name}");
+    }
+
+    [Theory]
+    [MemberData(nameof(TestServers.ConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task Unknown_commands_are_errors_to_the_sender_only(ConnectionModel model)
+    {
+        await using var chat = Start(model);
+        var (a, b) = await TwoAsync(chat);
+
+        await a.SendLineAsync("/frobnicate now please");
+        await a.ExpectAsync("! unknown command: /frobnicate");
+        await a.SendLineAsync("/NICK x");
+        await a.ExpectAsync("! unknown command: /NICK");
+        await a.SendLineAsync("/nickname x");
+        await a.ExpectAsync("! unknown command: /nickname");
+
+        await b.SendLineAsync("/who");
+        await b.ExpectAsync($"* in lobby: {Sorted(a.Name, b.Name)}");
+    }
+
+    [Theory]
+    [MemberData(nameof(TestServers.ConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task A_double_slash_line_is_sent_as_text_starting_with_one_slash(ConnectionModel model)
+    {
+        await using var chat = Start(model);
+        var (a, b) = await TwoAsync(chat);
+
+        await a.SendLineAsync("//nick bob");
+        await a.SendLineAsync("//");
+        await b.ExpectAsync($"<{a.Name}> /nick bob");
+        await b.ExpectAsync($"<{a.Name}> /");
+
+        // Not a command: the name did not change and a got nothing.
+        await a.SendLineAsync("/who");
+        await a.ExpectAsync($"* in lobby: {Sorted(a.Name, b.Name)}");
+    }
+
+    [Theory]
+    [MemberData(nameof(TestServers.ConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task CRLF_is_stripped_and_empty_lines_are_ignored(ConnectionModel model)
+    {
+        await using var chat = Start(model);
+        var (a, b) = await TwoAsync(chat);
+
+        await a.SendAsync("one\r\n\r\n\n\ntwo\n\r\nx\ry\r\n");
+        await a.SendLineAsync("/who");
+
+        await b.ExpectAsync($"<{a.Name}> one");
+        await b.ExpectAsync($"<{a.Name}> two");
+        await b.ExpectAsync($"<{a.Name}> x\ry"); // only the \r before \n is dropped
+        await a.ExpectAsync($"* in lobby: {Sorted(a.Name, b.Name)}");
+
+        await b.SendLineAsync("/who");
+        await b.ExpectAsync($"* in lobby: {Sorted(a.Name, b.Name)}");
+    }
+
+    public static TheoryData<ConnectionModel, int> ModelsAndMaxLines()
+    {
+        var data = new TheoryData<ConnectionModel, int>();
+        foreach (ConnectionModel model in TestServers.ConcurrentModels())
+        {
+            data.Add(model, 4096);
+            data.Add(model, 100);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(ModelsAndMaxLines))]
+    public async Task Lines_up_to_max_line_bytes_pass_and_one_more_byte_ends_the_member(ConnectionModel model, int maxLine)
+    {
+        await using var chat = Start(model, maxLine: maxLine);
+        var (a, b) = await TwoAsync(chat);
+
+        var exact = new string('x', maxLine);
+        await a.SendLineAsync(exact);
+        await b.ExpectAsync($"<{a.Name}> {exact}");
+
+        var exactCrlf = new string('y', maxLine);
+        await a.SendAsync(exactCrlf + "\r\n");
+        await b.ExpectAsync($"<{a.Name}> {exactCrlf}");
+
+        // The limit is in UTF-8 bytes: maxLine characters, one of them two bytes long.
+        var overByOne = new string('z', maxLine - 1) + "é";
+        Assert.Equal(maxLine + 1, Encoding.UTF8.GetByteCount(overByOne));
+        await a.SendLineAsync(overByOne);
+        await a.ExpectAsync("! line too long");
+        await a.ExpectClosedAsync();
+        await b.ExpectAsync($"* {a.Name} left");
+    }
+
+    [Theory]
+    [MemberData(nameof(ModelsAndMaxLines))]
+    public async Task An_unfinished_line_already_over_max_line_is_refused_at_once(ConnectionModel model, int maxLine)
+    {
+        await using var chat = Start(model, maxLine: maxLine);
+        var (a, b) = await TwoAsync(chat);
+
+        // No newline ever comes: the server must not wait for one.
+        await a.SendAsync(new string('w', maxLine + 100));
+        await a.ExpectAsync("! line too long");
+        await a.ExpectClosedAsync();
+        await b.ExpectAsync($"* {a.Name} left");
+
+        await b.SendLineAsync("/who");
+        await b.ExpectAsync($"* in lobby: {b.Name}");
+    }
+
+    [Theory]
+    [MemberData(nameof(TestServers.ConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task Invalid_UTF8_is_relayed_byte_for_byte_and_the_server_keeps_going(ConnectionModel model)
+    {
+        await using var chat = Start(model);
+        var (a, b) = await TwoAsync(chat);
+        byte[] garbage = [0xFF, 0xFE, (byte)'A', 0xC3, 0x28, 0x80, 0xED, 0xA0, 0x80, (byte)'z'];
+
+        await a.SendAsync(garbage.Append((byte)'\n').ToArray());
+        var expected = Encoding.ASCII.GetBytes($"<{a.Name}> ").Concat(garbage).ToArray();
+        Assert.Equal(expected, await b.ReadLineBytesAsync());
+
+        await a.SendAsync(new byte[] { (byte)'/', (byte)'n', (byte)'i', (byte)'c', (byte)'k', (byte)' ', 0xFF, (byte)'\n' });
+        await a.ExpectAsync("! invalid name");
+
+        var c = await chat.JoinAsync();
+        await a.ExpectAsync($"* {c.Name} joined");
+        await b.ExpectAsync($"* {c.Name} joined");
+        await a.SendLineAsync("still here");
+        await b.ExpectAsync($"<{a.Name}> still here");
+        await c.ExpectAsync($"<{a.Name}> still here");
+    }
+
+    private static async Task<(ChatTestClient A, ChatTestClient B)> TwoAsync(TcpChatFixture chat)
+    {
+        var members = await chat.JoinAllAsync(2);
+        return (members[0], members[1]);
+    }
+
+    private static async Task<(ChatTestClient A, ChatTestClient B, ChatTestClient C)> ThreeAsync(TcpChatFixture chat)
+    {
+        var members = await chat.JoinAllAsync(3);
+        return (members[0], members[1], members[2]);
+    }
+}
