@@ -1,0 +1,101 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using PipeChat.Tests.Support;
+
+namespace PipeChat.Tests.Chat.Integration;
+
+/// <summary>SPEC §2 and §8 with the real `pipechat` executable: chat server, chat client.</summary>
+public partial class ChatCliTests
+{
+    [Theory]
+    [InlineData("async")]
+    [InlineData("threads")]
+    public async Task Client_chat_sends_its_input_prints_what_arrives_and_exits_0_at_end_of_input(string model)
+    {
+        using var server = CliProcess.Start($"chat --model {model} --port 0");
+        var endPoint = await server.ReadyAsync();
+        using var bob = await ChatTestClient.JoinAsync(endPoint);
+        await bob.SendLineAsync("/nick bob");
+        await bob.ExpectAsync("* you are now bob");
+
+        using var client = CliProcess.Start($"client chat {endPoint} --name alice", stdin: "hello\n/who\n");
+
+        var joined = await bob.ReadLineAsync();
+        var match = JoinedRegex().Match(joined);
+        Assert.True(match.Success, $"expected a join, got '{joined}'");
+        var first = match.Groups[1].Value;
+        await bob.ExpectAsync($"* {first} is now alice");
+        await bob.ExpectAsync("<alice> hello");
+        await bob.ExpectAsync("* alice left");
+
+        Assert.Equal(0, await client.ExitCodeAsync());
+        Assert.Equal(
+            [$"* welcome {first}", "* you are now alice", "* in lobby: alice bob"],
+            Lines(client.Stdout));
+        Assert.Equal(string.Empty, client.Stderr);
+
+        server.Signal("TERM");
+        await bob.ExpectAsync("* server shutting down");
+        await bob.ExpectClosedAsync();
+        Assert.Equal(0, await server.ExitCodeAsync());
+        Assert.Equal([$"pipechat chat ({model}) listening on tcp://{endPoint}"], Lines(server.Stdout));
+    }
+
+    [Theory]
+    [InlineData("async")]
+    [InlineData("threads")]
+    public async Task Client_chat_udp_registers_sends_and_deregisters(string model)
+    {
+        using var server = CliProcess.Start($"chat --udp --model {model} --port 0");
+        var endPoint = await server.ReadyAsync();
+        using var bob = new UdpChatTestClient(endPoint);
+        await bob.RegisterAsync("bob");
+
+        using var client = CliProcess.Start($"client chat {endPoint} --udp --name alice", stdin: "hello\n");
+
+        await bob.ExpectAsync("* alice joined");
+        await bob.ExpectAsync("<alice> hello");
+        await bob.ExpectAsync("* alice left");
+
+        Assert.Equal(0, await client.ExitCodeAsync());
+        Assert.Equal(["* registered alice", "* deregistered"], Lines(client.Stdout));
+        Assert.Equal(string.Empty, client.Stderr);
+
+        server.Signal("TERM");
+        Assert.Equal(0, await server.ExitCodeAsync());
+    }
+
+    [Fact]
+    public async Task Client_chat_exits_1_with_one_line_when_the_server_is_unreachable()
+    {
+        // A bound port nobody listens on: connecting is refused.
+        using var bound = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        bound.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var endPoint = (IPEndPoint)bound.LocalEndPoint!;
+
+        using var client = CliProcess.Start($"client chat {endPoint} --name alice", stdin: "hello\n");
+
+        Assert.Equal(1, await client.ExitCodeAsync());
+        var line = Assert.Single(Lines(client.Stderr));
+        Assert.Contains(endPoint.ToString(), line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", client.Stderr, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, client.Stdout);
+    }
+
+    [Fact]
+    public async Task Chat_with_the_iterative_model_is_a_usage_error()
+    {
+        using var server = CliProcess.Start("chat --model iterative --port 0");
+
+        Assert.Equal(2, await server.ExitCodeAsync());
+        var line = Assert.Single(Lines(server.Stderr));
+        Assert.Contains("iterative", line, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, server.Stdout);
+    }
+
+    private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToArray();
+
+    [GeneratedRegex(@"^\* (user\d+) joined$")]
+    private static partial Regex JoinedRegex();
+}
