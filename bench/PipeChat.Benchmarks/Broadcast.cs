@@ -1,0 +1,252 @@
+using System.Buffers;
+using System.Text;
+using System.Threading.Channels;
+using BenchmarkDotNet.Attributes;
+using PipeChat.Benchmarks.Broadcasting;
+using PipeChat.Protocols.Chat;
+
+namespace PipeChat.Benchmarks;
+
+/// <summary>
+/// One chat line fanned out to <see cref="Members"/> in-memory members, and every member's queue
+/// drained into its output buffer (where a transport would take it to the socket): the
+/// sender-to-output cost of one broadcast, single-threaded, no sockets.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Shipped design (baseline): <see cref="ChatHub"/> encodes <c>&lt;name&gt; text\n</c> once into a
+/// pooled, reference-counted <see cref="ChatMessage"/>; each member's sink (like ChatSession: a lock
+/// and a Queue) takes a reference; draining copies the bytes out and releases.
+/// </para>
+/// <para>
+/// Alternatives, each ending with the same bytes in the same per-member output buffers:
+/// a <see cref="Channel{T}"/> of byte[] per member (one fresh array per line, shared);
+/// a lock over a List of members, each given its own copied byte[] (the naive design);
+/// a Disruptor-style ring (one shared slot array, a cursor per member, nothing allocated).
+/// <see cref="ChatHubReleaseAtOnce"/> isolates the hub's own walk (sinks drop the reference at once, no drain).
+/// </para>
+/// </remarks>
+[MemoryDiagnoser]
+public class Broadcast
+{
+    private static readonly byte[] Text = Encoding.ASCII.GetBytes("the quick brown fox jumps over the lazy dog, 0123456789 abcdef!");
+    private static readonly byte[] SenderName = Encoding.ASCII.GetBytes("user1");
+
+    private ChatHub _hub = null!;
+    private ChatMember _sender = null!;
+    private QueueingSink[] _sinks = null!;
+
+    private ChatHub _releasingHub = null!;
+    private ChatMember _releasingSender = null!;
+
+    private Channel<byte[]>[] _channels = null!;
+
+    private readonly Lock _listLock = new();
+    private List<CopyingMember> _listMembers = null!;
+
+    private BroadcastRing _ring = null!;
+    private BroadcastRing.Reader[] _readers = null!;
+
+    private ArrayBufferWriter<byte>[] _outputs = null!;
+
+    [Params(10, 100, 1000)]
+    public int Members { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _outputs = new ArrayBufferWriter<byte>[Members];
+        for (int i = 0; i < Members; i++)
+        {
+            _outputs[i] = new ArrayBufferWriter<byte>(256);
+        }
+
+        // Hub: the sender plus Members recipients, all in the lobby, greetings drained.
+        _hub = new ChatHub(new ChatMessagePool());
+        _sender = _hub.Connect(new QueueingSink());
+        _sinks = new QueueingSink[Members];
+        for (int i = 0; i < Members; i++)
+        {
+            _sinks[i] = new QueueingSink();
+            _hub.Connect(_sinks[i]);
+        }
+
+        DrainHub();
+        ((QueueingSink)_sender.Sink).DrainTo(new ArrayBufferWriter<byte>());
+
+        _releasingHub = new ChatHub(new ChatMessagePool());
+        _releasingSender = _releasingHub.Connect(new ReleasingSink());
+        for (int i = 0; i < Members; i++)
+        {
+            _releasingHub.Connect(new ReleasingSink());
+        }
+
+        // Many senders may write to one member, one send loop reads it.
+        _channels = new Channel<byte[]>[Members];
+        for (int i = 0; i < Members; i++)
+        {
+            _channels[i] = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
+        }
+
+        _listMembers = new List<CopyingMember>(Members);
+        for (int i = 0; i < Members; i++)
+        {
+            _listMembers.Add(new CopyingMember());
+        }
+
+        _ring = new BroadcastRing(capacity: 1024, slotSize: 4096 + 64);
+        _readers = new BroadcastRing.Reader[Members];
+        for (int i = 0; i < Members; i++)
+        {
+            _readers[i] = _ring.AddReader();
+        }
+
+        // Every design must have delivered the same line to everyone.
+        var expected = Encoding.ASCII.GetBytes($"<user1> {Encoding.ASCII.GetString(Text)}\n");
+        Check(ChatHubShipped(), expected);
+        Check(ChannelPerMember(), expected);
+        Check(LockedListCopy(), expected);
+        Check(DisruptorRing(), expected);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        if (_hub.Pool.Outstanding != 0)
+        {
+            throw new InvalidOperationException($"{_hub.Pool.Outstanding} chat messages leaked.");
+        }
+    }
+
+    /// <summary>The shipped design.</summary>
+    [Benchmark(Baseline = true)]
+    public int ChatHubShipped()
+    {
+        _hub.OnLine(_sender, Text);
+        return DrainHub();
+    }
+
+    [Benchmark]
+    public bool ChatHubReleaseAtOnce() => _releasingHub.OnLine(_releasingSender, Text);
+
+    [Benchmark]
+    public int ChannelPerMember()
+    {
+        var line = Encode();
+        foreach (var channel in _channels)
+        {
+            channel.Writer.TryWrite(line);
+        }
+
+        var total = 0;
+        for (int i = 0; i < _channels.Length; i++)
+        {
+            var output = _outputs[i];
+            output.ResetWrittenCount();
+            while (_channels[i].Reader.TryRead(out var bytes))
+            {
+                output.Write(bytes);
+                total += bytes.Length;
+            }
+        }
+
+        return total;
+    }
+
+    [Benchmark]
+    public int LockedListCopy()
+    {
+        Span<byte> line = stackalloc byte[256];
+        line = line[..Encode(line)];
+        lock (_listLock)
+        {
+            foreach (var member in _listMembers)
+            {
+                member.Pending.Enqueue(line.ToArray());
+            }
+        }
+
+        var total = 0;
+        for (int i = 0; i < _listMembers.Count; i++)
+        {
+            var output = _outputs[i];
+            output.ResetWrittenCount();
+            while (_listMembers[i].Pending.TryDequeue(out var bytes))
+            {
+                output.Write(bytes);
+                total += bytes.Length;
+            }
+        }
+
+        return total;
+    }
+
+    [Benchmark]
+    public int DisruptorRing()
+    {
+        _ring.Publish(SenderName, Text);
+        var total = 0;
+        for (int i = 0; i < _readers.Length; i++)
+        {
+            var output = _outputs[i];
+            output.ResetWrittenCount();
+            total += _readers[i].DrainTo(output);
+        }
+
+        return total;
+    }
+
+    private int DrainHub()
+    {
+        var total = 0;
+        for (int i = 0; i < _sinks.Length; i++)
+        {
+            var output = _outputs[i];
+            output.ResetWrittenCount();
+            total += _sinks[i].DrainTo(output);
+        }
+
+        return total;
+    }
+
+    private static byte[] Encode()
+    {
+        var line = new byte[SenderName.Length + Text.Length + 4];
+        Encode(line);
+        return line;
+    }
+
+    private static int Encode(Span<byte> line)
+    {
+        line[0] = (byte)'<';
+        SenderName.CopyTo(line[1..]);
+        int at = 1 + SenderName.Length;
+        "> "u8.CopyTo(line[at..]);
+        at += 2;
+        Text.CopyTo(line[at..]);
+        at += Text.Length;
+        line[at++] = (byte)'\n';
+        return at;
+    }
+
+    private void Check(int result, byte[] expected)
+    {
+        if (result == 0)
+        {
+            throw new InvalidOperationException("Nothing was delivered.");
+        }
+
+        foreach (var output in _outputs)
+        {
+            if (!output.WrittenSpan.SequenceEqual(expected))
+            {
+                throw new InvalidOperationException($"A member got \"{Encoding.ASCII.GetString(output.WrittenSpan)}\".");
+            }
+        }
+    }
+
+    private sealed class CopyingMember
+    {
+        public Queue<byte[]> Pending { get; } = new();
+    }
+}
