@@ -38,6 +38,7 @@ public partial class ChatCliTests
         server.Signal("TERM");
         await bob.ExpectAsync("* server shutting down");
         await bob.ExpectClosedAsync();
+        bob.Client.Socket.Shutdown(SocketShutdown.Send); // don't keep the server waiting for our FIN
         Assert.Equal(0, await server.ExitCodeAsync());
         Assert.Equal([$"pipechat chat ({model}) listening on tcp://{endPoint}"], Lines(server.Stdout));
     }

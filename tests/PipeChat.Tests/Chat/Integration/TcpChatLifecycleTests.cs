@@ -29,6 +29,7 @@ public class TcpChatLifecycleTests
         {
             await member.ExpectAsync("* server shutting down");
             await member.ExpectClosedAsync();
+            member.Client.Socket.Shutdown(SocketShutdown.Send); // our FIN: the server need not linger
         }
 
         await stopping.WithTimeout("StopAsync");
@@ -101,6 +102,8 @@ public class TcpChatLifecycleTests
         await b.ExpectAsync($"* {a.Name} left");
         await c.ExpectAsync($"* {a.Name} left");
 
+        // An unfinished last line is not a line: it is dropped, not relayed.
+        await b.SendAsync("unfinished");
         b.Client.Socket.Shutdown(SocketShutdown.Send);
         await b.ExpectClosedAsync();
         await c.ExpectAsync($"* {b.Name} left");
@@ -128,6 +131,7 @@ public class TcpChatLifecycleTests
         await a.SendLineAsync("/quit");
         await a.ExpectAsync("* bye");
         await a.ExpectClosedAsync();
+        a.Client.Socket.Shutdown(SocketShutdown.Send);
         await b.ExpectAsync($"* {a.Name} left");
         await Wait.UntilAsync(() => chat.Server.Stats.Active == 1, "the slot is free");
 

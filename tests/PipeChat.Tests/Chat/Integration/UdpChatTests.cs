@@ -161,6 +161,11 @@ public class UdpChatTests
         await c.SendAsync("hi");
         await c.ExpectAsync(NotRegistered);
 
+        // Renaming is not a new registration: allowed while full.
+        await b.SendAsync("#REG bobby");
+        await b.ExpectAsync("* registered bobby");
+        await a.ExpectAsync($"* {nameB} is now bobby");
+
         await a.SendAsync("#DEREG");
         await a.ExpectAsync("* deregistered");
         await b.ExpectAsync($"* {nameA} left");
