@@ -117,10 +117,15 @@ internal sealed class SocketConnection : IConnectionOutput
         var writer = _input.Writer;
         try
         {
+            var busy = false;
             while (true)
             {
-                // Wait for readability without a buffer so idle connections hold none.
-                await _receiver.WaitForDataAsync(_socket);
+                // Wait for readability without a buffer so idle connections hold none. A read
+                // that filled its buffer means more is probably queued: skip the wait then.
+                if (!busy)
+                {
+                    await _receiver.WaitForDataAsync(_socket);
+                }
 
                 var memory = writer.GetMemory(_options.MinimumReceiveBuffer);
                 var count = await _receiver.ReceiveAsync(_socket, memory);
@@ -128,6 +133,8 @@ internal sealed class SocketConnection : IConnectionOutput
                 {
                     break;
                 }
+
+                busy = count == memory.Length;
 
                 writer.Advance(count);
                 _received += count;
