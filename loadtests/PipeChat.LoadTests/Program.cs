@@ -1,1 +1,3 @@
-Console.WriteLine("x");
+using PipeChat.LoadTests.Cli;
+
+return await LoadTestCli.RunAsync(args).ConfigureAwait(false);

@@ -21,6 +21,9 @@ internal sealed class ScenarioRun
     private int[] _running = [];
     private int _target;
     private long _nextInjected;
+    private long _lagTicks;
+    private long _lagCount;
+    private long _lagMaxTicks;
     private long _startTs;
     private ScenarioContext _context = null!;
     private CancellationToken _abort;
@@ -108,6 +111,9 @@ internal sealed class ScenarioRun
             {
                 measuring = true;
                 _stats.Reset();
+                Interlocked.Exchange(ref _lagTicks, 0);
+                Interlocked.Exchange(ref _lagCount, 0);
+                Interlocked.Exchange(ref _lagMaxTicks, 0);
                 cpu.Restart();
                 intervalCpu.Restart();
                 measureStartTs = intervalStartTs = now;
@@ -155,6 +161,12 @@ internal sealed class ScenarioRun
         Volatile.Write(ref _target, 0);
         await StopWorkersAsync(abortSource).ConfigureAwait(false);
         await CleanAsync().ConfigureAwait(false);
+        if (_schedule.IsOpenModel && _lagCount > 0)
+        {
+            // part of every open-model latency: the time between a request being due and its step starting
+            _context.Metrics["inject_start_lag_mean_ms"] = 1000.0 * _lagTicks / _lagCount / Stopwatch.Frequency;
+            _context.Metrics["inject_start_lag_max_ms"] = 1000.0 * _lagMaxTicks / Stopwatch.Frequency;
+        }
 
         var last = TakeInterval(measureStartTs, intervalStartTs, endTs, lastIntervalCpu, Stopwatch.GetElapsedTime(_startTs, endTs));
         bool tiny = last.DurationSeconds < 0.01 * _options.ReportingInterval.TotalSeconds;
@@ -205,7 +217,7 @@ internal sealed class ScenarioRun
             sample.BytesIn,
             sample.BytesOut,
             sample.Latency,
-            LoadAt(elapsed - TimeSpan.FromTicks(1)),
+            LoadAt(elapsed >= _schedule.Duration ? _schedule.Duration - TimeSpan.FromTicks(1) : elapsed),
             cpuPercent);
         _intervals.Add(interval);
         return interval;
@@ -307,7 +319,9 @@ internal sealed class ScenarioRun
             {
                 try
                 {
-                    await Task.Delay(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency), _abort).ConfigureAwait(false);
+                    // timers fire about a millisecond late: wake up that much early; the step may then start
+                    // slightly before it is due, and its latency counts from when it really started
+                    await Task.Delay(TimeSpan.FromSeconds((double)(wait - InjectSlackTicks) / Stopwatch.Frequency), _abort).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
@@ -320,7 +334,9 @@ internal sealed class ScenarioRun
                 return;
             }
 
-            long start = Math.Min(dueTs, Stopwatch.GetTimestamp());
+            long now = Stopwatch.GetTimestamp();
+            RecordLag(now - dueTs);
+            long start = Math.Min(dueTs, now);
             var outcome = await RunStepAsync(new StepContext(_context, id, dueTs, _abort), start).ConfigureAwait(false);
             if (outcome is null)
             {
@@ -331,6 +347,25 @@ internal sealed class ScenarioRun
             {
                 await Task.Yield();
             }
+        }
+    }
+
+    // How late injected requests start (timer and thread-pool delays, or all copies busy).
+    private void RecordLag(long lagTicks)
+    {
+        lagTicks = Math.Max(0, lagTicks);
+        Interlocked.Add(ref _lagTicks, lagTicks);
+        Interlocked.Increment(ref _lagCount);
+        long max = Volatile.Read(ref _lagMaxTicks);
+        while (lagTicks > max)
+        {
+            long seen = Interlocked.CompareExchange(ref _lagMaxTicks, lagTicks, max);
+            if (seen == max)
+            {
+                break;
+            }
+
+            max = seen;
         }
     }
 
