@@ -137,10 +137,9 @@ public sealed record SvgLineChart(string Id, string Title, string XLabel, string
 
     private IEnumerable<double> XTicks(ChartPoint[] points, double xMin, double xMax)
     {
-        var distinct = points.Select(p => p.X).Distinct().OrderBy(x => x).ToArray();
-        if (LogX || distinct.Length <= 8)
+        if (LogX)
         {
-            return distinct;
+            return points.Select(p => p.X).Distinct().OrderBy(x => x).ToArray();
         }
 
         double span = xMax - xMin;
