@@ -112,6 +112,12 @@ public static class UdpEchoScenario
             catch (Exception ex) when (!ctx.CancellationToken.IsCancellationRequested)
             {
                 Drop(id);
+                if (ex is not TimeoutException && !ctx.Scenario.IsStopping)
+                {
+                    // an immediate error (e.g. port unreachable) must not turn into a busy loop
+                    await Task.Delay(50, ctx.CancellationToken).ConfigureAwait(false);
+                }
+
                 return StepResult.Fail(FailureReason.Of(ex), _size, 0);
             }
         }

@@ -6,27 +6,32 @@ namespace PipeChat.LoadTests.Sockets;
 
 /// <summary>
 /// A client TCP connection whose every operation has a timeout. Sends and receives use the
-/// socket's <see cref="ValueTask"/> APIs on caller-owned buffers; the timeout reuses one
-/// <see cref="CancellationTokenSource"/>, so a steady-state operation allocates nothing.
-/// A timed-out operation throws <see cref="TimeoutException"/>; the connection should then be dropped.
+/// socket's <see cref="ValueTask"/> APIs on caller-owned buffers; timeouts are enforced by
+/// <see cref="SocketWatchdog"/>, so a steady-state operation allocates nothing and arms no timer.
+/// A timed-out operation throws <see cref="TimeoutException"/> and leaves the connection closed.
+/// Cancelling the token given at connect time closes the connection.
 /// </summary>
-public sealed class TcpConnection : IDisposable
+public sealed class TcpConnection : IDisposable, SocketWatchdog.IDeadline
 {
     private readonly Socket _socket;
-    private readonly TimeSpan _timeout;
-    private readonly CancellationToken _outer;
-    private CancellationTokenSource _cts;
+    private readonly long _timeoutMs;
+    private readonly CancellationTokenRegistration _abort;
+    private long _deadline;
+    private volatile bool _timedOut;
 
     private TcpConnection(Socket socket, TimeSpan timeout, CancellationToken outer)
     {
         _socket = socket;
-        _timeout = timeout;
-        _outer = outer;
-        _cts = CancellationTokenSource.CreateLinkedTokenSource(outer);
+        _timeoutMs = Math.Max(1, (long)timeout.TotalMilliseconds);
+        _abort = outer.UnsafeRegister(static s => ((Socket)s!).Dispose(), socket);
+        SocketWatchdog.Add(this);
     }
 
     /// <summary>Gets the underlying socket.</summary>
     public Socket Socket => _socket;
+
+    /// <inheritdoc/>
+    long SocketWatchdog.IDeadline.Deadline => Volatile.Read(ref _deadline);
 
     /// <summary>Connects to <paramref name="endPoint"/> within <paramref name="connectTimeout"/>.</summary>
     /// <exception cref="TimeoutException">The connect took too long.</exception>
@@ -65,22 +70,22 @@ public sealed class TcpConnection : IDisposable
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask SendAsync(ReadOnlyMemory<byte> data)
     {
-        _cts.CancelAfter(_timeout);
+        Arm();
         try
         {
             while (!data.IsEmpty)
             {
-                int sent = await _socket.SendAsync(data, SocketFlags.None, _cts.Token).ConfigureAwait(false);
+                int sent = await _socket.SendAsync(data, SocketFlags.None).ConfigureAwait(false);
                 data = data[sent..];
             }
         }
-        catch (OperationCanceledException) when (!_outer.IsCancellationRequested)
+        catch (Exception ex) when (_timedOut && ex is SocketException or ObjectDisposedException)
         {
             throw new TimeoutException("send timed out");
         }
         finally
         {
-            ResetTimer();
+            Disarm();
         }
     }
 
@@ -88,22 +93,22 @@ public sealed class TcpConnection : IDisposable
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<int> ReceiveAsync(Memory<byte> buffer)
     {
-        _cts.CancelAfter(_timeout);
+        Arm();
         try
         {
-            return await _socket.ReceiveAsync(buffer, SocketFlags.None, _cts.Token).ConfigureAwait(false);
+            return await _socket.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (!_outer.IsCancellationRequested)
+        catch (Exception ex) when (_timedOut && ex is SocketException or ObjectDisposedException)
         {
             throw new TimeoutException("receive timed out");
         }
         finally
         {
-            ResetTimer();
+            Disarm();
         }
     }
 
-    /// <summary>Receives what is available without a timeout other than <paramref name="cancellationToken"/>.</summary>
+    /// <summary>Receives what is available with no timeout other than <paramref name="cancellationToken"/>.</summary>
     public ValueTask<int> ReceiveUntilCancelledAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
         _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
 
@@ -127,17 +132,19 @@ public sealed class TcpConnection : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
+        SocketWatchdog.Remove(this);
+        _abort.Dispose();
         _socket.Dispose();
-        _cts.Dispose();
     }
 
-    private void ResetTimer()
+    /// <inheritdoc/>
+    void SocketWatchdog.IDeadline.Expire()
     {
-        if (!_cts.TryReset())
-        {
-            // the timer fired as the operation finished: start over with a fresh source
-            _cts.Dispose();
-            _cts = CancellationTokenSource.CreateLinkedTokenSource(_outer);
-        }
+        _timedOut = true;
+        _socket.Dispose();
     }
+
+    private void Arm() => Volatile.Write(ref _deadline, Environment.TickCount64 + _timeoutMs);
+
+    private void Disarm() => Volatile.Write(ref _deadline, 0);
 }

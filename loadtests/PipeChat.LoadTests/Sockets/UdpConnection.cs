@@ -4,13 +4,16 @@ using System.Runtime.CompilerServices;
 
 namespace PipeChat.LoadTests.Sockets;
 
-/// <summary>A connected UDP socket whose every receive and send has a timeout (see <see cref="TcpConnection"/>).</summary>
-public sealed class UdpConnection : IDisposable
+/// <summary>
+/// A connected UDP socket whose every send and receive has a timeout (enforced by
+/// <see cref="SocketWatchdog"/>, like <see cref="TcpConnection"/>). A timeout closes the socket.
+/// </summary>
+public sealed class UdpConnection : IDisposable, SocketWatchdog.IDeadline
 {
     private readonly Socket _socket;
-    private readonly TimeSpan _timeout;
-    private readonly CancellationToken _outer;
-    private CancellationTokenSource _cts;
+    private readonly CancellationTokenRegistration _abort;
+    private long _deadline;
+    private volatile bool _timedOut;
 
     /// <summary>Initializes a new instance of the <see cref="UdpConnection"/> class connected to <paramref name="endPoint"/>.</summary>
     public UdpConnection(IPEndPoint endPoint, TimeSpan timeout, CancellationToken cancellationToken)
@@ -27,27 +30,33 @@ public sealed class UdpConnection : IDisposable
             throw;
         }
 
-        _timeout = timeout;
-        _outer = cancellationToken;
-        _cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Timeout = timeout;
+        _abort = cancellationToken.UnsafeRegister(static s => ((Socket)s!).Dispose(), _socket);
+        SocketWatchdog.Add(this);
     }
+
+    /// <summary>Gets the timeout of one send.</summary>
+    public TimeSpan Timeout { get; }
+
+    /// <inheritdoc/>
+    long SocketWatchdog.IDeadline.Deadline => Volatile.Read(ref _deadline);
 
     /// <summary>Sends one datagram.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask SendAsync(ReadOnlyMemory<byte> datagram)
     {
-        _cts.CancelAfter(_timeout);
+        Arm(Timeout);
         try
         {
-            await _socket.SendAsync(datagram, SocketFlags.None, _cts.Token).ConfigureAwait(false);
+            await _socket.SendAsync(datagram, SocketFlags.None).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (!_outer.IsCancellationRequested)
+        catch (Exception ex) when (_timedOut && ex is SocketException or ObjectDisposedException)
         {
             throw new TimeoutException("send timed out");
         }
         finally
         {
-            ResetTimer();
+            Disarm();
         }
     }
 
@@ -55,37 +64,37 @@ public sealed class UdpConnection : IDisposable
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<int> ReceiveAsync(Memory<byte> buffer, TimeSpan timeout)
     {
-        _cts.CancelAfter(timeout);
+        Arm(timeout);
         try
         {
-            return await _socket.ReceiveAsync(buffer, SocketFlags.None, _cts.Token).ConfigureAwait(false);
+            return await _socket.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (!_outer.IsCancellationRequested)
+        catch (Exception ex) when (_timedOut && ex is SocketException or ObjectDisposedException)
         {
             throw new TimeoutException("no reply within the timeout");
         }
         finally
         {
-            ResetTimer();
+            Disarm();
         }
     }
-
-    /// <summary>Gets the timeout of one datagram.</summary>
-    public TimeSpan Timeout => _timeout;
 
     /// <inheritdoc/>
     public void Dispose()
     {
+        SocketWatchdog.Remove(this);
+        _abort.Dispose();
         _socket.Dispose();
-        _cts.Dispose();
     }
 
-    private void ResetTimer()
+    /// <inheritdoc/>
+    void SocketWatchdog.IDeadline.Expire()
     {
-        if (!_cts.TryReset())
-        {
-            _cts.Dispose();
-            _cts = CancellationTokenSource.CreateLinkedTokenSource(_outer);
-        }
+        _timedOut = true;
+        _socket.Dispose();
     }
+
+    private void Arm(TimeSpan timeout) => Volatile.Write(ref _deadline, Environment.TickCount64 + Math.Max(1, (long)timeout.TotalMilliseconds));
+
+    private void Disarm() => Volatile.Write(ref _deadline, 0);
 }
