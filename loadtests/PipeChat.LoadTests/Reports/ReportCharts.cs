@@ -26,10 +26,10 @@ public static class ReportCharts
                 "time (s)",
                 "latency (ms)",
                 [
-                    new ChartSeries("p50", iv.Select(i => P(i, i.Latency.P50Us / 1000)).ToArray()),
-                    new ChartSeries("p95", iv.Select(i => P(i, i.Latency.P95Us / 1000)).ToArray()),
-                    new ChartSeries("p99", iv.Select(i => P(i, i.Latency.P99Us / 1000)).ToArray()),
-                    new ChartSeries("p99.9", iv.Select(i => P(i, i.Latency.P999Us / 1000)).ToArray()),
+                    new ChartSeries("p50", iv.Where(i => i.Latency.Count > 0).Select(i => P(i, i.Latency.P50Us / 1000)).ToArray()),
+                    new ChartSeries("p95", iv.Where(i => i.Latency.Count > 0).Select(i => P(i, i.Latency.P95Us / 1000)).ToArray()),
+                    new ChartSeries("p99", iv.Where(i => i.Latency.Count > 0).Select(i => P(i, i.Latency.P99Us / 1000)).ToArray()),
+                    new ChartSeries("p99.9", iv.Where(i => i.Latency.Count > 0).Select(i => P(i, i.Latency.P999Us / 1000)).ToArray()),
                 ]),
             new SvgLineChart(
                 "chart-cpu",

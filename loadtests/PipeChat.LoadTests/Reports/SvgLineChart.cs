@@ -49,6 +49,11 @@ public sealed record SvgLineChart(string Id, string Title, string XLabel, string
         }
 
         double xMin = points.Min(p => X(p.X)), xMax = points.Max(p => X(p.X));
+        if (!LogX)
+        {
+            xMin = Math.Min(0, xMin); // linear axes (time) start at 0
+        }
+
         if (xMax - xMin < 1e-12)
         {
             xMin -= 1;
