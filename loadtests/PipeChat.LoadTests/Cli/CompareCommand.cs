@@ -1,0 +1,88 @@
+using System.CommandLine;
+using PipeChat.LoadTests.Compare;
+using PipeChat.LoadTests.Reports;
+
+namespace PipeChat.LoadTests.Cli;
+
+/// <summary><c>compare</c>: one scenario across server models and connection counts, one fresh server per run.</summary>
+internal static class CompareCommand
+{
+    private static readonly string[] AllModels = ["async", "threads", "iterative"];
+
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var common = new ScenarioOptions();
+        var conns = OptionParsers.IntList("--conns", [1, 10, 100, 1000], "connection counts (chat: members)");
+        var models = OptionParsers.NameList("--models", AllModels, AllModels, "server connection models (iterative: echo only)");
+        var serverCmd = new Option<string>("--server-cmd")
+        {
+            Description = "server command; {repo} {protocol} {model} {port} are filled in; it must print 'listening on tcp://HOST:PORT' (default: " + CompareOptions.DefaultServerCommand + ")",
+            DefaultValueFactory = _ => CompareOptions.DefaultServerCommand,
+        };
+        var startTimeout = OptionParsers.Duration("--start-timeout", TimeSpan.FromSeconds(30), "how long a server may take to print its listening line");
+        var stopTimeout = OptionParsers.Duration("--stop-timeout", TimeSpan.FromSeconds(10), "how long a server may take to exit after SIGTERM before SIGKILL");
+        var sampleInterval = OptionParsers.Duration("--sample-interval", TimeSpan.FromMilliseconds(100), "how often the server's /proc status is sampled");
+        var command = new Command("compare", "Start the server once per model and connection count, run the scenario, sample RSS and threads, and write comparison reports.");
+        common.AddTo(command);
+        foreach (var option in new Option[] { conns, models, serverCmd, startTimeout, stopTimeout, sampleInterval })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (r, ct) =>
+        {
+            string repo = CompareOptions.FindRepositoryRoot(Environment.CurrentDirectory)
+                ?? CompareOptions.FindRepositoryRoot(AppContext.BaseDirectory)
+                ?? Environment.CurrentDirectory;
+            string template = r.GetValue(serverCmd)!;
+            if (template == CompareOptions.DefaultServerCommand)
+            {
+                string dll = Path.Combine(repo, "src/PipeChat.Cli/bin/Release/net10.0/pipechat.dll");
+                if (!File.Exists(dll))
+                {
+                    await stderr.WriteLineAsync($"error: {dll} not found; build the server first: dotnet build -c Release src/PipeChat.Cli (or pass --server-cmd)").ConfigureAwait(false);
+                    return 1;
+                }
+            }
+
+            string outDir = r.GetValue(common.Out)!;
+            var options = new CompareOptions
+            {
+                Scenario = r.GetValue(common.Scenario)!,
+                Models = r.GetValue(models)!,
+                Connections = r.GetValue(conns)!,
+                Settings = common.Settings(r, 1),
+                ServerCommand = template,
+                RepositoryRoot = repo,
+                LogDirectory = Path.Combine(outDir, "logs"),
+                StartTimeout = r.GetValue(startTimeout),
+                StopTimeout = r.GetValue(stopTimeout),
+                SampleInterval = r.GetValue(sampleInterval),
+                Thresholds = r.GetValue(common.Thresholds) ?? [],
+                RunOptions = common.RunOptions(r),
+                Log = stderr,
+            };
+            var report = await CompareRunner.RunAsync(options, ct).ConfigureAwait(false);
+            await stdout.WriteAsync(MarkdownReport.Compare(report)).ConfigureAwait(false);
+            try
+            {
+                var paths = ReportWriter.WriteCompare(report, outDir);
+                await stdout.WriteLineAsync("reports: " + string.Join(", ", paths)).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                await stderr.WriteLineAsync($"error: cannot write reports: {ex.Message}").ConfigureAwait(false);
+                return 1;
+            }
+
+            if (ct.IsCancellationRequested)
+            {
+                return 130;
+            }
+
+            bool ok = report.Rows.All(row => row.Error is null && row.Thresholds.All(t => t.Passed));
+            return ok ? 0 : 1;
+        });
+        return command;
+    }
+}

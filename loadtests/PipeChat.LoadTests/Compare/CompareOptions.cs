@@ -1,0 +1,75 @@
+using PipeChat.LoadTests.Harness;
+using PipeChat.LoadTests.Scenarios;
+
+namespace PipeChat.LoadTests.Compare;
+
+/// <summary>What a <c>compare</c> runs.</summary>
+public sealed record CompareOptions
+{
+    /// <summary>The default server command; <c>{repo}</c>, <c>{protocol}</c>, <c>{model}</c>, <c>{port}</c> are filled in.</summary>
+    public const string DefaultServerCommand = "dotnet {repo}/src/PipeChat.Cli/bin/Release/net10.0/pipechat.dll {protocol} --model {model} --port {port}";
+
+    /// <summary>Gets the scenario name.</summary>
+    public required string Scenario { get; init; }
+
+    /// <summary>Gets the connection models to compare.</summary>
+    public required IReadOnlyList<string> Models { get; init; }
+
+    /// <summary>Gets the connection counts (for chat: members).</summary>
+    public required IReadOnlyList<int> Connections { get; init; }
+
+    /// <summary>Gets the scenario settings; Target and Connections are set per run.</summary>
+    public required ScenarioSettings Settings { get; init; }
+
+    /// <summary>Gets the server command template.</summary>
+    public string ServerCommand { get; init; } = DefaultServerCommand;
+
+    /// <summary>Gets the repository root (for <c>{repo}</c>) and the servers' working directory.</summary>
+    public required string RepositoryRoot { get; init; }
+
+    /// <summary>Gets where server logs go (null: nowhere).</summary>
+    public string? LogDirectory { get; init; }
+
+    /// <summary>Gets how long a server may take to print its listening line.</summary>
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Gets how long a server may take to exit after SIGTERM before it is killed.</summary>
+    public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Gets the /proc sampling interval.</summary>
+    public TimeSpan SampleInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Gets the thresholds checked for every run.</summary>
+    public IReadOnlyList<Threshold> Thresholds { get; init; } = [];
+
+    /// <summary>Gets the harness options for every run.</summary>
+    public RunOptions RunOptions { get; init; } = new();
+
+    /// <summary>Gets where progress lines go.</summary>
+    public TextWriter Log { get; init; } = Console.Error;
+
+    /// <summary>Fills in a command template.</summary>
+    public static string Expand(string template, string repo, string protocol, string model, int port = 0)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        return template
+            .Replace("{repo}", repo, StringComparison.Ordinal)
+            .Replace("{protocol}", protocol, StringComparison.Ordinal)
+            .Replace("{model}", model, StringComparison.Ordinal)
+            .Replace("{port}", port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+    }
+
+    /// <summary>Finds the repository root: the nearest folder up from <paramref name="start"/> holding PipeChat.sln.</summary>
+    public static string? FindRepositoryRoot(string start)
+    {
+        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "PipeChat.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        return null;
+    }
+}

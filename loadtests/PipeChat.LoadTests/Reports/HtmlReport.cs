@@ -1,0 +1,170 @@
+using System.Net;
+using System.Text;
+
+namespace PipeChat.LoadTests.Reports;
+
+/// <summary>
+/// One self-contained HTML page per report: inline CSS, inline SVG charts drawn by
+/// <see cref="SvgLineChart"/>, no scripts, and no references to anything outside the file.
+/// </summary>
+public static class HtmlReport
+{
+    private const string Style = """
+        body { font-family: sans-serif; margin: 24px; color: #222; max-width: 1200px; }
+        h1 { font-size: 22px; } h2 { font-size: 17px; margin-top: 28px; }
+        table { border-collapse: collapse; font-size: 13px; margin: 8px 0; }
+        th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }
+        th { background: #f3f3f3; } td.l, th.l { text-align: left; }
+        .broken { color: #b00; font-weight: bold; } .ok { color: #070; }
+        .charts { display: flex; flex-wrap: wrap; gap: 16px; }
+        svg.chart { border: 1px solid #ddd; background: #fff; }
+        ul.settings { font-size: 13px; }
+        """;
+
+    /// <summary>Renders a run report.</summary>
+    public static string Run(RunReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var s = report.Stats;
+        var sb = Begin($"PipeChat load test: {s.Name}");
+        sb.Append("<ul class=\"settings\">\n");
+        Li(sb, "started", $"{report.StartedAt:yyyy-MM-dd HH:mm:ss} UTC");
+        foreach (var (key, value) in s.Settings)
+        {
+            Li(sb, key, value);
+        }
+
+        Li(sb, "load", string.Join(", ", s.LoadSimulations));
+        Li(sb, "measured", Fmt.N(s.DurationSeconds) + " s");
+        Li(sb, "load generator CPU", $"{Fmt.N(s.GeneratorCpuPercent, "0")} % of one core ({s.ProcessorCount} cores)");
+        sb.Append("</ul>\n<h2>Summary</h2>\n");
+        var l = s.Latency;
+        Table(
+            sb,
+            ["ok", "failed", "fail rate", "RPS", "min ms", "mean ms", "p50 ms", "p75 ms", "p95 ms", "p99 ms", "p99.9 ms", "max ms", "bytes in", "bytes out"],
+            [[Fmt.N(s.Ok), Fmt.N(s.Failed), Fmt.Percent(s.FailRate), Fmt.N(s.Rps, "0.#"), Fmt.Ms(l.MinUs), Fmt.Ms(l.MeanUs), Fmt.Ms(l.P50Us), Fmt.Ms(l.P75Us), Fmt.Ms(l.P95Us), Fmt.Ms(l.P99Us), Fmt.Ms(l.P999Us), Fmt.Ms(l.MaxUs), Fmt.N(s.BytesIn), Fmt.N(s.BytesOut)]]);
+        if (report.Thresholds.Count > 0)
+        {
+            sb.Append("<h2>Thresholds</h2>\n<table><tr><th class=\"l\">threshold</th><th>actual</th><th class=\"l\">result</th></tr>\n");
+            foreach (var t in report.Thresholds)
+            {
+                string actual = t.Actual is { } a ? t.Threshold.FormatValue(a) : "missing";
+                sb.Append($"<tr><td class=\"l\">{E(t.Threshold.Text)}</td><td>{E(actual)}</td><td class=\"l {(t.Passed ? "ok" : "broken")}\">{(t.Passed ? "ok" : "BROKEN")}</td></tr>\n");
+            }
+
+            sb.Append("</table>\n");
+        }
+
+        if (s.Errors.Count > 0)
+        {
+            sb.Append("<h2>Failures by reason</h2>\n");
+            Table(sb, ["reason", "count"], s.Errors.OrderByDescending(e => e.Value).Select(e => new[] { e.Key, Fmt.N(e.Value) }).ToArray());
+        }
+
+        if (s.Metrics.Count > 0)
+        {
+            sb.Append("<h2>Scenario metrics</h2>\n");
+            Table(sb, ["metric", "value"], s.Metrics.Select(m => new[] { m.Key, Fmt.N(m.Value) }).ToArray());
+        }
+
+        Charts(sb, ReportCharts.ForRun(report));
+        sb.Append("<h2>Intervals</h2>\n");
+        Table(
+            sb,
+            ["#", "end s", "load", "ok", "failed", "RPS", "p50 ms", "p99 ms", "max ms", "CPU %"],
+            s.Intervals.Select(i => new[]
+            {
+                Fmt.N(i.Index), Fmt.N(i.StartSeconds + i.DurationSeconds, "0.0"), Fmt.N(i.TargetLoad, "0.#"), Fmt.N(i.Ok), Fmt.N(i.Failed),
+                Fmt.N(i.Rps, "0"), Fmt.Ms(i.Latency.P50Us), Fmt.Ms(i.Latency.P99Us), Fmt.Ms(i.Latency.MaxUs), Fmt.N(i.CpuPercent, "0"),
+            }).ToArray());
+        return End(sb);
+    }
+
+    /// <summary>Renders a compare report.</summary>
+    public static string Compare(CompareReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var sb = Begin($"PipeChat compare: {report.Scenario}");
+        sb.Append("<ul class=\"settings\">\n");
+        Li(sb, "started", $"{report.StartedAt:yyyy-MM-dd HH:mm:ss} UTC");
+        Li(sb, "models", string.Join(", ", report.Models));
+        Li(sb, "connections", string.Join(", ", report.Connections));
+        Li(sb, "server command", report.ServerCommand);
+        foreach (var (key, value) in report.Settings)
+        {
+            Li(sb, key, value);
+        }
+
+        Li(sb, "note", "one fresh server process per run; RSS and threads sampled from /proc/PID/status; load generator and server share this machine's cores");
+        sb.Append("</ul>\n");
+        Charts(sb, ReportCharts.ForCompare(report));
+        sb.Append("<h2>Results</h2>\n");
+        Table(
+            sb,
+            ["model", "conns", "RPS", "p50 ms", "p99 ms", "p99.9 ms", "ok", "failed", "fail rate", "peak RSS MiB", "HWM MiB", "threads", "server CPU %", "loader CPU %", "note"],
+            report.Rows.Select(r =>
+            {
+                var s = r.Stats;
+                var v = r.Server;
+                string note = r.Error ?? string.Join("; ", r.Thresholds.Where(t => !t.Passed).Select(t => t.Message));
+                return new[]
+                {
+                    r.Model, Fmt.N(r.Connections),
+                    s is null ? "-" : Fmt.N(s.Rps, "0"), s is null ? "-" : Fmt.Ms(s.Latency.P50Us), s is null ? "-" : Fmt.Ms(s.Latency.P99Us), s is null ? "-" : Fmt.Ms(s.Latency.P999Us),
+                    s is null ? "-" : Fmt.N(s.Ok), s is null ? "-" : Fmt.N(s.Failed), s is null ? "-" : Fmt.Percent(s.FailRate),
+                    v is null ? "-" : Fmt.MiB(v.PeakRssKb), v is null ? "-" : Fmt.MiB(v.HwmKb), v is null ? "-" : Fmt.N(v.MaxThreads), v is null ? "-" : Fmt.N(v.CpuPercent, "0"),
+                    s is null ? "-" : Fmt.N(s.GeneratorCpuPercent, "0"), note,
+                };
+            }).ToArray());
+        return End(sb);
+    }
+
+    private static StringBuilder Begin(string title)
+    {
+        var sb = new StringBuilder();
+        sb.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+        sb.Append($"<title>{E(title)}</title>\n<style>\n{Style}</style>\n</head>\n<body>\n<h1>{E(title)}</h1>\n");
+        return sb;
+    }
+
+    private static string End(StringBuilder sb) => sb.Append("</body>\n</html>\n").ToString();
+
+    private static void Charts(StringBuilder sb, IEnumerable<SvgLineChart> charts)
+    {
+        sb.Append("<h2>Charts</h2>\n<div class=\"charts\">\n");
+        foreach (var chart in charts)
+        {
+            sb.Append(chart.Render());
+        }
+
+        sb.Append("</div>\n");
+    }
+
+    private static void Li(StringBuilder sb, string key, string value) => sb.Append($"<li><b>{E(key)}</b>: {E(value)}</li>\n");
+
+    private static void Table(StringBuilder sb, string[] headers, IReadOnlyList<string[]> rows)
+    {
+        sb.Append("<table>\n<tr>");
+        for (int i = 0; i < headers.Length; i++)
+        {
+            sb.Append(i == 0 || headers[i] is "note" or "reason" or "metric" ? "<th class=\"l\">" : "<th>").Append(E(headers[i])).Append("</th>");
+        }
+
+        sb.Append("</tr>\n");
+        foreach (var row in rows)
+        {
+            sb.Append("<tr>");
+            for (int i = 0; i < row.Length; i++)
+            {
+                bool left = i == 0 || (i < headers.Length && headers[i] is "note" or "reason" or "metric");
+                sb.Append(left ? "<td class=\"l\">" : "<td>").Append(E(row[i])).Append("</td>");
+            }
+
+            sb.Append("</tr>\n");
+        }
+
+        sb.Append("</table>\n");
+    }
+
+    private static string E(string text) => WebUtility.HtmlEncode(text);
+}

@@ -1,0 +1,138 @@
+using System.Text;
+using PipeChat.LoadTests.Harness;
+
+namespace PipeChat.LoadTests.Reports;
+
+/// <summary>Markdown versions of the reports.</summary>
+public static class MarkdownReport
+{
+    /// <summary>Renders a run report.</summary>
+    public static string Run(RunReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var s = report.Stats;
+        var sb = new StringBuilder();
+        sb.AppendLine($"# PipeChat load test: {s.Name}").AppendLine();
+        sb.AppendLine($"- started: {report.StartedAt:yyyy-MM-dd HH:mm:ss} UTC");
+        foreach (var (key, value) in s.Settings)
+        {
+            sb.AppendLine($"- {key}: {value}");
+        }
+
+        sb.AppendLine($"- load: {string.Join(", ", s.LoadSimulations)}");
+        sb.AppendLine($"- measured: {Fmt.N(s.DurationSeconds)} s");
+        sb.AppendLine($"- load generator CPU: {Fmt.N(s.GeneratorCpuPercent, "0")} % of one core ({s.ProcessorCount} cores)").AppendLine();
+
+        sb.AppendLine("## Summary").AppendLine();
+        sb.AppendLine("| ok | failed | fail rate | RPS | min ms | mean ms | p50 ms | p75 ms | p95 ms | p99 ms | p99.9 ms | max ms | bytes in | bytes out |");
+        sb.AppendLine("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+        var l = s.Latency;
+        sb.AppendLine($"| {s.Ok} | {s.Failed} | {Fmt.Percent(s.FailRate)} | {Fmt.N(s.Rps, "0.#")} | {Fmt.Ms(l.MinUs)} | {Fmt.Ms(l.MeanUs)} | {Fmt.Ms(l.P50Us)} | {Fmt.Ms(l.P75Us)} | {Fmt.Ms(l.P95Us)} | {Fmt.Ms(l.P99Us)} | {Fmt.Ms(l.P999Us)} | {Fmt.Ms(l.MaxUs)} | {s.BytesIn} | {s.BytesOut} |");
+        sb.AppendLine();
+        AppendThresholds(sb, report.Thresholds);
+        AppendErrorsAndMetrics(sb, s);
+
+        sb.AppendLine("## Intervals").AppendLine();
+        sb.AppendLine("| # | end s | load | ok | failed | RPS | p50 ms | p99 ms | max ms | CPU % |");
+        sb.AppendLine("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+        foreach (var i in s.Intervals)
+        {
+            sb.AppendLine($"| {i.Index} | {Fmt.N(i.StartSeconds + i.DurationSeconds, "0.0")} | {Fmt.N(i.TargetLoad, "0.#")} | {i.Ok} | {i.Failed} | {Fmt.N(i.Rps, "0")} | {Fmt.Ms(i.Latency.P50Us)} | {Fmt.Ms(i.Latency.P99Us)} | {Fmt.Ms(i.Latency.MaxUs)} | {Fmt.N(i.CpuPercent, "0")} |");
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>Renders a compare report.</summary>
+    public static string Compare(CompareReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var sb = new StringBuilder();
+        sb.AppendLine($"# PipeChat compare: {report.Scenario}").AppendLine();
+        sb.AppendLine($"- started: {report.StartedAt:yyyy-MM-dd HH:mm:ss} UTC");
+        sb.AppendLine($"- models: {string.Join(", ", report.Models)}");
+        sb.AppendLine($"- connections: {string.Join(", ", report.Connections)}");
+        sb.AppendLine($"- server command: `{report.ServerCommand}`");
+        foreach (var (key, value) in report.Settings)
+        {
+            sb.AppendLine($"- {key}: {value}");
+        }
+
+        sb.AppendLine("- one fresh server process per run; RSS/threads sampled from /proc/PID/status; loader and server share this machine's cores").AppendLine();
+        sb.AppendLine("| model | conns | RPS | p50 ms | p99 ms | p99.9 ms | ok | failed | fail rate | peak RSS MiB | HWM MiB | threads | server CPU % | loader CPU % | note |");
+        sb.AppendLine("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|");
+        foreach (var r in report.Rows)
+        {
+            var s = r.Stats;
+            var v = r.Server;
+            string note = r.Error ?? string.Join("; ", r.Thresholds.Where(t => !t.Passed).Select(t => t.Message));
+            sb.AppendLine(
+                $"| {r.Model} | {r.Connections} | {(s is null ? "-" : Fmt.N(s.Rps, "0"))} | {(s is null ? "-" : Fmt.Ms(s.Latency.P50Us))} | {(s is null ? "-" : Fmt.Ms(s.Latency.P99Us))} | {(s is null ? "-" : Fmt.Ms(s.Latency.P999Us))} | " +
+                $"{(s is null ? "-" : Fmt.N(s.Ok))} | {(s is null ? "-" : Fmt.N(s.Failed))} | {(s is null ? "-" : Fmt.Percent(s.FailRate))} | " +
+                $"{(v is null ? "-" : Fmt.MiB(v.PeakRssKb))} | {(v is null ? "-" : Fmt.MiB(v.HwmKb))} | {(v is null ? "-" : Fmt.N(v.MaxThreads))} | {(v is null ? "-" : Fmt.N(v.CpuPercent, "0"))} | " +
+                $"{(s is null ? "-" : Fmt.N(s.GeneratorCpuPercent, "0"))} | {note.Replace("|", "/", StringComparison.Ordinal)} |");
+        }
+
+        var metricRows = report.Rows.Where(r => r.Stats is { Metrics.Count: > 0 } || r.Stats is { Errors.Count: > 0 }).ToArray();
+        if (metricRows.Length > 0)
+        {
+            sb.AppendLine().AppendLine("## Scenario metrics and errors").AppendLine();
+            foreach (var r in metricRows)
+            {
+                var parts = r.Stats!.Metrics.Select(m => $"{m.Key}={Fmt.N(m.Value)}")
+                    .Concat(r.Stats.Errors.Select(e => $"error '{e.Key}'={e.Value}"));
+                sb.AppendLine($"- {r.Model} @ {r.Connections}: {string.Join(", ", parts)}");
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    private static void AppendThresholds(StringBuilder sb, IReadOnlyList<ThresholdResult> thresholds)
+    {
+        if (thresholds.Count == 0)
+        {
+            return;
+        }
+
+        sb.AppendLine("## Thresholds").AppendLine();
+        sb.AppendLine("| threshold | actual | result |");
+        sb.AppendLine("|---|--:|---|");
+        foreach (var t in thresholds)
+        {
+            string actual = t.Actual is { } a ? t.Threshold.FormatValue(a) : "missing";
+            sb.AppendLine($"| `{t.Threshold.Text}` | {actual} | {(t.Passed ? "ok" : "**BROKEN**")} |");
+        }
+
+        sb.AppendLine();
+    }
+
+    private static void AppendErrorsAndMetrics(StringBuilder sb, ScenarioStats s)
+    {
+        if (s.Errors.Count > 0)
+        {
+            sb.AppendLine("## Failures by reason").AppendLine();
+            sb.AppendLine("| reason | count |");
+            sb.AppendLine("|---|--:|");
+            foreach (var (reason, count) in s.Errors.OrderByDescending(e => e.Value))
+            {
+                sb.AppendLine($"| {reason.Replace("|", "/", StringComparison.Ordinal)} | {count} |");
+            }
+
+            sb.AppendLine();
+        }
+
+        if (s.Metrics.Count > 0)
+        {
+            sb.AppendLine("## Scenario metrics").AppendLine();
+            sb.AppendLine("| metric | value |");
+            sb.AppendLine("|---|--:|");
+            foreach (var (name, value) in s.Metrics)
+            {
+                sb.AppendLine($"| {name} | {Fmt.N(value)} |");
+            }
+
+            sb.AppendLine();
+        }
+    }
+}

@@ -1,0 +1,33 @@
+using PipeChat.LoadTests.Harness;
+
+namespace PipeChat.LoadTests.Scenarios;
+
+/// <summary>The built-in scenarios by name.</summary>
+public static class ScenarioCatalog
+{
+    /// <summary>Gets the scenario names.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["echo", "echo-inject", "conns", "chat", "udp-echo"];
+
+    /// <summary>Creates the named scenario.</summary>
+    /// <exception cref="ArgumentException">Unknown name.</exception>
+    public static ScenarioDefinition Create(string name, ScenarioSettings settings) => name switch
+    {
+        "echo" => EchoScenario.Create(settings),
+        "echo-inject" => EchoInjectScenario.Create(settings),
+        "conns" => ConnsScenario.Create(settings),
+        "chat" => ChatScenario.Create(settings),
+        "udp-echo" => UdpEchoScenario.Create(settings),
+        _ => throw new ArgumentException($"unknown scenario '{name}' (known: {string.Join(", ", Names)})", nameof(name)),
+    };
+
+    /// <summary>Gets the server protocol a scenario needs: <c>echo</c>, <c>chat</c>, or <c>echo --udp</c>.</summary>
+    public static string ProtocolOf(string name) => name switch
+    {
+        "chat" => "chat",
+        "udp-echo" => "echo --udp",
+        _ => "echo",
+    };
+
+    /// <summary>Gets the default target port of a scenario.</summary>
+    public static int DefaultPortOf(string name) => name == "chat" ? ChatScenario.DefaultPort : EchoScenario.DefaultPort;
+}

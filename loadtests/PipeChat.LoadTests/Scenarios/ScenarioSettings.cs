@@ -1,0 +1,70 @@
+using System.Globalization;
+using System.Net;
+
+namespace PipeChat.LoadTests.Scenarios;
+
+/// <summary>The knobs of the built-in scenarios; each scenario uses the ones that apply to it.</summary>
+public sealed record ScenarioSettings
+{
+    /// <summary>Gets the server to load (loopback only); null means the scenario's default port on 127.0.0.1.</summary>
+    public IPEndPoint? Target { get; init; }
+
+    /// <summary>Gets the number of connections (echo, echo-inject, conns, udp-echo: sockets; chat: members).</summary>
+    public int Connections { get; init; } = 50;
+
+    /// <summary>Gets the message size in bytes (echo, udp-echo; chat: minimum line length).</summary>
+    public int MessageSize { get; init; } = 64;
+
+    /// <summary>Gets the messages in flight per connection (echo).</summary>
+    public int PipelineDepth { get; init; } = 1;
+
+    /// <summary>Gets the measured duration (for <c>conns</c>: how long connections are held).</summary>
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Gets the warm-up; null means the scenario's default.</summary>
+    public TimeSpan? WarmUp { get; init; }
+
+    /// <summary>Gets an optional ramp-up phase before the constant phase (0: none).</summary>
+    public TimeSpan Ramp { get; init; } = TimeSpan.Zero;
+
+    /// <summary>Gets the rate per second (echo-inject: requests in total; chat: lines per publisher); 0 means the default.</summary>
+    public int Rate { get; init; }
+
+    /// <summary>Gets the number of chat publishers (the first members also publish).</summary>
+    public int Publishers { get; init; } = 10;
+
+    /// <summary>Gets a value indicating whether one extra chat member connects and never reads.</summary>
+    public bool StalledMember { get; init; }
+
+    /// <summary>Gets a value indicating whether chat members wait for <c>* welcome NAME</c> after connecting.</summary>
+    public bool ExpectWelcome { get; init; } = true;
+
+    /// <summary>Gets the timeout of one socket operation (UDP: of one datagram round trip).</summary>
+    public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Gets the timeout of one connect.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Gets how many connects may be pending at once.</summary>
+    public int MaxPendingConnects { get; init; } = 16;
+
+    /// <summary>Resolves the target: the given one, or 127.0.0.1 with <paramref name="defaultPort"/>.</summary>
+    public IPEndPoint TargetOr(int defaultPort) => Target ?? new IPEndPoint(IPAddress.Loopback, defaultPort);
+
+    /// <summary>Describes the settings common to all scenarios, for reports.</summary>
+    internal Dictionary<string, string> Describe(IPEndPoint target, params (string Key, object Value)[] extra)
+    {
+        var d = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["target"] = target.ToString(),
+            ["duration"] = Harness.DurationFormat.Format(Duration),
+            ["timeout"] = Harness.DurationFormat.Format(OperationTimeout),
+        };
+        foreach (var (key, value) in extra)
+        {
+            d[key] = Convert.ToString(value, CultureInfo.InvariantCulture) ?? string.Empty;
+        }
+
+        return d;
+    }
+}

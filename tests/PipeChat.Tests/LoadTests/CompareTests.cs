@@ -1,0 +1,189 @@
+using System.Diagnostics;
+using System.Net;
+using PipeChat.LoadTests.Compare;
+using PipeChat.LoadTests.Harness;
+using PipeChat.LoadTests.Reports;
+using PipeChat.LoadTests.Scenarios;
+using PipeChat.LoadTests.Sockets;
+
+namespace PipeChat.Tests.LoadTests;
+
+[Collection(LoadTestsSerial.Name)]
+public sealed class CompareTests : IDisposable
+{
+    // A stand-in server process: binds port 0, prints the listening line, echoes, dies on SIGTERM.
+    private const string PythonEchoServer = """
+        import socket, sys, threading
+        model = sys.argv[1]
+        s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", 0)); s.listen(128)
+        print(f"fake echo ({model}) listening on tcp://127.0.0.1:{s.getsockname()[1]}", flush=True)
+        def serve(c):
+            while True:
+                d = c.recv(65536)
+                if not d: break
+                c.sendall(d)
+        while True:
+            c, _ = s.accept(); threading.Thread(target=serve, args=(c,), daemon=True).start()
+        """;
+
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "pipechat-compare-" + Guid.NewGuid().ToString("N"));
+
+    public CompareTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Theory]
+    [InlineData("pipechat echo (async) listening on tcp://127.0.0.1:7007", "127.0.0.1:7007", false)]
+    [InlineData("listening on tcp://[::1]:5000", "[::1]:5000", false)]
+    [InlineData("chat listening on udp://0.0.0.0:9000 now", "127.0.0.1:9000", true)]
+    [InlineData("listening on tcp://[::]:9001", "[::1]:9001", false)]
+    [InlineData("listening on tcp://localhost:7000", "127.0.0.1:7000", false)]
+    public void Listening_lines_give_a_loopback_endpoint(string line, string expected, bool udp)
+    {
+        var parsed = ServerProcess.ParseListeningLine(line);
+        Assert.NotNull(parsed);
+        Assert.Equal(IPEndPoint.Parse(expected), parsed.Value.EndPoint);
+        Assert.Equal(udp, parsed.Value.Udp);
+    }
+
+    [Fact]
+    public void Lines_without_an_address_or_with_a_remote_one_are_not_used()
+    {
+        Assert.Null(ServerProcess.ParseListeningLine("starting up"));
+        Assert.Throws<FormatException>(() => ServerProcess.ParseListeningLine("listening on tcp://10.1.2.3:80"));
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1:7007")]
+    [InlineData("127.8.9.1:1")]
+    [InlineData("[::1]:7000")]
+    [InlineData("localhost:65535")]
+    public void Loopback_targets_are_accepted(string text) => Assert.True(IPAddress.IsLoopback(TargetEndpoint.Parse(text).Address));
+
+    [Theory]
+    [InlineData("10.0.0.1:7007")]
+    [InlineData("192.168.1.5:7007")]
+    [InlineData("8.8.8.8:53")]
+    [InlineData("example.com:80")]
+    [InlineData("127.0.0.1")]
+    [InlineData("127.0.0.1:0")]
+    [InlineData("127.0.0.1:70000")]
+    public void Other_targets_are_refused(string text) => Assert.Throws<FormatException>(() => TargetEndpoint.Parse(text));
+
+    [Fact]
+    public void Proc_status_is_parsed()
+    {
+        const string status = "Name:\tpipechat\nVmHWM:\t   51234 kB\nVmRSS:\t   48000 kB\nThreads:\t17\n";
+        const string stat = "4242 (dotnet (x) y) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 17 0 100";
+        var s = ProcStatus.Parse(status, stat);
+        Assert.Equal(new ProcStatus(48000, 51234, 17, 300), s);
+    }
+
+    [Fact]
+    public async Task The_sampler_reads_this_process()
+    {
+        var sampler = new ProcessSampler(Environment.ProcessId, TimeSpan.FromMilliseconds(20));
+        await using (sampler)
+        {
+            await Task.Delay(150);
+            var sample = await sampler.StopAsync();
+            Assert.True(sample.PeakRssKb > 1000);
+            Assert.True(sample.HwmKb >= sample.BaselineRssKb);
+            Assert.True(sample.MaxThreads >= 2);
+            Assert.True(sample.Samples >= 3);
+        }
+    }
+
+    [Fact]
+    public void Command_templates_are_filled_in()
+    {
+        Assert.Equal(
+            "dotnet /r/src/PipeChat.Cli/bin/Release/net10.0/pipechat.dll echo --udp --model threads --port 0",
+            CompareOptions.Expand(CompareOptions.DefaultServerCommand, "/r", ScenarioCatalog.ProtocolOf("udp-echo"), "threads"));
+        Assert.Equal("chat", ScenarioCatalog.ProtocolOf("chat"));
+    }
+
+    [Fact]
+    public async Task Compare_starts_a_server_per_run_samples_it_stops_it_and_reports()
+    {
+        Assert.True(File.Exists("/usr/bin/python3"), "this test uses python3 as a stand-in server (Debian package python3)");
+        string script = Path.Combine(_dir, "fake_echo.py");
+        await File.WriteAllTextAsync(script, PythonEchoServer);
+        var options = new CompareOptions
+        {
+            Scenario = "echo",
+            Models = ["async", "threads"],
+            Connections = [1, 4],
+            Settings = new ScenarioSettings { Duration = TimeSpan.FromMilliseconds(700), WarmUp = TimeSpan.Zero, OperationTimeout = TimeSpan.FromSeconds(5) },
+            ServerCommand = $"/usr/bin/python3 -u {script} {{model}}",
+            RepositoryRoot = _dir,
+            LogDirectory = Path.Combine(_dir, "logs"),
+            StopTimeout = TimeSpan.FromSeconds(5),
+            SampleInterval = TimeSpan.FromMilliseconds(50),
+            Thresholds = [Threshold.Parse("fail rate = 0")],
+            RunOptions = new RunOptions { Progress = ProgressMode.Off },
+            Log = TextWriter.Null,
+        };
+
+        var watch = Stopwatch.StartNew();
+        var report = await CompareRunner.RunAsync(options);
+
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60));
+        Assert.Equal(4, report.Rows.Count);
+        Assert.Equal(["async", "threads", "async", "threads"], report.Rows.Select(r => r.Model));
+        foreach (var row in report.Rows)
+        {
+            Assert.Null(row.Error);
+            Assert.NotNull(row.Stats);
+            Assert.True(row.Stats.Ok > 0, $"{row.Model}@{row.Connections}: no requests");
+            Assert.Equal(0, row.Stats.Failed);
+            Assert.True(row.Server!.PeakRssKb > 1000, "RSS was not sampled");
+            Assert.True(row.Server.MaxThreads >= 1);
+            Assert.All(row.Thresholds, t => Assert.True(t.Passed, t.Message));
+        }
+
+        Assert.Equal(4, Directory.GetFiles(options.LogDirectory).Length);
+        var paths = ReportWriter.WriteCompare(report, _dir);
+        ReportTests.AssertSelfContained(File.ReadAllText(paths[2]));
+        Assert.DoesNotContain(Process.GetProcesses(), p => SafeCommandLine(p).Contains(script, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_server_that_never_listens_is_reported_not_waited_for_forever()
+    {
+        var options = new CompareOptions
+        {
+            Scenario = "chat",
+            Models = ["async", "iterative"],
+            Connections = [2],
+            Settings = new ScenarioSettings { Duration = TimeSpan.FromMilliseconds(200) },
+            ServerCommand = "sleep 30",
+            RepositoryRoot = _dir,
+            StartTimeout = TimeSpan.FromMilliseconds(500),
+            StopTimeout = TimeSpan.FromSeconds(2),
+            RunOptions = new RunOptions { Progress = ProgressMode.Off },
+            Log = TextWriter.Null,
+        };
+
+        var watch = Stopwatch.StartNew();
+        var report = await CompareRunner.RunAsync(options);
+
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15));
+        var row = Assert.Single(report.Rows);
+        Assert.Equal("async", row.Model);
+        Assert.Contains("listening", row.Error, StringComparison.Ordinal);
+        Assert.Equal(["async"], report.Models);
+    }
+
+    private static string SafeCommandLine(Process p)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{p.Id}/cmdline").Replace('\0', ' ');
+        }
+        catch (IOException)
+        {
+            return string.Empty;
+        }
+    }
+}
