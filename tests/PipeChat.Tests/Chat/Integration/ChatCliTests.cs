@@ -43,6 +43,32 @@ public partial class ChatCliTests
         Assert.Equal([$"pipechat chat ({model}) listening on tcp://{endPoint}"], Lines(server.Stdout));
     }
 
+    [Fact]
+    public async Task Client_chat_stops_at_quit_and_sends_nothing_after_it()
+    {
+        using var server = CliProcess.Start("chat --port 0");
+        var endPoint = await server.ReadyAsync();
+        using var bob = await ChatTestClient.JoinAsync(endPoint);
+
+        using var client = CliProcess.Start($"client chat {endPoint} --name alice", stdin: "before\n/quit\nafter\n");
+
+        var first = JoinedRegex().Match(await bob.ReadLineAsync()).Groups[1].Value;
+        await bob.ExpectAsync($"* {first} is now alice");
+        await bob.ExpectAsync("<alice> before");
+        await bob.ExpectAsync("* alice left");
+        Assert.Equal(0, await client.ExitCodeAsync());
+        Assert.Equal([$"* welcome {first}", "* you are now alice", "* bye"], Lines(client.Stdout));
+
+        // "after" was never sent: bob's next line is its own /who reply.
+        await bob.SendLineAsync("/who");
+        await bob.ExpectAsync($"* in lobby: {bob.Name}");
+        server.Signal("TERM");
+        await bob.ExpectAsync("* server shutting down");
+        await bob.ExpectClosedAsync();
+        bob.Client.Socket.Shutdown(SocketShutdown.Send);
+        Assert.Equal(0, await server.ExitCodeAsync());
+    }
+
     [Theory]
     [InlineData("async")]
     [InlineData("threads")]
