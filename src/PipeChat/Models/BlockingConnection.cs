@@ -31,6 +31,7 @@ internal sealed class BlockingConnection : IConnectionOutput
     private volatile bool _stopRequested;
     private volatile bool _finished;
     private int _disposed;
+    private long _sent;
 
     public BlockingConnection(Socket socket, IStreamProtocol protocol, ServerStats stats, ServerSettings settings)
     {
@@ -83,7 +84,11 @@ internal sealed class BlockingConnection : IConnectionOutput
             ReadLoop(ref buffer);
             _finished = true;
             _signal.Release();
-            writer?.Join();
+            if (writer is not null)
+            {
+                JoinWhileSending(writer);
+            }
+
             _socket.Shutdown(SocketShutdown.Send);
             Linger(buffer);
         }
@@ -170,6 +175,29 @@ internal sealed class BlockingConnection : IConnectionOutput
         }
     }
 
+    /// <summary>
+    /// Waits for the writer's last flush while bytes still move; a peer that stopped reading
+    /// would block it forever, so abort once nothing moved for a whole linger period.
+    /// </summary>
+    private void JoinWhileSending(Thread writer)
+    {
+        while (true)
+        {
+            var before = Interlocked.Read(ref _sent);
+            if (writer.Join(_settings.Transport.LingerTimeout))
+            {
+                return;
+            }
+
+            if (Interlocked.Read(ref _sent) == before)
+            {
+                Abort();
+                writer.Join();
+                return;
+            }
+        }
+    }
+
     private void WriterLoop()
     {
         var pending = new ArrayBufferWriter<byte>(4096);
@@ -217,6 +245,7 @@ internal sealed class BlockingConnection : IConnectionOutput
         {
             var sent = _socket.Send(data, SocketFlags.None);
             _stats.OnSent(sent);
+            Interlocked.Add(ref _sent, sent);
             data = data[sent..];
         }
     }

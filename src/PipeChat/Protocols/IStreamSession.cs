@@ -58,6 +58,9 @@ public interface IConnectionOutput
 
     /// <summary>Asks the model to flush and close; safe from any thread.</summary>
     void RequestClose();
+
+    /// <summary>Closes at once, dropping unsent output (a member cut off as too slow); safe from any thread.</summary>
+    void Abort();
 }
 
 /// <summary>

@@ -14,7 +14,7 @@ namespace PipeChat.Transport;
 /// loop stops reading until the client drains.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Disposed at the end of RunAsync, which owns the lifetime.")]
-internal sealed class SocketConnection : IConnectionOutput
+internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem
 {
     private readonly Socket _socket;
     private readonly IStreamSession _session;
@@ -29,6 +29,8 @@ internal sealed class SocketConnection : IConnectionOutput
     private long _sent;
     private int _closeRequested;
     private int _stopping;
+    private int _wakeQueued;
+    private int _abortRequested;
     private int _disposed;
 
     public SocketConnection(Socket socket, IStreamProtocol protocol, ServerStats stats, TransportOptions options)
@@ -67,6 +69,19 @@ internal sealed class SocketConnection : IConnectionOutput
         var receiving = ReceiveLoopAsync();
         var sending = SendLoopAsync();
         await ApplicationLoopAsync().ConfigureAwait(false);
+
+        // The last flush may wait on a peer that stopped reading: allow it while bytes still
+        // move, abort once nothing moved for a whole linger period.
+        while (!sending.IsCompleted)
+        {
+            var before = Volatile.Read(ref _sent);
+            await Task.WhenAny(sending, Task.Delay(_options.LingerTimeout)).ConfigureAwait(false);
+            if (!sending.IsCompleted && Volatile.Read(ref _sent) == before)
+            {
+                Abort();
+            }
+        }
+
         await sending.ConfigureAwait(false);
 
         // Output is flushed and our side shut down; give the peer a bounded moment to finish
@@ -103,12 +118,47 @@ internal sealed class SocketConnection : IConnectionOutput
         }
     }
 
-    public void Signal() => _input.Reader.CancelPendingRead();
+    // Signal, RequestClose and the sink's Abort come from other connections' threads (a chat
+    // publisher, often inside the hub's locks). Waking this connection's loop there would run it
+    // inline on that thread (the pipes use inline schedulers), so the wake-up is queued instead,
+    // once per burst: no allocation (this is the work item), no re-entrancy into the hub.
+    public void Signal() => QueueWake();
 
     public void RequestClose()
     {
         Volatile.Write(ref _closeRequested, 1);
+        QueueWake();
+    }
+
+    void IConnectionOutput.Abort()
+    {
+        Volatile.Write(ref _abortRequested, 1);
+        QueueWake();
+    }
+
+    void IThreadPoolWorkItem.Execute()
+    {
+        Volatile.Write(ref _wakeQueued, 0);
+        if (Volatile.Read(ref _abortRequested) != 0)
+        {
+            Abort();
+            return;
+        }
+
         _input.Reader.CancelPendingRead();
+        if (Volatile.Read(ref _closeRequested) != 0)
+        {
+            // The session loop may be waiting for room in the output pipe: wake it to see the request.
+            _output.Writer.CancelPendingFlush();
+        }
+    }
+
+    private void QueueWake()
+    {
+        if (Interlocked.Exchange(ref _wakeQueued, 1) == 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
     }
 
     private async Task ReceiveLoopAsync()

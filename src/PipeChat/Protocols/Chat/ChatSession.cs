@@ -20,6 +20,7 @@ public sealed class ChatSession : IStreamSession, IOutboundSource, IChatMemberSi
     private long _pendingBytes;
     private long _lastInput = Stopwatch.GetTimestamp();
     private bool _closed;
+    private bool _overflowed;
 
     internal ChatSession(ChatProtocol protocol, IConnectionOutput connection)
     {
@@ -69,8 +70,15 @@ public sealed class ChatSession : IStreamSession, IOutboundSource, IChatMemberSi
     {
         lock (_lock)
         {
-            if (_closed || _pendingBytes + message.Length > _protocol.Limits.MaxPendingOutput)
+            if (_closed)
             {
+                return false;
+            }
+
+            if (_pendingBytes + message.Length > _protocol.Limits.MaxPendingOutput)
+            {
+                // The hub will cut this member off; its close must not wait on a peer that does not read.
+                _overflowed = true;
                 return false;
             }
 
@@ -86,6 +94,7 @@ public sealed class ChatSession : IStreamSession, IOutboundSource, IChatMemberSi
     /// <inheritdoc />
     public void Close()
     {
+        bool overflowed;
         lock (_lock)
         {
             if (_closed)
@@ -94,9 +103,17 @@ public sealed class ChatSession : IStreamSession, IOutboundSource, IChatMemberSi
             }
 
             _closed = true;
+            overflowed = _overflowed;
         }
 
-        _connection.RequestClose();
+        if (overflowed)
+        {
+            _connection.Abort();
+        }
+        else
+        {
+            _connection.RequestClose();
+        }
     }
 
     /// <inheritdoc />
