@@ -15,6 +15,7 @@ members=("${@:-100 1000}")
 # shellcheck disable=SC2206
 members=(${members[*]})
 secs=${SECS:-5}
+warmup=${WARMUP:-1}  # seconds after the connects, not measured (the join-notice storm of N members drains here)
 port=24100
 
 start_server() { # name port -> sets pid
@@ -40,7 +41,7 @@ for m in "${members[@]}"; do
       start_server "$server" "$port" || continue
       if [[ $stalled == 1 ]]; then python3 "$here/stall_client.py" "$port" $((secs + 30)) & staller=$!; fi
       rate=(); [[ $server == ncat ]] && rate=(-r 200)
-      out=$("$lg" chat -p "$port" -c "$m" -P 1 -R 0 -W 16 -t "$secs" -w 1 -S "$pid" "${rate[@]}" 2>/dev/null | grep '^RESULT')
+      out=$("$lg" chat -p "$port" -c "$m" -P 1 -R 0 -W 16 -t "$secs" -w "$warmup" -S "$pid" "${rate[@]}" 2>/dev/null | grep '^RESULT')
       [[ $stalled == 1 ]] && kill "$staller" 2>/dev/null
       kill -TERM -- -"$launcher" 2>/dev/null; kill -TERM "$pid" 2>/dev/null; wait "$launcher" 2>/dev/null
       get() { grep -o "$1=[^ ]*" <<<"$out" | head -1 | cut -d= -f2; }
