@@ -177,7 +177,8 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem
                     await _receiver.WaitForDataAsync(_socket);
                 }
 
-                var memory = writer.GetMemory(_options.MinimumReceiveBuffer);
+                // Bulk senders get bigger reads (fewer syscalls); everyone else small buffers.
+                var memory = writer.GetMemory(busy ? _options.BulkReceiveBuffer : _options.MinimumReceiveBuffer);
                 var count = await _receiver.ReceiveAsync(_socket, memory);
                 if (count == 0)
                 {

@@ -12,6 +12,9 @@ public sealed class TransportOptions
     /// <summary>Smallest buffer rented for a receive.</summary>
     public int MinimumReceiveBuffer { get; init; } = 4096;
 
+    /// <summary>Buffer rented for a receive right after one that filled its buffer (a bulk sender).</summary>
+    public int BulkReceiveBuffer { get; init; } = 32 * 1024;
+
     /// <summary>After the server closes a connection, how long unread input is drained so the close is a FIN, not a reset.</summary>
     public TimeSpan LingerTimeout { get; init; } = TimeSpan.FromSeconds(2);
 }
