@@ -50,15 +50,17 @@ public class ScenarioRunnerTests : IClassFixture<ScenarioRunnerTests.JitWarmUp>
             Name = "inject",
             Step = _ => ValueTask.FromResult(StepResult.Ok()),
             InjectConcurrency = 4,
-            WarmUp = TimeSpan.FromMilliseconds(300),
+
+            // No warm-up here: its end is a control tick, which a stalled machine delays, moving
+            // scheduled requests into the warm-up (seen in CI: 151 of 200). Warm_up_is_not_measured covers it.
+            WarmUp = TimeSpan.Zero,
             LoadSimulations = [LoadSimulation.Inject(200, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1))],
         };
 
         var stats = await ScenarioRunner.RunAsync(scenario, Quiet);
 
-        // the warm-up ends at the first control tick after 300 ms: a request or two may land on either side
-        Assert.True(stats.Ok is >= 195 and <= 203, $"ok {stats.Ok}; intervals {string.Join(" ", stats.Intervals.Select(i => $"{i.StartSeconds:0.###}+{i.DurationSeconds:0.###}:{i.Ok}"))}; metrics {string.Join(" ", stats.Metrics.Select(m => $"{m.Key}={m.Value}"))}");
-        Assert.InRange(stats.Rps, 150, 250);
+        // Every request due in the 1 s phase is started (late if need be): the count is the schedule's.
+        Assert.True(stats.Ok is >= 199 and <= 201, $"ok {stats.Ok}; intervals {string.Join(" ", stats.Intervals.Select(i => $"{i.StartSeconds:0.###}+{i.DurationSeconds:0.###}:{i.Ok}"))}; metrics {string.Join(" ", stats.Metrics.Select(m => $"{m.Key}={m.Value}"))}");
         Assert.True(stats.Metrics.ContainsKey("inject_start_lag_mean_ms"));
         Assert.Equal(0, stats.Metrics["inject_not_started"]);
     }
