@@ -45,26 +45,7 @@ public sealed class AsyncTcpServer : IServer
             _protocol.OnServerStopping();
         }
         await _acceptLoop.ConfigureAwait(false);
-
-        foreach (var connection in _connections.Snapshot())
-        {
-            if (drainTimeout > TimeSpan.Zero)
-            {
-                connection.StopReceiving();
-            }
-            else
-            {
-                connection.Abort();
-            }
-        }
-
-        await Drain.WaitAsync(_connections.WhenEmpty(), drainTimeout).ConfigureAwait(false);
-        foreach (var connection in _connections.Snapshot())
-        {
-            connection.Abort();
-        }
-
-        await _connections.WhenEmpty().ConfigureAwait(false);
+        await _connections.DrainAsync(drainTimeout).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync() => await StopAsync(TimeSpan.Zero).ConfigureAwait(false);

@@ -12,7 +12,7 @@ namespace PipeChat.Models;
 /// waits for this connection's reads.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Disposed at the end of Run, which owns the lifetime.")]
-internal sealed class BlockingConnection : IConnectionOutput
+internal sealed class BlockingConnection : IConnectionOutput, IDrainable
 {
     private const int MaxBuffer = 1024 * 1024;
 

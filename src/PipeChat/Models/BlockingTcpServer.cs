@@ -48,44 +48,18 @@ public abstract class BlockingTcpServer : IServer
         {
             _protocol.OnServerStopping();
         }
+        var deadline = DateTime.UtcNow + drainTimeout;
         if (_acceptThread is { } thread)
         {
-            // The iterative model may be serving a client on this thread: stop it from reading
-            // first so that the join below ends.
-            foreach (var connection in _connections.Snapshot())
-            {
-                if (drainTimeout > TimeSpan.Zero)
-                {
-                    connection.StopReceiving();
-                }
-                else
-                {
-                    connection.Abort();
-                }
-            }
-
-            await Task.Run(() => thread.Join(drainTimeout > TimeSpan.Zero ? drainTimeout : TimeSpan.FromSeconds(1))).ConfigureAwait(false);
+            // The iterative model may be serving a client on the accept thread: ask it to finish
+            // first so that the accept thread can end.
+            _connections.StopAll(graceful: drainTimeout > TimeSpan.Zero);
+            var wait = drainTimeout > TimeSpan.Zero ? drainTimeout : TimeSpan.FromSeconds(1);
+            await Task.Run(() => thread.Join(wait)).ConfigureAwait(false);
         }
 
-        foreach (var connection in _connections.Snapshot())
-        {
-            if (drainTimeout > TimeSpan.Zero)
-            {
-                connection.StopReceiving();
-            }
-            else
-            {
-                connection.Abort();
-            }
-        }
-
-        await Drain.WaitAsync(_connections.WhenEmpty(), drainTimeout).ConfigureAwait(false);
-        foreach (var connection in _connections.Snapshot())
-        {
-            connection.Abort();
-        }
-
-        await _connections.WhenEmpty().ConfigureAwait(false);
+        var left = deadline - DateTime.UtcNow;
+        await _connections.DrainAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero).ConfigureAwait(false);
         if (_acceptThread is { } accept)
         {
             await Task.Run(accept.Join).ConfigureAwait(false);

@@ -2,12 +2,22 @@ using System.Collections.Concurrent;
 
 namespace PipeChat.Models;
 
+/// <summary>What a server needs of an open connection to shut down.</summary>
+internal interface IDrainable
+{
+    /// <summary>Take no more input; answer what was read, flush, close.</summary>
+    void StopReceiving();
+
+    /// <summary>Close now.</summary>
+    void Abort();
+}
+
 /// <summary>
 /// The open connections of a server, for the connection limit and for shutdown (every model
 /// must be able to stop reading on all of them, then abort the stragglers).
 /// </summary>
 internal sealed class ConnectionRegistry<T>
-    where T : class
+    where T : class, IDrainable
 {
     private readonly ConcurrentDictionary<long, T> _open = new();
     private readonly int _max;
@@ -58,6 +68,34 @@ internal sealed class ConnectionRegistry<T>
     }
 
     public ICollection<T> Snapshot() => _open.Values;
+
+    /// <summary>Asks every open connection to finish (graceful) or closes it now.</summary>
+    public void StopAll(bool graceful)
+    {
+        foreach (var connection in _open.Values)
+        {
+            if (graceful)
+            {
+                connection.StopReceiving();
+            }
+            else
+            {
+                connection.Abort();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The shutdown of SPEC §2: connections finish what they read within <paramref name="timeout"/>
+    /// (zero: at once), whatever is still open then is aborted.
+    /// </summary>
+    public async Task DrainAsync(TimeSpan timeout)
+    {
+        StopAll(graceful: timeout > TimeSpan.Zero);
+        await Drain.WaitAsync(WhenEmpty(), timeout).ConfigureAwait(false);
+        StopAll(graceful: false);
+        await WhenEmpty().ConfigureAwait(false);
+    }
 
     /// <summary>Completes when no connection is open.</summary>
     public Task WhenEmpty()

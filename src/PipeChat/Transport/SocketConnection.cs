@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using PipeChat.Diagnostics;
+using PipeChat.Models;
 using PipeChat.Protocols;
 
 namespace PipeChat.Transport;
@@ -14,7 +15,7 @@ namespace PipeChat.Transport;
 /// loop stops reading until the client drains.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Disposed at the end of RunAsync, which owns the lifetime.")]
-internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem
+internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem, IDrainable
 {
     private readonly Socket _socket;
     private readonly IStreamSession _session;
