@@ -32,6 +32,7 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable
     private volatile bool _finished;
     private int _disposed;
     private long _sent;
+    private int _signalled;
 
     public BlockingConnection(Socket socket, IStreamProtocol protocol, ServerStats stats, ServerSettings settings)
     {
@@ -44,7 +45,15 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable
 
     public Exception? Fault { get; private set; }
 
-    public void Signal() => _signal.Release();
+    // One wake-up per burst: a broadcast storm (e.g. 1000 join notices) must not cost the
+    // writer thread one context switch per line; it drains everything queued when it wakes.
+    public void Signal()
+    {
+        if (Interlocked.Exchange(ref _signalled, 1) == 0)
+        {
+            _signal.Release();
+        }
+    }
 
     public void RequestClose()
     {
@@ -206,6 +215,7 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable
             while (true)
             {
                 _signal.Wait();
+                Volatile.Write(ref _signalled, 0);
 
                 // Flags first, then drain: what was queued before a close request still goes out.
                 var closing = _closeRequested;
