@@ -14,4 +14,7 @@ internal static partial class Log
 
     [LoggerMessage(3, LogLevel.Warning, "UDP receive failed: {Error}")]
     public static partial void UdpReceiveFailed(ILogger logger, SocketError error);
+
+    [LoggerMessage(4, LogLevel.Warning, "UDP send failed: {Error}")]
+    public static partial void UdpSendFailed(ILogger logger, SocketError error);
 }

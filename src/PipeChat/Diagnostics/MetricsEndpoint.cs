@@ -21,21 +21,21 @@ public sealed class MetricsEndpoint : IAsyncDisposable
         _registry = Metrics.NewCustomRegistry();
         var factory = Metrics.WithCustomRegistry(_registry);
         string[] labels = ["model", "protocol", "transport"];
-        var gauges = new (Gauge Metric, Func<MetricsSource, long?> Read)[]
+        var gauges = new List<(Gauge Metric, Func<MetricsSource, long?> Read)>();
+        var counters = new List<(Counter Metric, Func<MetricsSource, long?> Read)>();
+        foreach (var definition in PipeChatMetrics.Definitions)
         {
-            (factory.CreateGauge("pipechat_connections_active", "TCP connections open now.", labels), s => s.Stats.Active),
-            (factory.CreateGauge("pipechat_udp_registrations", "UDP chat registrations held now.", labels), s => s.Registrations?.Invoke()),
-        };
-        var counters = new (Counter Metric, Func<MetricsSource, long?> Read)[]
-        {
-            (factory.CreateCounter("pipechat_connections_accepted_total", "TCP connections accepted.", labels), s => s.Stats.Accepted),
-            (factory.CreateCounter("pipechat_connections_rejected_total", "TCP connections closed on arrival at --max-connections.", labels), s => s.Stats.Rejected),
-            (factory.CreateCounter("pipechat_bytes_received_total", "Bytes received from clients.", labels), s => s.Stats.BytesIn),
-            (factory.CreateCounter("pipechat_bytes_sent_total", "Bytes sent to clients.", labels), s => s.Stats.BytesOut),
-            (factory.CreateCounter("pipechat_echo_messages_total", "Echo: reads (TCP) or datagrams (UDP) echoed.", labels), s => s.MessagesEchoed?.Invoke()),
-            (factory.CreateCounter("pipechat_chat_lines_relayed_total", "Chat: member lines relayed to their room, once each.", labels), s => s.LinesRelayed?.Invoke()),
-            (factory.CreateCounter("pipechat_chat_members_cut_total", "Chat: members cut off as too slow.", labels), s => s.MembersCutOff?.Invoke()),
-        };
+            var help = definition.Description + ".";
+            if (definition.IsGauge)
+            {
+                gauges.Add((factory.CreateGauge(definition.PrometheusName, help, labels), definition.Read));
+            }
+            else
+            {
+                counters.Add((factory.CreateCounter(definition.PrometheusName, help, labels), definition.Read));
+            }
+        }
+
         _registry.AddBeforeCollectCallback(() =>
         {
             foreach (var source in PipeChatMetrics.Snapshot())

@@ -31,6 +31,13 @@ public sealed record MetricsSource
     private KeyValuePair<string, object?>[]? _tags;
 }
 
+/// <summary>One metric: its instrument name, kind, unit, meaning and how to read it from a server.</summary>
+public sealed record MetricDefinition(string Name, bool IsGauge, string Unit, string Description, Func<MetricsSource, long?> Read)
+{
+    /// <summary>The Prometheus name: dots to underscores, counters end in _total.</summary>
+    public string PrometheusName => Name.Replace('.', '_') + (IsGauge ? string.Empty : "_total");
+}
+
 /// <summary>
 /// The "PipeChat" meter (System.Diagnostics.Metrics). Every instrument is observable: values are
 /// read from the servers' own counters when a listener collects, so the hot path pays nothing
@@ -43,17 +50,37 @@ public static class PipeChatMetrics
 
     private static readonly List<MetricsSource> Sources = [];
 
+    /// <summary>
+    /// Every PipeChat metric, once: the meter's instruments and the Prometheus endpoint are both
+    /// made from this list, so a metric cannot exist in one and not the other.
+    /// </summary>
+    public static IReadOnlyList<MetricDefinition> Definitions { get; } =
+    [
+        new("pipechat.connections.active", IsGauge: true, "{connection}", "TCP connections open now", s => s.Stats.Active),
+        new("pipechat.connections.accepted", IsGauge: false, "{connection}", "TCP connections accepted", s => s.Stats.Accepted),
+        new("pipechat.connections.rejected", IsGauge: false, "{connection}", "TCP connections closed on arrival because --max-connections was reached", s => s.Stats.Rejected),
+        new("pipechat.bytes.received", IsGauge: false, "By", "Bytes received from clients", s => s.Stats.BytesIn),
+        new("pipechat.bytes.sent", IsGauge: false, "By", "Bytes sent to clients", s => s.Stats.BytesOut),
+        new("pipechat.echo.messages", IsGauge: false, "{message}", "Echo: reads (TCP) or datagrams (UDP) echoed", s => s.MessagesEchoed?.Invoke()),
+        new("pipechat.chat.lines_relayed", IsGauge: false, "{line}", "Chat: member lines relayed to their room, counted once each", s => s.LinesRelayed?.Invoke()),
+        new("pipechat.chat.members_cut", IsGauge: false, "{member}", "Chat: members cut off as too slow", s => s.MembersCutOff?.Invoke()),
+        new("pipechat.udp.registrations", IsGauge: true, "{member}", "UDP chat: registrations held now", s => s.Registrations?.Invoke()),
+    ];
+
     static PipeChatMetrics()
     {
-        Meter.CreateObservableUpDownCounter("pipechat.connections.active", () => Observe(s => s.Stats.Active), "{connection}", "TCP connections open now");
-        Meter.CreateObservableCounter("pipechat.connections.accepted", () => Observe(s => s.Stats.Accepted), "{connection}", "TCP connections accepted");
-        Meter.CreateObservableCounter("pipechat.connections.rejected", () => Observe(s => s.Stats.Rejected), "{connection}", "TCP connections closed on arrival because --max-connections was reached");
-        Meter.CreateObservableCounter("pipechat.bytes.received", () => Observe(s => s.Stats.BytesIn), "By", "Bytes received from clients");
-        Meter.CreateObservableCounter("pipechat.bytes.sent", () => Observe(s => s.Stats.BytesOut), "By", "Bytes sent to clients");
-        Meter.CreateObservableCounter("pipechat.echo.messages", () => Observe(s => s.MessagesEchoed?.Invoke()), "{message}", "Echo: reads (TCP) or datagrams (UDP) echoed");
-        Meter.CreateObservableCounter("pipechat.chat.lines_relayed", () => Observe(s => s.LinesRelayed?.Invoke()), "{line}", "Chat: member lines relayed to their room, counted once each");
-        Meter.CreateObservableCounter("pipechat.chat.members_cut", () => Observe(s => s.MembersCutOff?.Invoke()), "{member}", "Chat: members cut off as too slow");
-        Meter.CreateObservableUpDownCounter("pipechat.udp.registrations", () => Observe(s => s.Registrations?.Invoke()), "{member}", "UDP chat: registrations held now");
+        foreach (var definition in Definitions)
+        {
+            var read = definition.Read;
+            if (definition.IsGauge)
+            {
+                Meter.CreateObservableUpDownCounter(definition.Name, () => Observe(read), definition.Unit, definition.Description);
+            }
+            else
+            {
+                Meter.CreateObservableCounter(definition.Name, () => Observe(read), definition.Unit, definition.Description);
+            }
+        }
     }
 
     /// <summary>The meter itself.</summary>

@@ -66,7 +66,7 @@ public sealed class UdpServer : IServer, IDatagramOutput
         catch (SocketException e)
         {
             // UDP send errors (e.g. ICMP unreachable reported late) concern one peer only.
-            Log.UdpReceiveFailed(_logger, e.SocketErrorCode);
+            Log.UdpSendFailed(_logger, e.SocketErrorCode);
         }
     }
 
