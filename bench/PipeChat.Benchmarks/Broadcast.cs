@@ -15,15 +15,15 @@ namespace PipeChat.Benchmarks;
 /// <remarks>
 /// <para>
 /// Shipped design (baseline): <see cref="ChatHub"/> encodes <c>&lt;name&gt; text\n</c> once into a
-/// pooled, reference-counted <see cref="ChatMessage"/>; each member's sink (like ChatSession: a lock
-/// and a Queue) takes a reference; draining copies the bytes out and releases.
+/// pooled <see cref="ChatMessage"/> and publishes it once into the room's ring; each member drains it
+/// through its own cursor (<see cref="ChatMember.DrainTo"/>), waking costs one call per sleeping member.
 /// </para>
 /// <para>
 /// Alternatives, each ending with the same bytes in the same per-member output buffers:
+/// the previous shipped design (a lock and a Queue of shared reference-counted messages per member);
 /// a <see cref="Channel{T}"/> of byte[] per member (one fresh array per line, shared);
 /// a lock over a List of members, each given its own copied byte[] (the naive design);
-/// a Disruptor-style ring (one shared slot array, a cursor per member, nothing allocated).
-/// <see cref="ChatHubReleaseAtOnce"/> isolates the hub's own walk (sinks drop the reference at once, no drain).
+/// a lock-free multi-producer Disruptor ring with fixed byte slots (no hub, no commands, no pooling).
 /// </para>
 /// </remarks>
 [MemoryDiagnoser]
@@ -34,10 +34,10 @@ public class Broadcast
 
     private ChatHub _hub = null!;
     private ChatMember _sender = null!;
-    private QueueingSink[] _sinks = null!;
+    private ChatMember[] _members = null!;
 
-    private ChatHub _releasingHub = null!;
-    private ChatMember _releasingSender = null!;
+    private ChatMessagePool _queuePool = null!;
+    private QueueingSink[] _queues = null!;
 
     private Channel<byte[]>[] _channels = null!;
 
@@ -63,22 +63,21 @@ public class Broadcast
 
         // Hub: the sender plus Members recipients, all in the lobby, greetings drained.
         _hub = new ChatHub(new ChatMessagePool());
-        _sender = _hub.Connect(new QueueingSink());
-        _sinks = new QueueingSink[Members];
+        _sender = _hub.Connect(new CountingSink());
+        _members = new ChatMember[Members];
         for (int i = 0; i < Members; i++)
         {
-            _sinks[i] = new QueueingSink();
-            _hub.Connect(_sinks[i]);
+            _members[i] = _hub.Connect(new CountingSink());
         }
 
         DrainHub();
-        ((QueueingSink)_sender.Sink).DrainTo(new ArrayBufferWriter<byte>());
+        _sender.DrainTo(new ArrayBufferWriter<byte>());
 
-        _releasingHub = new ChatHub(new ChatMessagePool());
-        _releasingSender = _releasingHub.Connect(new ReleasingSink());
+        _queuePool = new ChatMessagePool();
+        _queues = new QueueingSink[Members];
         for (int i = 0; i < Members; i++)
         {
-            _releasingHub.Connect(new ReleasingSink());
+            _queues[i] = new QueueingSink();
         }
 
         // Many senders may write to one member, one send loop reads it.
@@ -104,6 +103,7 @@ public class Broadcast
         // Every design must have delivered the same line to everyone.
         var expected = Encoding.ASCII.GetBytes($"<user1> {Encoding.ASCII.GetString(Text)}\n");
         Check(ChatHubShipped(), expected);
+        Check(QueuePerMember(), expected);
         Check(ChannelPerMember(), expected);
         Check(LockedListCopy(), expected);
         Check(DisruptorRing(), expected);
@@ -112,9 +112,18 @@ public class Broadcast
     [GlobalCleanup]
     public void Cleanup()
     {
-        if (_hub.Pool.Outstanding != 0)
+        // The hub's ring keeps the last lines until their slots are reused; everyone leaving releases them.
+        _hub.Disconnect(_sender);
+        foreach (var member in _members)
         {
-            throw new InvalidOperationException($"{_hub.Pool.Outstanding} chat messages leaked.");
+            _hub.Disconnect(member);
+            member.DrainTo(new ArrayBufferWriter<byte>());
+        }
+
+        _sender.DrainTo(new ArrayBufferWriter<byte>());
+        if (_hub.Pool.Outstanding != 0 || _queuePool.Outstanding != 0)
+        {
+            throw new InvalidOperationException($"{_hub.Pool.Outstanding + _queuePool.Outstanding} chat messages leaked.");
         }
     }
 
@@ -126,8 +135,27 @@ public class Broadcast
         return DrainHub();
     }
 
+    /// <summary>The previous shipped design: every member visited per line.</summary>
     [Benchmark]
-    public bool ChatHubReleaseAtOnce() => _releasingHub.OnLine(_releasingSender, Text);
+    public int QueuePerMember()
+    {
+        var message = ChatMessage.FromMember(_queuePool, SenderName, Text);
+        foreach (var queue in _queues)
+        {
+            queue.TryDeliver(message);
+        }
+
+        message.Release();
+        var total = 0;
+        for (int i = 0; i < _queues.Length; i++)
+        {
+            var output = _outputs[i];
+            output.ResetWrittenCount();
+            total += _queues[i].DrainTo(output);
+        }
+
+        return total;
+    }
 
     [Benchmark]
     public int ChannelPerMember()
@@ -199,11 +227,12 @@ public class Broadcast
     private int DrainHub()
     {
         var total = 0;
-        for (int i = 0; i < _sinks.Length; i++)
+        for (int i = 0; i < _members.Length; i++)
         {
             var output = _outputs[i];
             output.ResetWrittenCount();
-            total += _sinks[i].DrainTo(output);
+            _members[i].DrainTo(output);
+            total += output.WrittenCount;
         }
 
         return total;

@@ -4,31 +4,26 @@ using PipeChat.Protocols.Chat;
 namespace PipeChat.Benchmarks.Broadcasting;
 
 /// <summary>
-/// An in-memory chat member shaped like ChatSession: a lock and a Queue of shared, reference-counted
-/// messages, drained in a batch into the member's output buffer (where the transport would send it).
+/// The design ChatHub used before the ring: per member, a lock and a Queue of shared, reference-counted
+/// messages; a broadcast visits every member (lock, AddRef, enqueue) and each member drains its queue in a
+/// batch into its output buffer.
 /// </summary>
-internal sealed class QueueingSink : IChatMemberSink
+internal sealed class QueueingSink
 {
     private readonly Lock _lock = new();
     private readonly Queue<ChatMessage> _pending = new();
-    private bool _closed;
 
     public bool TryDeliver(ChatMessage message)
     {
         lock (_lock)
         {
-            if (_closed)
-            {
-                return false;
-            }
-
             message.AddRef();
             _pending.Enqueue(message);
             return true;
         }
     }
 
-    /// <summary>What ChatSession.DrainTo does: copy each line out, release it.</summary>
+    /// <summary>Copies each line out and releases it.</summary>
     public int DrainTo(ArrayBufferWriter<byte> output)
     {
         var count = 0;
@@ -44,30 +39,20 @@ internal sealed class QueueingSink : IChatMemberSink
 
         return count;
     }
-
-    public void Close()
-    {
-        lock (_lock)
-        {
-            _closed = true;
-        }
-    }
 }
 
-/// <summary>A sink that takes and drops its reference at once: the hub's own fan-out cost, nothing else.</summary>
-internal sealed class ReleasingSink : IChatMemberSink
+/// <summary>A member sink for the hub: counts wake-ups; the benchmark drains by hand.</summary>
+internal sealed class CountingSink : IChatMemberSink
 {
-    public int Delivered { get; private set; }
+    public int Wakes { get; private set; }
 
-    public bool TryDeliver(ChatMessage message)
-    {
-        message.AddRef();
-        Delivered++;
-        message.Release();
-        return true;
-    }
+    public void Wake() => Wakes++;
 
     public void Close()
+    {
+    }
+
+    public void Abort()
     {
     }
 }

@@ -8,36 +8,77 @@ namespace PipeChat.Tests.Chat;
 public class ChatHubOrderingTests : ChatHubTestBase
 {
     [Fact]
-    public void Relay_from_a_stale_snapshot_skips_members_who_moved()
+    public void Unread_lines_of_the_old_room_come_before_joined_and_nothing_after()
     {
         var m = ConnectQuietly(3);
         var (sender, _) = m[0];
-        var (stayer, stayerSink) = m[1];
         var (mover, moverSink) = m[2];
-        ChatSeat[] stale = Hub.SnapshotOf(ChatHub.Lobby);
 
+        Say(sender, "before");
         Say(mover, "/join dev");
-        Hub.Relay(sender, stale, "late"u8);
+        Say(sender, "after");
         Say(mover, "/join lobby");
-        Hub.Relay(sender, stale, "later"u8);
+        Say(sender, "back");
 
-        Assert.Equal(["* joined dev", "* joined lobby"], moverSink.Lines);
-        Assert.Equal(["* user3 left", "<user1> late", "* user3 joined", "<user1> later"], stayerSink.Lines);
-        Assert.Equal(ChatHub.Lobby, stayer.RoomName);
-        Assert.Equal(0, Pool.Outstanding);
+        Assert.Equal(["<user1> before", "* joined dev", "* joined lobby", "<user1> back"], moverSink.Lines);
+        Assert.Equal(["<user1> before", "* user3 left", "<user1> after", "* user3 joined", "<user1> back"], m[1].Sink.Lines);
     }
 
     [Fact]
-    public void Relay_from_a_stale_snapshot_skips_members_who_left()
+    public void Private_replies_keep_their_place_among_room_lines()
     {
         var m = ConnectQuietly(2);
-        ChatSeat[] stale = Hub.SnapshotOf(ChatHub.Lobby);
+
+        Say(m[0].Member, "one");
+        Say(m[1].Member, "/dance");
+        Say(m[0].Member, "two");
+        Say(m[1].Member, "/nick bob");
+        Say(m[0].Member, "three");
+
+        Assert.Equal(
+            ["<user1> one", "! unknown command: /dance", "<user1> two", "* you are now bob", "<user1> three"],
+            m[1].Sink.Lines);
+    }
+
+    [Fact]
+    public void Member_that_quits_gets_every_line_said_before_then_bye()
+    {
+        var m = ConnectQuietly(2);
+
+        Say(m[0].Member, "one");
+        Say(m[0].Member, "two");
         Say(m[1].Member, "/quit");
+        Say(m[0].Member, "three");
 
-        Hub.Relay(m[0].Member, stale, "gone?"u8);
+        Assert.Equal(["<user1> one", "<user1> two", "* bye"], m[1].Sink.Lines);
+    }
 
-        Assert.Equal(["* bye"], m[1].Sink.Lines);
-        Assert.Equal(0, m[1].Sink.Refused);
+    [Fact]
+    public void Drains_stop_at_the_budget_and_resume_in_order()
+    {
+        var m = ConnectQuietly(2);
+        string text = new('y', 1000);
+        int count = (ChatMember.DrainBudget / 1000) * 3;
+        for (int i = 0; i < count; i++)
+        {
+            Say(m[0].Member, text + i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        var output = new ArrayBufferWriter<byte>();
+        int calls = 1;
+        while (m[1].Member.DrainTo(output))
+        {
+            Assert.InRange(output.WrittenCount, 0, calls * (ChatMember.DrainBudget + 1100));
+            calls++;
+        }
+
+        Assert.InRange(calls, 3, 5);
+        string[] lines = Encoding.UTF8.GetString(output.WrittenSpan).TrimEnd('\n').Split('\n');
+        Assert.Equal(count, lines.Length);
+        for (int i = 0; i < count; i++)
+        {
+            Assert.EndsWith(text + i.ToString(System.Globalization.CultureInfo.InvariantCulture), lines[i]);
+        }
     }
 
     [Fact]
@@ -46,6 +87,10 @@ public class ChatHubOrderingTests : ChatHubTestBase
         const int Senders = 4;
         const int PerSender = 2_000;
         var members = ConnectQuietly(Senders + 2);
+        foreach (var (_, sink) in members)
+        {
+            sink.StartPumping();
+        }
 
         RunConcurrently(Senders, s =>
         {
@@ -92,6 +137,10 @@ public class ChatHubOrderingTests : ChatHubTestBase
         Say(members[3].Member, "/join dev");
         RecordingSink hopperSink = members[4].Sink;
         hopperSink.Take();
+        foreach (var (_, sink) in members)
+        {
+            sink.StartPumping();
+        }
 
         RunConcurrently(5, t =>
         {
@@ -188,20 +237,34 @@ public class ChatHubOrderingTests : ChatHubTestBase
     }
 
     [Fact]
-    public void Steady_state_relaying_does_not_allocate()
+    public void Steady_state_relaying_and_draining_do_not_allocate()
     {
         var hub = new ChatHub(new ChatMessagePool());
         var members = Enumerable.Range(0, 10).Select(_ => hub.Connect(new CountingSink())).ToArray();
         byte[] line = Encoding.UTF8.GetBytes("a typical chat line of some length");
-        for (int i = 0; i < 200; i++)
+        var output = new ArrayBufferWriter<byte>(64 * 1024);
+
+        void Round(int i)
         {
             hub.OnLine(members[i % members.Length], line);
+            foreach (ChatMember member in members)
+            {
+                member.DrainTo(output);
+            }
+
+            output.ResetWrittenCount();
+        }
+
+        // Warm up past a few laps of the ring, so slots are being reused.
+        for (int i = 0; i < 1_000; i++)
+        {
+            Round(i);
         }
 
         long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 1_000; i++)
+        for (int i = 0; i < 2_000; i++)
         {
-            hub.OnLine(members[i % members.Length], line);
+            Round(i);
         }
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
@@ -261,20 +324,18 @@ public class ChatHubOrderingTests : ChatHubTestBase
         }
     }
 
-    /// <summary>A sink that sends instantly: takes and drops a reference, records nothing.</summary>
+    /// <summary>A sink that only counts wake-ups; the test drains by hand.</summary>
     private sealed class CountingSink : IChatMemberSink
     {
-        public int Count { get; private set; }
+        public int Wakes { get; private set; }
 
-        public bool TryDeliver(ChatMessage message)
-        {
-            message.AddRef();
-            Count++;
-            message.Release();
-            return true;
-        }
+        public void Wake() => Wakes++;
 
         public void Close()
+        {
+        }
+
+        public void Abort()
         {
         }
     }

@@ -4,9 +4,11 @@ using PipeChat.Protocols.Chat;
 namespace PipeChat.Tests.Chat;
 
 /// <summary>A hub on its own message pool, plus helpers to connect recording members and talk.</summary>
-public abstract class ChatHubTestBase
+public abstract class ChatHubTestBase : IDisposable
 {
-    protected ChatHubTestBase() => Hub = new ChatHub(Pool);
+    private readonly List<RecordingSink> _sinks = [];
+
+    protected ChatHubTestBase(long maxPendingOutput = 1024 * 1024) => Hub = new ChatHub(Pool, maxPendingOutput);
 
     internal ChatMessagePool Pool { get; } = new();
 
@@ -15,7 +17,10 @@ public abstract class ChatHubTestBase
     internal (ChatMember Member, RecordingSink Sink) Connect(RecordingSink? sink = null)
     {
         sink ??= new RecordingSink();
-        return (Hub.Connect(sink), sink);
+        _sinks.Add(sink);
+        ChatMember member = Hub.Connect(sink);
+        sink.Member = member;
+        return (member, sink);
     }
 
     /// <summary>Connects members and forgets the welcome/join lines they got, for tests about what follows.</summary>
@@ -36,4 +41,27 @@ public abstract class ChatHubTestBase
     }
 
     internal bool Say(ChatMember member, string line) => Hub.OnLine(member, Encoding.UTF8.GetBytes(line));
+
+    /// <summary>Every member leaves; afterwards no message may still be rented from <see cref="Pool"/>.</summary>
+    internal void DisconnectAll()
+    {
+        foreach (RecordingSink sink in _sinks)
+        {
+            if (sink.Member is { } member)
+            {
+                Hub.Disconnect(member, discardOutput: true);
+                member.DiscardOutput();
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (RecordingSink sink in _sinks)
+        {
+            sink.Dispose();
+        }
+
+        GC.SuppressFinalize(this);
+    }
 }

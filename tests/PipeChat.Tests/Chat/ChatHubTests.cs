@@ -46,19 +46,32 @@ public class ChatHubTests : ChatHubTestBase
     [Fact]
     public void Plain_line_is_encoded_once_and_shared_by_all_recipients()
     {
-        var senderSink = new RecordingSink { HoldMessages = true };
-        var (sender, _) = Connect(senderSink);
-        var sinks = Enumerable.Range(0, 3).Select(_ => new RecordingSink { HoldMessages = true }).ToArray();
-        foreach (RecordingSink sink in sinks)
-        {
-            Connect(sink);
-        }
+        var m = ConnectQuietly(4);
+        long before = Pool.Outstanding;
 
-        Say(sender, "once");
+        Say(m[0].Member, "once");
 
-        ChatMessage shared = sinks[0].Received[^1];
-        Assert.All(sinks, sink => Assert.Same(shared, sink.Received[^1]));
-        Assert.Equal(3, shared.RefCount);
+        // One message, held once by the room's ring, however many recipients.
+        Assert.Equal(before + 1, Pool.Outstanding);
+        Assert.All(m.Skip(1), x => Assert.Equal(["<user1> once"], x.Sink.Lines));
+        Assert.Equal(before + 1, Pool.Outstanding);
+    }
+
+    [Fact]
+    public void Publishing_wakes_a_member_once_until_it_reads_again()
+    {
+        var m = ConnectQuietly(2);
+        int wakes = m[1].Sink.Wakes;
+
+        Say(m[0].Member, "one");
+        Say(m[0].Member, "two");
+        Say(m[0].Member, "three");
+
+        // Asleep after catching up: the first line wakes it, the next two find it awake.
+        Assert.Equal(wakes + 1, m[1].Sink.Wakes);
+        Assert.Equal(["<user1> one", "<user1> two", "<user1> three"], m[1].Sink.Lines);
+        Say(m[0].Member, "four");
+        Assert.Equal(wakes + 2, m[1].Sink.Wakes);
     }
 
     [Fact]
@@ -379,7 +392,7 @@ public class ChatHubTests : ChatHubTestBase
 
         Assert.Equal(["* bye"], m[0].Sink.Lines);
         Assert.Empty(m[1].Sink.Lines);
-        Assert.Equal(0, m[0].Sink.Refused);
+        Assert.Equal(0, m[0].Sink.AbortCount);
         Assert.Equal(1, m[0].Sink.CloseCount);
     }
 
@@ -429,6 +442,8 @@ public class ChatHubTests : ChatHubTestBase
         Hub.Disconnect(m[0].Member, tooSlow: true);
 
         Assert.Equal(["* user1 left (too slow)"], m[1].Sink.Lines);
+        Assert.Equal(1, m[0].Sink.AbortCount);
+        Assert.Equal(0, m[0].Sink.CloseCount);
     }
 
     [Fact]
@@ -480,26 +495,26 @@ public class ChatHubTests : ChatHubTestBase
     }
 
     [Fact]
-    public void Every_buffer_returns_to_the_pool_once_the_sinks_release()
+    public void Every_buffer_returns_to_the_pool_once_everyone_has_left()
     {
-        var sinks = Enumerable.Range(0, 4).Select(_ => new RecordingSink { HoldMessages = true }).ToArray();
-        var members = sinks.Select(s => Hub.Connect(s)).ToArray();
-        Say(members[0], "hello");
-        Say(members[1], "/nick bob");
-        Say(members[2], "/join dev");
-        Say(members[3], "/who");
-        Say(members[3], "/rooms");
-        Say(members[0], "/dance");
-        Say(members[1], "/quit");
-        Hub.LineTooLong(members[2]);
+        var m = ConnectQuietly(4);
+        var (stalled, stalledSink) = Connect();
+        stalledSink.Stalled = true;
+        Say(m[0].Member, "hello");
+        Say(m[1].Member, "/nick bob");
+        Say(m[2].Member, "/join dev");
+        Say(m[3].Member, "/who");
+        Say(m[3].Member, "/rooms");
+        Say(m[0].Member, "/dance");
+        Say(m[1].Member, "/quit");
+        Hub.LineTooLong(m[2].Member);
+        _ = m[0].Sink.Lines;
 
         Assert.True(Pool.Outstanding > 0);
-        foreach (RecordingSink sink in sinks)
-        {
-            sink.ReleaseAll();
-        }
+        Assert.True(stalled.PendingBytes > 0);
+        DisconnectAll();
 
         Assert.Equal(0, Pool.Outstanding);
-        Assert.All(sinks, s => Assert.Equal(s.Accepted, s.Releases));
+        Assert.Equal(0, Hub.RoomCount);
     }
 }

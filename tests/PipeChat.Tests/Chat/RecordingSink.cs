@@ -1,42 +1,48 @@
+using System.Buffers;
 using System.Text;
 using PipeChat.Protocols.Chat;
 
 namespace PipeChat.Tests.Chat;
 
 /// <summary>
-/// In-memory <see cref="IChatMemberSink"/>: records every accepted line as a string (without its <c>\n</c>),
-/// takes a reference like a real transport and releases it at once or on <see cref="ReleaseAll"/>.
-/// Refuses deliveries once closed or once <see cref="Capacity"/> lines were accepted (a "slow" member).
+/// In-memory <see cref="IChatMemberSink"/> that plays the transport: it pulls the member's output with
+/// <see cref="ChatMember.DrainTo"/> and records every line as a string (without its <c>\n</c>).
+/// By default it pulls lazily, whenever a test reads <see cref="Lines"/>; <see cref="StartPumping"/> pulls on
+/// every wake-up from a thread of its own, like a real connection. A <see cref="Stalled"/> sink never pulls:
+/// a member that does not read.
 /// </summary>
-internal sealed class RecordingSink : IChatMemberSink
+internal sealed class RecordingSink : IChatMemberSink, IDisposable
 {
     private readonly Lock _lock = new();
     private readonly List<string> _lines = [];
     private readonly List<byte[]> _raw = [];
-    private readonly List<ChatMessage> _held = [];
-    private readonly List<ChatMessage> _received = [];
+    private readonly ArrayBufferWriter<byte> _buffer = new(256);
+    private readonly SemaphoreSlim _wakeups = new(0, int.MaxValue);
+    private Thread? _pump;
+    private volatile bool _stopPumping;
+    private int _wakes;
+    private int _closes;
+    private int _aborts;
 
-    /// <summary>Keep the references until <see cref="ReleaseAll"/>, like a send queue.</summary>
-    public bool HoldMessages { get; init; }
+    /// <summary>The member to pull from; set right after <see cref="ChatHub.Connect"/>.</summary>
+    public ChatMember? Member { get; set; }
 
-    /// <summary>Refuse every line once this many were accepted in total.</summary>
-    public int Capacity { get; set; } = int.MaxValue;
+    /// <summary>Never pull: the member's output piles up (a client that does not read).</summary>
+    public bool Stalled { get; set; }
 
-    /// <summary>Lines accepted so far (not reset by <see cref="Take"/>).</summary>
-    public int Accepted { get; private set; }
+    public int Wakes => Volatile.Read(ref _wakes);
 
-    public int CloseCount { get; private set; }
+    public int CloseCount => Volatile.Read(ref _closes);
 
-    public int Refused { get; private set; }
+    public int AbortCount => Volatile.Read(ref _aborts);
 
-    public int Releases { get; private set; }
-
-    public bool Closed => CloseCount > 0;
+    public bool Closed => CloseCount + AbortCount > 0;
 
     public IReadOnlyList<string> Lines
     {
         get
         {
+            Pull();
             lock (_lock)
             {
                 return [.. _lines];
@@ -48,6 +54,7 @@ internal sealed class RecordingSink : IChatMemberSink
     {
         get
         {
+            Pull();
             lock (_lock)
             {
                 return [.. _raw];
@@ -55,80 +62,40 @@ internal sealed class RecordingSink : IChatMemberSink
         }
     }
 
-    /// <summary>The message objects accepted, in order (only meaningful with <see cref="HoldMessages"/>).</summary>
-    public IReadOnlyList<ChatMessage> Received
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return [.. _received];
-            }
-        }
-    }
-
     public string Last => Lines[^1];
 
-    public bool TryDeliver(ChatMessage message)
+    public void Wake()
     {
-        lock (_lock)
+        Interlocked.Increment(ref _wakes);
+        if (_pump is not null)
         {
-            if (CloseCount > 0 || Accepted >= Capacity)
-            {
-                Refused++;
-                return false;
-            }
-
-            message.AddRef();
-            Accepted++;
-            byte[] bytes = message.Span.ToArray();
-            if (bytes.Length == 0 || bytes[^1] != (byte)'\n' || Array.IndexOf(bytes, (byte)'\n') != bytes.Length - 1)
-            {
-                throw new InvalidOperationException("A message must be exactly one line ending in \\n.");
-            }
-
-            _raw.Add(bytes);
-            _lines.Add(Encoding.UTF8.GetString(bytes, 0, bytes.Length - 1));
-            if (HoldMessages)
-            {
-                _held.Add(message);
-                _received.Add(message);
-            }
-            else
-            {
-                message.Release();
-                Releases++;
-            }
-
-            return true;
+            _wakeups.Release();
         }
     }
 
-    public void Close()
-    {
-        lock (_lock)
-        {
-            CloseCount++;
-        }
-    }
+    public void Close() => Interlocked.Increment(ref _closes);
 
-    public void ReleaseAll()
+    public void Abort() => Interlocked.Increment(ref _aborts);
+
+    /// <summary>Pulls on every wake-up from a background thread until <see cref="Dispose"/>.</summary>
+    public void StartPumping()
     {
-        lock (_lock)
+        _pump = new Thread(() =>
         {
-            foreach (ChatMessage message in _held)
+            while (!_stopPumping)
             {
-                message.Release();
-                Releases++;
+                _wakeups.Wait(TimeSpan.FromMilliseconds(50));
+                Pull();
             }
-
-            _held.Clear();
-        }
+        })
+        { IsBackground = true, Name = "recording-sink-pump" };
+        _pump.Start();
     }
 
     /// <summary>Returns the lines recorded so far and forgets them.</summary>
     public string[] Take()
     {
+        Pull();
         lock (_lock)
         {
             string[] lines = [.. _lines];
@@ -136,5 +103,52 @@ internal sealed class RecordingSink : IChatMemberSink
             _raw.Clear();
             return lines;
         }
+    }
+
+    public void Dispose()
+    {
+        _stopPumping = true;
+        _wakeups.Release();
+        _pump?.Join(TimeSpan.FromSeconds(10));
+        _wakeups.Dispose();
+    }
+
+    private void Pull()
+    {
+        if (Stalled || Member is null)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            bool more;
+            do
+            {
+                more = Member.DrainTo(_buffer);
+                Record();
+            }
+            while (more);
+        }
+    }
+
+    private void Record()
+    {
+        ReadOnlySpan<byte> data = _buffer.WrittenSpan;
+        while (!data.IsEmpty)
+        {
+            int end = data.IndexOf((byte)'\n');
+            if (end < 0)
+            {
+                throw new InvalidOperationException("Output must be whole lines ending in \\n.");
+            }
+
+            byte[] line = data[..(end + 1)].ToArray();
+            _raw.Add(line);
+            _lines.Add(Encoding.UTF8.GetString(line, 0, line.Length - 1));
+            data = data[(end + 1)..];
+        }
+
+        _buffer.ResetWrittenCount();
     }
 }

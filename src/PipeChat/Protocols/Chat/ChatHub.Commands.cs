@@ -74,15 +74,12 @@ public sealed partial class ChatHub
             }
             else
             {
-                RemoveSeatLocked(old);
-                NotifyRoomLocked(old.Room, null, ref refused, "* "u8, member.NameBytes, " left"u8);
-
                 ChatRoom room = GetOrCreateRoomLocked(name);
                 var seat = new ChatSeat(member, room);
 
-                // Switch seats and queue "* joined ROOM" in one step: relays still working from the old
-                // room's snapshot see the seat is stale and skip this member from here on. The new seat is
-                // published only afterwards, so the new room's lines also come after "* joined ROOM".
+                // Switch seats and queue "* joined ROOM" in one step: the old room's unread lines stay ahead
+                // of it, nothing later from the old room reaches the member, and the new room's lines come
+                // after it.
                 ChatMessage joined = ChatMessage.Compose(_pool, "* joined "u8, room.NameBytes);
                 if (!member.MoveTo(seat, joined, last: false))
                 {
@@ -90,7 +87,8 @@ public sealed partial class ChatHub
                 }
 
                 joined.Release();
-                room.Add(seat);
+                CloseIfEmptyLocked(old.Room);
+                NotifyRoomLocked(old.Room, null, ref refused, "* "u8, member.NameBytes, " left"u8);
                 NotifyRoomLocked(room, member, ref refused, "* "u8, member.NameBytes, " joined"u8);
             }
         }

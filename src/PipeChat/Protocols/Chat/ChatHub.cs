@@ -6,18 +6,21 @@ namespace PipeChat.Protocols.Chat;
 /// <summary>
 /// The TCP chat state machine (SPEC §6): names, rooms, membership and who receives which line.
 /// Sans-I/O: bytes come in through <see cref="OnLine(ChatMember, ReadOnlySpan{byte})"/>, lines go out
-/// through each member's <see cref="IChatMemberSink"/>. Thread-safe.
+/// through each room's <see cref="RoomRing"/> and each member's private queue, which the transports drain
+/// (<see cref="ChatMember.DrainTo"/>) when their <see cref="IChatMemberSink"/> is woken. Thread-safe.
 /// </summary>
 /// <remarks>
 /// <para>
-/// Locking: one hub lock serialises membership, name and room changes and the notices they cause.
-/// Relaying a plain line takes no hub lock: it reads the room's immutable seat snapshot and delivers
-/// through each recipient's own small lock (see <see cref="ChatMember"/>).
+/// Broadcast: a line is encoded once into pooled memory and published once into the room's ring; members
+/// read it through their own cursors. Publishing costs the same for 2 members or 2000, and no publisher ever
+/// waits for a reader: members whose backlog passes the limit are cut off instead.
 /// </para>
 /// <para>
-/// Lock order is hub lock, then member lock, then whatever the sink uses; a sink never calls back into the
-/// hub, and members refused by their sink are cut off only after every lock is released, through a work
-/// list rather than recursion.
+/// Locking: one hub lock serialises membership, name and room changes and the notices they cause.
+/// Relaying a plain line takes no hub lock, only the room ring's short publish lock.
+/// Lock order is hub lock, then member lock, then ring lock; sinks never call back into the hub, and
+/// members found too slow are cut off only after every lock is released, through a work list rather than
+/// recursion.
 /// </para>
 /// <para>
 /// Calls for one member (<see cref="OnLine(ChatMember, ReadOnlySpan{byte})"/>, <see cref="LineTooLong"/>)
@@ -38,14 +41,23 @@ public sealed partial class ChatHub
     private readonly Dictionary<string, ChatMember> _members = new(ChatNames.Comparer);
     private readonly Dictionary<string, ChatRoom> _rooms = new(ChatNames.Comparer);
     private readonly ChatMessagePool _pool;
+    private readonly long _maxPendingOutput;
     private long _linesRelayed;
     private long _membersCutOff;
     private long _lastUserNumber;
     private long _lastId;
     private volatile bool _shuttingDown;
 
-    /// <summary>Creates an empty hub encoding its lines with <paramref name="pool"/> (default: the shared pool).</summary>
-    public ChatHub(ChatMessagePool? pool = null) => _pool = pool ?? ChatMessagePool.Shared;
+    /// <summary>
+    /// Creates an empty hub encoding its lines with <paramref name="pool"/> (default: the shared pool). A member
+    /// with more than <paramref name="maxPendingOutput"/> bytes waiting for it is cut off as too slow.
+    /// </summary>
+    public ChatHub(ChatMessagePool? pool = null, long maxPendingOutput = 1024 * 1024)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxPendingOutput);
+        _pool = pool ?? ChatMessagePool.Shared;
+        _maxPendingOutput = maxPendingOutput;
+    }
 
     /// <summary>The pool this hub's messages come from.</summary>
     public ChatMessagePool Pool => _pool;
@@ -106,7 +118,7 @@ public sealed partial class ChatHub
         lock (_lock)
         {
             string name = NextFreeName();
-            member = new ChatMember(sink, ++_lastId, name, Encoding.ASCII.GetBytes(name));
+            member = new ChatMember(sink, ++_lastId, name, Encoding.ASCII.GetBytes(name), _maxPendingOutput);
             if (_shuttingDown)
             {
                 member.MarkLeft();
@@ -121,7 +133,7 @@ public sealed partial class ChatHub
                 ChatRoom lobby = GetOrCreateRoomLocked(Lobby);
                 var seat = new ChatSeat(member, lobby);
 
-                // Welcome before the seat is published: nothing from the room can overtake it.
+                // Seated and welcomed in one step: nothing from the room can overtake the welcome.
                 ChatMessage welcome = ChatMessage.Compose(_pool, "* welcome "u8, member.NameBytes);
                 if (!member.MoveTo(seat, welcome, last: false))
                 {
@@ -129,7 +141,6 @@ public sealed partial class ChatHub
                 }
 
                 welcome.Release();
-                lobby.Add(seat);
                 NotifyRoomLocked(lobby, member, ref refused, "* "u8, member.NameBytes, " joined"u8);
             }
         }
@@ -167,7 +178,7 @@ public sealed partial class ChatHub
                 ChatSeat? seat = member.Seat;
                 if (seat is not null)
                 {
-                    Relay(member, seat.Room.Seats, command.Argument);
+                    Relay(member, seat.Room, command.Argument);
                 }
 
                 break;
@@ -261,10 +272,17 @@ public sealed partial class ChatHub
 
     /// <summary>
     /// The member is gone (connection closed, idle, or too slow): the room gets <c>* NAME left</c> or
-    /// <c>* NAME left (too slow)</c> and the sink is asked to close. Idempotent: only the first call for a
-    /// member has any effect.
+    /// <c>* NAME left (too slow)</c> and the sink is asked to close (to abort, if too slow). What was queued
+    /// for the member stays queued for the final flush unless <paramref name="discardOutput"/> (or too slow).
+    /// Idempotent: only the first call for a member has any effect.
     /// </summary>
-    public void Disconnect(ChatMember member, bool tooSlow = false) => Leave(member, tooSlow, default);
+    public void Disconnect(ChatMember member, bool tooSlow = false, bool discardOutput = false)
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        List<ChatMember>? refused = null;
+        LeaveCore(member, tooSlow, default, discardOutput, ref refused);
+        CutOff(refused);
+    }
 
     /// <summary>
     /// Sends <c>* server shutting down</c> to every member as its last line and asks every sink to close
@@ -285,8 +303,15 @@ public sealed partial class ChatHub
             ChatMessage notice = ChatMessage.Compose(_pool, "* server shutting down"u8);
             foreach (ChatMember member in _members.Values)
             {
+                // Out of the room with the notice as the last line (after what the member has not read yet).
                 // Refusals don't matter any more: everyone is being closed.
-                member.MoveTo(member.Seat, notice, last: true);
+                ChatSeat? seat = member.Seat;
+                member.MoveTo(null, notice, last: true);
+                if (seat is not null)
+                {
+                    CloseIfEmptyLocked(seat.Room);
+                }
+
                 sinks.Add(member.Sink);
             }
 
@@ -299,43 +324,24 @@ public sealed partial class ChatHub
         }
     }
 
-    /// <summary>The current seats of a room (empty if it does not exist); a test seam for stale snapshots.</summary>
-    internal ChatSeat[] SnapshotOf(string room)
-    {
-        lock (_lock)
-        {
-            return _rooms.TryGetValue(room, out ChatRoom? found) ? found.Seats : [];
-        }
-    }
-
     /// <summary>
-    /// Relays <c>&lt;NAME&gt; text</c> to every seat but the sender's, without the hub lock. The message is
-    /// encoded once and shared; <paramref name="seats"/> may be stale, seats no longer current are skipped.
+    /// Relays <c>&lt;NAME&gt; text</c> to everyone in <paramref name="room"/> but the sender, without the hub
+    /// lock: encoded once, published once into the room's ring.
     /// </summary>
-    internal void Relay(ChatMember sender, ChatSeat[] seats, ReadOnlySpan<byte> text)
+    internal void Relay(ChatMember sender, ChatRoom room, ReadOnlySpan<byte> text)
     {
+        ChatSeat[] seats = room.Seats;
         if (seats.Length <= 1 && (seats.Length == 0 || seats[0].Member == sender))
         {
             return;
         }
 
-        List<ChatMember>? refused = null;
+        List<ChatMember>? slow = null;
         Interlocked.Increment(ref _linesRelayed);
         ChatMessage message = ChatMessage.FromMember(_pool, sender.NameBytes, text);
-        DeliverToSeats(seats, sender, message, ref refused);
+        room.Ring.Publish(message, sender, ref slow);
         message.Release();
-        CutOff(refused);
-    }
-
-    private static void DeliverToSeats(ChatSeat[] seats, ChatMember? except, ChatMessage message, ref List<ChatMember>? refused)
-    {
-        foreach (ChatSeat seat in seats)
-        {
-            if (seat.Member != except && !seat.Member.DeliverInRoom(seat, message))
-            {
-                (refused ??= []).Add(seat.Member);
-            }
-        }
+        CutOff(slow);
     }
 
     /// <summary>Removes a member for good; the common end of /quit, too-long lines, cut-offs and disconnects.</summary>
@@ -343,11 +349,11 @@ public sealed partial class ChatHub
     {
         ArgumentNullException.ThrowIfNull(member);
         List<ChatMember>? refused = null;
-        LeaveCore(member, tooSlow, lastLine, ref refused);
+        LeaveCore(member, tooSlow, lastLine, discardOutput: false, ref refused);
         CutOff(refused);
     }
 
-    private void LeaveCore(ChatMember member, bool tooSlow, ReadOnlySpan<byte> lastLine, ref List<ChatMember>? refused)
+    private void LeaveCore(ChatMember member, bool tooSlow, ReadOnlySpan<byte> lastLine, bool discardOutput, ref List<ChatMember>? refused)
     {
         lock (_lock)
         {
@@ -364,15 +370,16 @@ public sealed partial class ChatHub
 
             _members.Remove(member.Name);
             ChatSeat? seat = member.Seat;
+
+            // Out of the room and the last line queued in one step: nothing can follow "* bye". A member cut
+            // off or whose connection is gone gets nothing more: its backlog is dropped, not copied.
+            ChatMessage? last = lastLine.IsEmpty ? null : ChatMessage.Compose(_pool, lastLine);
+            member.MoveTo(null, last, last: true, discard: tooSlow || discardOutput);
+            last?.Release();
             if (seat is not null)
             {
-                RemoveSeatLocked(seat);
+                CloseIfEmptyLocked(seat.Room);
             }
-
-            // Out of the room and the last line queued in one step: nothing can follow "* bye".
-            ChatMessage? last = lastLine.IsEmpty ? null : ChatMessage.Compose(_pool, lastLine);
-            member.MoveTo(null, last, last: true);
-            last?.Release();
 
             if (seat is not null && !_shuttingDown)
             {
@@ -381,7 +388,14 @@ public sealed partial class ChatHub
             }
         }
 
-        member.Sink.Close();
+        if (tooSlow)
+        {
+            member.Sink.Abort();
+        }
+        else
+        {
+            member.Sink.Close();
+        }
     }
 
     /// <summary>Cuts off, one after another, every member whose sink refused a line (which may refuse more).</summary>
@@ -396,7 +410,7 @@ public sealed partial class ChatHub
         List<ChatMember>? more = refused;
         for (int i = 0; i < refused.Count; i++)
         {
-            LeaveCore(refused[i], tooSlow: true, default, ref more);
+            LeaveCore(refused[i], tooSlow: true, default, discardOutput: true, ref more);
         }
     }
 
@@ -412,6 +426,7 @@ public sealed partial class ChatHub
         }
     }
 
+    /// <summary>Sends one line to the member alone, under the hub lock, and releases it.</summary>
     private static void TellLocked(ChatMember member, ChatMessage message, ref List<ChatMember>? refused)
     {
         if (!member.Deliver(message))
@@ -422,7 +437,7 @@ public sealed partial class ChatHub
         message.Release();
     }
 
-    /// <summary>Encodes a notice once and delivers it to everyone in the room except <paramref name="except"/>.</summary>
+    /// <summary>Encodes a notice once and publishes it to everyone in the room except <paramref name="except"/>.</summary>
     private void NotifyRoomLocked(
         ChatRoom room,
         ChatMember? except,
@@ -439,7 +454,7 @@ public sealed partial class ChatHub
         }
 
         ChatMessage message = ChatMessage.Compose(_pool, part0, part1, part2, part3);
-        DeliverToSeats(seats, except, message, ref refused);
+        room.Ring.Publish(message, except, ref refused);
         message.Release();
     }
 
@@ -447,19 +462,20 @@ public sealed partial class ChatHub
     {
         if (!_rooms.TryGetValue(name, out ChatRoom? room))
         {
-            room = new ChatRoom(name);
+            room = new ChatRoom(name, _maxPendingOutput);
             _rooms.Add(name, room);
         }
 
         return room;
     }
 
-    private void RemoveSeatLocked(ChatSeat seat)
+    /// <summary>A room whose last member left is forgotten and its ring's lines released.</summary>
+    private void CloseIfEmptyLocked(ChatRoom room)
     {
-        seat.Room.Remove(seat);
-        if (seat.Room.Count == 0)
+        if (room.Count == 0 && _rooms.TryGetValue(room.Name, out ChatRoom? current) && current == room)
         {
-            _rooms.Remove(seat.Room.Name);
+            _rooms.Remove(room.Name);
+            room.Ring.Close();
         }
     }
 

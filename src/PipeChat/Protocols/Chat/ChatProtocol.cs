@@ -28,7 +28,7 @@ public sealed class ChatProtocol : IStreamProtocol, IDisposable
     public ChatProtocol(ChatLimits limits, ChatHub? hub = null)
     {
         Limits = limits;
-        Hub = hub ?? new ChatHub();
+        Hub = hub ?? new ChatHub(maxPendingOutput: limits.MaxPendingOutput);
         if (limits.IdleTimeout > TimeSpan.Zero)
         {
             var period = TimeSpan.FromMilliseconds(Math.Clamp(limits.IdleTimeout.TotalMilliseconds / 4, 50, 1000));

@@ -1,12 +1,30 @@
 namespace PipeChat.Protocols.Chat;
 
 /// <summary>
-/// One stay of one member in one room. Room snapshots hold seats, and a delivery through a seat only
-/// happens while it is still the member's current seat: that check is what keeps a relay working from a
-/// stale snapshot from reaching a member who has meanwhile left (or left and come back).
+/// One stay of one member in one room, and its reader state in the room's <see cref="RoomRing"/>: a cursor
+/// and a byte count. A new seat is made for every room a member enters, so a stale seat can never read
+/// the wrong room.
 /// </summary>
 internal sealed class ChatSeat(ChatMember member, ChatRoom room)
 {
+    /// <summary>Next sequence to read; advanced only by the member's drain.</summary>
+    internal long Cursor;
+
+    /// <summary>Room bytes read so far; with <see cref="SkippedBytes"/>, what the backlog is measured from.</summary>
+    internal long ConsumedBytes;
+
+    /// <summary>Bytes of the member's own lines published here: passed over, never sent, so never a backlog.</summary>
+    internal long SkippedBytes;
+
+    /// <summary>1 while on the ring's sleeper list.</summary>
+    internal int Parked;
+
+    /// <summary>Link in the ring's sleeper list.</summary>
+    internal ChatSeat? NextSleeper;
+
+    /// <summary>Set under the ring lock once this seat was reported as too slow, so it is reported once.</summary>
+    internal bool ReportedSlow;
+
     public ChatMember Member { get; } = member;
 
     public ChatRoom Room { get; } = room;

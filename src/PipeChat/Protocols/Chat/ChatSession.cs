@@ -4,23 +4,18 @@ using System.Diagnostics;
 namespace PipeChat.Protocols.Chat;
 
 /// <summary>
-/// One TCP chat member: frames its input into the hub, and queues what the hub delivers to it
-/// until the connection model drains the queue into the socket in one batch. Messages are
-/// shared, reference-counted buffers: queuing one is a pointer and a count, not a copy.
-/// A member whose queue passes <see cref="ChatLimits.MaxPendingOutput"/> is refused the next
-/// delivery, and the hub cuts it off: nobody ever waits for it.
+/// One TCP chat connection: frames its input into the hub, and when the hub wakes it, lets the
+/// connection model pull the member's output (<see cref="ChatMember.DrainTo"/>) in one batch.
+/// Room lines are shared buffers in the room's ring; draining copies them straight into the
+/// connection's output, so nothing per member is allocated or queued on the way.
 /// </summary>
 public sealed class ChatSession : IStreamSession, IOutboundSource, IChatMemberSink
 {
     private readonly ChatProtocol _protocol;
     private readonly IConnectionOutput _connection;
-    private readonly Queue<ChatMessage> _pending = new();
-    private readonly Lock _lock = new();
     private ChatMember? _member;
-    private long _pendingBytes;
     private long _lastInput = Stopwatch.GetTimestamp();
-    private bool _closed;
-    private bool _overflowed;
+    private int _closed;
 
     internal ChatSession(ChatProtocol protocol, IConnectionOutput connection)
     {
@@ -44,76 +39,46 @@ public sealed class ChatSession : IStreamSession, IOutboundSource, IChatMemberSi
         var rest = input;
         var keepReading = _protocol.Hub.OnReceived(Member, ref rest, _protocol.Limits.MaxLine);
         consumed = rest.Start;
+        if (keepReading && !inputEnded)
+        {
+            return SessionAction.Continue;
+        }
 
-        // At EOF an unfinished last line is dropped: the client never ended it.
-        return keepReading && !inputEnded ? SessionAction.Continue : SessionAction.Close;
+        // At EOF an unfinished last line is dropped: the client never ended it. Leaving now queues
+        // everything still due to the member for the final flush.
+        _protocol.Hub.Disconnect(Member);
+        return SessionAction.Close;
     }
 
     /// <inheritdoc />
     public bool DrainTo(IBufferWriter<byte> output)
     {
-        lock (_lock)
+        if (_member is { } member && member.DrainTo(output))
         {
-            while (_pending.TryDequeue(out var message))
-            {
-                output.Write(message.Span);
-                _pendingBytes -= message.Length;
-                message.Release();
-            }
-
-            return !_closed;
+            // Stopped at the drain budget: come back once this batch is on its way.
+            _connection.Signal();
         }
+
+        return Volatile.Read(ref _closed) == 0;
     }
 
     /// <inheritdoc />
-    public bool TryDeliver(ChatMessage message)
-    {
-        lock (_lock)
-        {
-            if (_closed)
-            {
-                return false;
-            }
-
-            if (_pendingBytes + message.Length > _protocol.Limits.MaxPendingOutput)
-            {
-                // The hub will cut this member off; its close must not wait on a peer that does not read.
-                _overflowed = true;
-                return false;
-            }
-
-            message.AddRef();
-            _pending.Enqueue(message);
-            _pendingBytes += message.Length;
-        }
-
-        _connection.Signal();
-        return true;
-    }
+    public void Wake() => _connection.Signal();
 
     /// <inheritdoc />
     public void Close()
     {
-        bool overflowed;
-        lock (_lock)
-        {
-            if (_closed)
-            {
-                return;
-            }
-
-            _closed = true;
-            overflowed = _overflowed;
-        }
-
-        if (overflowed)
-        {
-            _connection.Abort();
-        }
-        else
+        if (Interlocked.Exchange(ref _closed, 1) == 0)
         {
             _connection.RequestClose();
         }
+    }
+
+    /// <inheritdoc />
+    public void Abort()
+    {
+        Volatile.Write(ref _closed, 1);
+        _connection.Abort();
     }
 
     /// <inheritdoc />
@@ -122,18 +87,8 @@ public sealed class ChatSession : IStreamSession, IOutboundSource, IChatMemberSi
         _protocol.Forget(this);
         if (_member is { } member)
         {
-            _protocol.Hub.Disconnect(member);
-        }
-
-        lock (_lock)
-        {
-            _closed = true;
-            while (_pending.TryDequeue(out var message))
-            {
-                message.Release();
-            }
-
-            _pendingBytes = 0;
+            _protocol.Hub.Disconnect(member, discardOutput: true);
+            member.DiscardOutput();
         }
     }
 
@@ -143,7 +98,7 @@ public sealed class ChatSession : IStreamSession, IOutboundSource, IChatMemberSi
     {
         // The member hears why, the room hears "* NAME left" (SPEC §6: any other reason).
         var notice = ChatMessage.Error(_protocol.Hub.Pool, "idle timeout");
-        TryDeliver(notice);
+        Member.Deliver(notice);
         notice.Release();
         _protocol.Hub.Disconnect(Member);
     }
