@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics;
 
 namespace PipeChat.Protocols.Chat;
 
@@ -19,7 +20,8 @@ namespace PipeChat.Protocols.Chat;
 /// to the hub, which cuts them off (and so removes their cursor), which is what bounds the ring.
 /// </para>
 /// <para>
-/// The ring holds one reference to each line until its slot is reused or the room closes.
+/// The ring holds one reference to each line until its slot is reused, the ring shrinks or the room closes:
+/// at most one ring's worth of lines everyone has read stays alive.
 /// </para>
 /// </remarks>
 internal sealed class RoomRing
@@ -36,6 +38,7 @@ internal sealed class RoomRing
     private long _publishedBytes;
     private long _nextScan;
     private long _minCursor;
+    private long _released;
     private bool _closed;
 
     public RoomRing(long maxBacklog)
@@ -81,7 +84,9 @@ internal sealed class RoomRing
                 _minCursor = MinCursorLocked(sequence);
                 if (sequence - slots.Length >= _minCursor)
                 {
-                    slots = GrowLocked(sequence);
+                    // The slowest reader (within its limit) is a whole ring behind: grow, never wait.
+                    ReleaseReadLocked(_minCursor);
+                    slots = ResizeLocked(slots.Length * 2, _minCursor, sequence);
                 }
             }
 
@@ -103,7 +108,7 @@ internal sealed class RoomRing
             if (bytes >= _nextScan)
             {
                 _nextScan = bytes + _scanInterval;
-                ScanLocked(ref slow);
+                ScanLocked(sequence + 1, ref slow);
             }
         }
 
@@ -277,40 +282,68 @@ internal sealed class RoomRing
         return min;
     }
 
-    /// <summary>Doubles the ring, keeping every line from the slowest cursor on at its sequence.</summary>
-    private Slot[] GrowLocked(long sequence)
+    /// <summary>
+    /// Moves the lines [<paramref name="from"/>, <paramref name="to"/>) into a ring of
+    /// <paramref name="capacity"/> slots, each at its sequence. Readers still in the old array finish what it
+    /// holds, then switch (see <see cref="Read"/>); the old array is never written again.
+    /// </summary>
+    private Slot[] ResizeLocked(int capacity, long from, long to)
     {
         Slot[] old = _slots;
-        Slot[] grown = NewSlots(old.Length * 2);
-        for (long s = _minCursor; s < sequence; s++)
+        Slot[] resized = NewSlots(capacity);
+        for (long s = from; s < to; s++)
         {
-            grown[s & (grown.Length - 1)] = old[s & (old.Length - 1)];
+            resized[s & (resized.Length - 1)] = old[s & (old.Length - 1)];
         }
 
-        // Slots before the slowest cursor are read by everyone: their references go now.
-        for (long s = sequence - old.Length; s < _minCursor; s++)
+        Volatile.Write(ref _slots, resized);
+        return resized;
+    }
+
+    /// <summary>Drops the ring's references to lines every seated reader has passed.</summary>
+    private void ReleaseReadLocked(long min)
+    {
+        Slot[] slots = _slots;
+        for (long s = Math.Max(_released, min - slots.Length); s < min; s++)
         {
-            ref Slot gone = ref old[s & (old.Length - 1)];
-            if (gone.Sequence == s)
+            ref Slot slot = ref slots[s & (slots.Length - 1)];
+            if (slot.Sequence == s && slot.Message is not null)
             {
-                gone.Message?.Release();
+                slot.Message.Release();
+                slot.Message = null;
+                slot.Except = null;
             }
         }
 
-        // Readers still in the old array finish what it holds, then switch (see Read).
-        Volatile.Write(ref _slots, grown);
-        return grown;
+        _released = Math.Max(_released, min);
     }
 
-    private void ScanLocked(ref List<ChatMember>? slow)
+    /// <summary>
+    /// Every so many bytes: reports readers over the limit, and shrinks a ring that grew for a reader who has
+    /// since caught up or left (letting go of the lines everyone has read). Lines are otherwise released one
+    /// at a time as their slots are reused: releasing thousands at once would overflow the shared array
+    /// pool and make the next publishes allocate.
+    /// </summary>
+    private void ScanLocked(long next, ref List<ChatMember>? slow)
     {
+        long min = next;
         foreach (ChatSeat seat in _seats)
         {
+            min = Math.Min(min, Volatile.Read(ref seat.Cursor));
             if (!seat.ReportedSlow && BacklogOf(seat) > _maxBacklog)
             {
                 seat.ReportedSlow = true;
                 (slow ??= []).Add(seat.Member);
             }
+        }
+
+        _minCursor = min;
+        long live = next - min;
+        int fitting = (int)Math.Max(InitialCapacity, BitOperations.RoundUpToPowerOf2((ulong)(live * 2)));
+        if (fitting < _slots.Length / 2)
+        {
+            ReleaseReadLocked(min);
+            ResizeLocked(fitting, min, next);
         }
     }
 
