@@ -35,6 +35,7 @@ public class Broadcast
     private ChatHub _hub = null!;
     private ChatMember _sender = null!;
     private ChatMember[] _members = null!;
+    private readonly ArrayBufferWriter<byte> _senderOutput = new(256);
 
     private ChatMessagePool _queuePool = null!;
     private QueueingSink[] _queues = null!;
@@ -226,6 +227,9 @@ public class Broadcast
 
     private int DrainHub()
     {
+        // The sender reads too (it passes over its own line), as its connection would when woken.
+        _senderOutput.ResetWrittenCount();
+        _sender.DrainTo(_senderOutput);
         var total = 0;
         for (int i = 0; i < _members.Length; i++)
         {

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Chat fan-out side by side in one run: pipechat async, pipechat threads and ncat --broker --chat,
-# 1 publisher as fast as the window allows, N members, with and without one stalled member.
+# 1 publisher as fast as the window allows (or RATE lines/s), N members, with and without one stalled member.
 # Everything on 127.0.0.1, every run bounded (loadgen deadlines, timeout on servers).
 # Usage: bench/scripts/chat-compare.sh [MEMBERS...]   (default: 100 1000)
+# Env: SECS (measured seconds, 5), WARMUP (1), RATE (lines/s of the publisher, 0 = as fast as possible),
+#      STALLS ("0 1": runs without and with a stalled member), SERVERS ("async threads ncat").
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -35,13 +37,13 @@ start_server() { # name port -> sets pid
 echo "| server | members | stalled | delivered lines/s | p50 µs | p99 µs | gaps/dups | errors | server CPU % | server RSS MiB |"
 echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
 for m in "${members[@]}"; do
-  for stalled in 0 1; do
-    for server in async threads ncat; do
+  for stalled in ${STALLS:-0 1}; do
+    for server in ${SERVERS:-async threads ncat}; do
       port=$((port + 1))
       start_server "$server" "$port" || continue
       if [[ $stalled == 1 ]]; then python3 "$here/stall_client.py" "$port" $((secs + 30)) & staller=$!; fi
       rate=(); [[ $server == ncat ]] && rate=(-r 200)
-      out=$("$lg" chat -p "$port" -c "$m" -P 1 -R 0 -W 16 -t "$secs" -w "$warmup" -S "$pid" "${rate[@]}" 2>/dev/null | grep '^RESULT')
+      out=$("$lg" chat -p "$port" -c "$m" -P 1 -R "${RATE:-0}" -W 16 -t "$secs" -w "$warmup" -S "$pid" "${rate[@]}" 2>/dev/null | grep '^RESULT')
       [[ $stalled == 1 ]] && kill "$staller" 2>/dev/null
       kill -TERM -- -"$launcher" 2>/dev/null; kill -TERM "$pid" 2>/dev/null; wait "$launcher" 2>/dev/null
       get() { grep -o "$1=[^ ]*" <<<"$out" | head -1 | cut -d= -f2; }

@@ -62,4 +62,35 @@ public class RoomRingTests() : ChatHubTestBase(maxPendingOutput: Limit)
         DisconnectAll();
         Assert.Equal(0, Pool.Outstanding);
     }
+
+    [Fact]
+    public void A_reader_that_never_moves_is_cut_off_at_the_ring_size_limit_even_without_a_backlog()
+    {
+        // The stuck member only ever talks: none of the lines are for it, so its byte backlog stays 0.
+        var pool = new PipeChat.Protocols.Chat.ChatMessagePool();
+        var hub = new PipeChat.Protocols.Chat.ChatHub(pool) { MaxRingCapacity = 1024 };
+        var stuck = new RecordingSink { Stalled = true };
+        var reader = new RecordingSink();
+        stuck.Member = hub.Connect(stuck);
+        reader.Member = hub.Connect(reader);
+        var ring = stuck.Member.Seat!.Room.Ring;
+
+        int said = 0;
+        var heard = new List<string>();
+        while (!stuck.Member.HasLeft && said < 5_000)
+        {
+            hub.OnLine(stuck.Member, "x"u8);
+            heard.AddRange(reader.Take());
+            said++;
+        }
+
+        Assert.True(stuck.Member.HasLeft);
+        Assert.InRange(said, 1024, 1100);
+        Assert.InRange(ring.Capacity, 1024, 2048);
+        heard.AddRange(reader.Take());
+        Assert.Equal(said, heard.Count(l => l == "<user1> x"));
+        Assert.Equal("* user1 left (too slow)", heard[^1]);
+        reader.Dispose();
+        stuck.Dispose();
+    }
 }

@@ -59,6 +59,9 @@ public sealed partial class ChatHub
         _maxPendingOutput = maxPendingOutput;
     }
 
+    /// <summary>Slots a room's ring may grow to before readers a whole ring behind are cut off (tests lower it).</summary>
+    internal int MaxRingCapacity { get; init; } = RoomRing.DefaultMaxCapacity;
+
     /// <summary>The pool this hub's messages come from.</summary>
     public ChatMessagePool Pool => _pool;
 
@@ -462,7 +465,7 @@ public sealed partial class ChatHub
     {
         if (!_rooms.TryGetValue(name, out ChatRoom? room))
         {
-            room = new ChatRoom(name, _maxPendingOutput);
+            room = new ChatRoom(name, _maxPendingOutput, MaxRingCapacity);
             _rooms.Add(name, room);
         }
 

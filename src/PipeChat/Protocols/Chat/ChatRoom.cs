@@ -8,11 +8,11 @@ namespace PipeChat.Protocols.Chat;
 /// </summary>
 internal sealed class ChatRoom
 {
-    public ChatRoom(string name, long maxBacklog)
+    public ChatRoom(string name, long maxBacklog, int maxRingCapacity)
     {
         Name = name;
         NameBytes = Encoding.ASCII.GetBytes(name);
-        Ring = new RoomRing(maxBacklog);
+        Ring = new RoomRing(maxBacklog, maxRingCapacity);
     }
 
     public string Name { get; }

@@ -28,9 +28,16 @@ internal sealed class RoomRing
 {
     private const int InitialCapacity = 256;
 
+    /// <summary>
+    /// Backlogs bound the ring in bytes; this bounds it in lines too (24 MiB of slots), whatever a reader's
+    /// reason for not moving: readers a whole ring behind at this size are cut off.
+    /// </summary>
+    public const int DefaultMaxCapacity = 1 << 20;
+
     private readonly Lock _lock = new();
     private readonly long _maxBacklog;
     private readonly long _scanInterval;
+    private readonly int _maxCapacity;
     private Slot[] _slots;
     private ChatSeat[] _seats = [];
     private ChatSeat? _sleepers;
@@ -41,9 +48,10 @@ internal sealed class RoomRing
     private long _released;
     private bool _closed;
 
-    public RoomRing(long maxBacklog)
+    public RoomRing(long maxBacklog, int maxCapacity = DefaultMaxCapacity)
     {
         _maxBacklog = maxBacklog;
+        _maxCapacity = Math.Max(InitialCapacity, maxCapacity);
 
         // Backlogs are checked every so many bytes: a slow member is seen at most this late.
         _scanInterval = Math.Clamp(maxBacklog / 16, 1, 64 * 1024);
@@ -85,6 +93,11 @@ internal sealed class RoomRing
                 if (sequence - slots.Length >= _minCursor)
                 {
                     // The slowest reader (within its limit) is a whole ring behind: grow, never wait.
+                    if (slots.Length >= _maxCapacity)
+                    {
+                        ReportLaggingLocked(sequence - slots.Length, ref slow);
+                    }
+
                     ReleaseReadLocked(_minCursor);
                     slots = ResizeLocked(slots.Length * 2, _minCursor, sequence);
                 }
@@ -268,6 +281,19 @@ internal sealed class RoomRing
             Volatile.Write(ref seat.Parked, 0);
             seat.Member.Sink.Wake();
             seat = next;
+        }
+    }
+
+    /// <summary>Reports every reader at or before <paramref name="sequence"/> as too slow.</summary>
+    private void ReportLaggingLocked(long sequence, ref List<ChatMember>? slow)
+    {
+        foreach (ChatSeat seat in _seats)
+        {
+            if (!seat.ReportedSlow && Volatile.Read(ref seat.Cursor) <= sequence)
+            {
+                seat.ReportedSlow = true;
+                (slow ??= []).Add(seat.Member);
+            }
         }
     }
 
