@@ -8,9 +8,9 @@ using PipeChat.Protocols.Chat;
 namespace PipeChat.Benchmarks;
 
 /// <summary>
-/// One chat line fanned out to <see cref="Members"/> in-memory members, and every member's queue
-/// drained into its output buffer (where a transport would take it to the socket): the
-/// sender-to-output cost of one broadcast, single-threaded, no sockets.
+/// <see cref="Burst"/> chat lines fanned out to <see cref="Members"/> in-memory members, then every
+/// member's output drained into its buffer (where a transport would take it to the socket): the
+/// sender-to-output cost of broadcasting, single-threaded, no sockets. One op is the whole burst.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -52,6 +52,13 @@ public class Broadcast
 
     [Params(10, 100, 1000)]
     public int Members { get; set; }
+
+    /// <summary>
+    /// Lines published before the members read: 1 is the worst case for wake-ups (everyone caught up after
+    /// every line), 16 a room under load, where readers find several lines per wake-up.
+    /// </summary>
+    [Params(1, 16)]
+    public int Burst { get; set; }
 
     [GlobalSetup]
     public void Setup()
@@ -102,7 +109,7 @@ public class Broadcast
         }
 
         // Every design must have delivered the same line to everyone.
-        var expected = Encoding.ASCII.GetBytes($"<user1> {Encoding.ASCII.GetString(Text)}\n");
+        var expected = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat($"<user1> {Encoding.ASCII.GetString(Text)}\n", Burst)));
         Check(ChatHubShipped(), expected);
         Check(QueuePerMember(), expected);
         Check(ChannelPerMember(), expected);
@@ -132,7 +139,11 @@ public class Broadcast
     [Benchmark(Baseline = true)]
     public int ChatHubShipped()
     {
-        _hub.OnLine(_sender, Text);
+        for (int b = 0; b < Burst; b++)
+        {
+            _hub.OnLine(_sender, Text);
+        }
+
         return DrainHub();
     }
 
@@ -140,13 +151,17 @@ public class Broadcast
     [Benchmark]
     public int QueuePerMember()
     {
-        var message = ChatMessage.FromMember(_queuePool, SenderName, Text);
-        foreach (var queue in _queues)
+        for (int b = 0; b < Burst; b++)
         {
-            queue.TryDeliver(message);
+            var message = ChatMessage.FromMember(_queuePool, SenderName, Text);
+            foreach (var queue in _queues)
+            {
+                queue.TryDeliver(message);
+            }
+
+            message.Release();
         }
 
-        message.Release();
         var total = 0;
         for (int i = 0; i < _queues.Length; i++)
         {
@@ -161,10 +176,13 @@ public class Broadcast
     [Benchmark]
     public int ChannelPerMember()
     {
-        var line = Encode();
-        foreach (var channel in _channels)
+        for (int b = 0; b < Burst; b++)
         {
-            channel.Writer.TryWrite(line);
+            var line = Encode();
+            foreach (var channel in _channels)
+            {
+                channel.Writer.TryWrite(line);
+            }
         }
 
         var total = 0;
@@ -187,11 +205,14 @@ public class Broadcast
     {
         Span<byte> line = stackalloc byte[256];
         line = line[..Encode(line)];
-        lock (_listLock)
+        for (int b = 0; b < Burst; b++)
         {
-            foreach (var member in _listMembers)
+            lock (_listLock)
             {
-                member.Pending.Enqueue(line.ToArray());
+                foreach (var member in _listMembers)
+                {
+                    member.Pending.Enqueue(line.ToArray());
+                }
             }
         }
 
@@ -213,7 +234,11 @@ public class Broadcast
     [Benchmark]
     public int DisruptorRing()
     {
-        _ring.Publish(SenderName, Text);
+        for (int b = 0; b < Burst; b++)
+        {
+            _ring.Publish(SenderName, Text);
+        }
+
         var total = 0;
         for (int i = 0; i < _readers.Length; i++)
         {
