@@ -23,7 +23,11 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable
     private readonly ServerSettings _settings;
     private readonly Lock _sendLock = new();
     private readonly ArrayBufferWriter<byte> _replies = new(4096);
-    private readonly SemaphoreSlim _signal = new(0, int.MaxValue);
+    // The writer's wake-up. Not SemaphoreSlim: its Wait spins (sched_yield, Sleep(0)) before it
+    // blocks, and with a thousand writer threads woken by one broadcast, that spinning took most of
+    // both cores and starved the one thread the broadcast storm was waiting for (the accept thread
+    // running the joins). A spin count of zero makes Wait block at once.
+    private readonly ManualResetEventSlim _signal = new(false, spinCount: 0);
     // A blocked receive wakes this often to see whether the server is stopping.
     private static readonly TimeSpan StopCheckInterval = TimeSpan.FromMilliseconds(200);
 
@@ -47,18 +51,30 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable
 
     // One wake-up per burst: a broadcast storm (e.g. 1000 join notices) must not cost the
     // writer thread one context switch per line; it drains everything queued when it wakes.
+    // Inside a batch of session calls on a connection or accept thread the wake-up itself waits
+    // for the end of the batch (DeferredWakes).
     public void Signal()
     {
         if (Interlocked.Exchange(ref _signalled, 1) == 0)
         {
-            _signal.Release();
+            if (DeferredWakes.Active)
+            {
+                DeferredWakes.Add(this);
+            }
+            else
+            {
+                _signal.Set();
+            }
         }
     }
+
+    /// <summary>The deferred half of <see cref="Signal"/>.</summary>
+    internal void Wake() => _signal.Set();
 
     public void RequestClose()
     {
         _closeRequested = true;
-        _signal.Release();
+        _signal.Set();
     }
 
     /// <summary>
@@ -92,7 +108,7 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable
             _socket.ReceiveTimeout = (int)StopCheckInterval.TotalMilliseconds;
             ReadLoop(ref buffer);
             _finished = true;
-            _signal.Release();
+            _signal.Set();
             if (writer is not null)
             {
                 JoinWhileSending(writer);
@@ -114,11 +130,19 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable
         finally
         {
             _finished = true;
-            _signal.Release();
+            _signal.Set();
             Abort();
             writer?.Join();
             ArrayPool<byte>.Shared.Return(buffer);
-            _session.OnClosed();
+            DeferredWakes.Begin();
+            try
+            {
+                _session.OnClosed();
+            }
+            finally
+            {
+                DeferredWakes.End();
+            }
         }
     }
 
@@ -146,14 +170,17 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable
                 return;
             }
 
-            int count;
-            try
-            {
-                count = _socket.Receive(buffer, buffered, buffer.Length - buffered, SocketFlags.None);
-            }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut)
+            // The overload with an error code: the periodic time-out is not worth an exception
+            // (1000 idle members threw 5000 SocketExceptions a second).
+            var count = _socket.Receive(buffer, buffered, buffer.Length - buffered, SocketFlags.None, out var error);
+            if (error == SocketError.TimedOut)
             {
                 continue; // Periodic wake-up: check the stop flags.
+            }
+
+            if (error != SocketError.Success)
+            {
+                throw new SocketException((int)error);
             }
 
             var ended = count == 0;
@@ -162,7 +189,18 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable
             _stats.ObserveBuffered(buffered);
 
             var input = new ReadOnlySequence<byte>(buffer, 0, buffered);
-            var action = _session.OnInput(input, ended, _replies, out var consumed);
+            SessionAction action;
+            SequencePosition consumed;
+            DeferredWakes.Begin();
+            try
+            {
+                action = _session.OnInput(input, ended, _replies, out consumed);
+            }
+            finally
+            {
+                DeferredWakes.End();
+            }
+
             var used = (int)input.Slice(0, consumed).Length;
             buffer.AsSpan(used, buffered - used).CopyTo(buffer);
             buffered -= used;
@@ -215,7 +253,11 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable
             while (true)
             {
                 _signal.Wait();
-                Volatile.Write(ref _signalled, 0);
+
+                // Reset, then re-arm Signal, then drain (the drain is the last step): anything
+                // queued after the drain has started sets the event again, so nothing is missed.
+                _signal.Reset();
+                Interlocked.Exchange(ref _signalled, 0);
 
                 // Flags first, then drain: what was queued before a close request still goes out.
                 var closing = _closeRequested;

@@ -75,8 +75,16 @@ public abstract class BlockingTcpServer : IServer
     /// <summary>Runs <paramref name="serve"/> the way this model serves a connection.</summary>
     protected abstract void Dispatch(Action serve);
 
+    /// <summary>
+    /// Connections already waiting that are admitted together (each admission runs the session's
+    /// start, e.g. a chat join, on the accept thread) before any writer they queued output for is
+    /// woken, and before their own threads start. 1: one at a time.
+    /// </summary>
+    protected virtual int AcceptBatch => 1;
+
     private void AcceptLoop()
     {
+        var batch = new List<(BlockingConnection Connection, long Id)>(AcceptBatch);
         while (true)
         {
             Socket socket;
@@ -95,20 +103,58 @@ public abstract class BlockingTcpServer : IServer
                 continue;
             }
 
-            var id = _connections.TryReserve();
-            if (id < 0)
+            DeferredWakes.Begin();
+            try
             {
-                Stats.OnRejected();
-                socket.Dispose();
-                continue;
-            }
+                Admit(socket, batch);
 
-            socket.NoDelay = true;
-            Stats.OnAccepted();
-            var connection = new BlockingConnection(socket, _protocol, Stats, Settings);
-            _connections.Set(id, connection);
-            Dispatch(() => Serve(connection, id));
+                // A connect storm: admit the clients already waiting before waking any writer,
+                // so that each writer sends the join notices of the whole batch in one write.
+                for (var taken = 1; taken < AcceptBatch && TryAcceptWaiting() is { } waiting; taken++)
+                {
+                    Admit(waiting, batch);
+                }
+            }
+            finally
+            {
+                DeferredWakes.End();
+                foreach (var (connection, id) in batch)
+                {
+                    Dispatch(() => Serve(connection, id));
+                }
+
+                batch.Clear();
+            }
         }
+    }
+
+    private Socket? TryAcceptWaiting()
+    {
+        try
+        {
+            return _listener.Poll(0, SelectMode.SelectRead) ? _listener.Accept() : null;
+        }
+        catch (Exception e) when (e is ObjectDisposedException or SocketException)
+        {
+            return null; // The blocking accept sees it again and decides.
+        }
+    }
+
+    private void Admit(Socket socket, List<(BlockingConnection Connection, long Id)> batch)
+    {
+        var id = _connections.TryReserve();
+        if (id < 0)
+        {
+            Stats.OnRejected();
+            socket.Dispose();
+            return;
+        }
+
+        socket.NoDelay = true;
+        Stats.OnAccepted();
+        var connection = new BlockingConnection(socket, _protocol, Stats, Settings);
+        _connections.Set(id, connection);
+        batch.Add((connection, id));
     }
 
     private void Serve(BlockingConnection connection, long id)
@@ -142,6 +188,8 @@ public sealed class ThreadedTcpServer(ServerSettings settings, IStreamProtocol p
 {
     // Small stacks: thousands of connection threads must not reserve gigabytes.
     private const int StackSize = 256 * 1024;
+
+    protected override int AcceptBatch => 64;
 
     protected override void Dispatch(Action serve)
     {
