@@ -125,7 +125,7 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            Fault = e;
+            Fault ??= e;
         }
         finally
         {
@@ -287,6 +287,13 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
+            Abort();
+        }
+#pragma warning disable CA1031 // A protocol bug on the writer thread must cost one connection, never the process.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Fault ??= e;
             Abort();
         }
     }
