@@ -58,7 +58,7 @@ public class ChatHubTests : ChatHubTestBase
     }
 
     [Fact]
-    public void Publishing_wakes_a_member_once_until_it_reads_again()
+    public async Task Publishing_wakes_a_sleeping_member_once_until_it_reads_again()
     {
         var m = ConnectQuietly(2);
         int wakes = m[1].Sink.Wakes;
@@ -67,11 +67,46 @@ public class ChatHubTests : ChatHubTestBase
         Say(m[0].Member, "two");
         Say(m[0].Member, "three");
 
-        // Asleep after catching up: the first line wakes it, the next two find it awake.
+        // Asleep after catching up: the first line wakes it (at once, or after the coalescing window if
+        // the room woke someone just before), the next two find it already awake.
+        await Support.Wait.UntilAsync(() => m[1].Sink.Wakes > wakes, "a wake-up");
         Assert.Equal(wakes + 1, m[1].Sink.Wakes);
         Assert.Equal(["<user1> one", "<user1> two", "<user1> three"], m[1].Sink.Lines);
+
+        // Read up, so asleep again: the next line wakes it once more.
         Say(m[0].Member, "four");
-        Assert.Equal(wakes + 2, m[1].Sink.Wakes);
+        await Support.Wait.UntilAsync(() => m[1].Sink.Wakes == wakes + 2, "a second wake-up");
+        Assert.Equal(["<user1> four"], m[1].Sink.Take()[^1..]);
+    }
+
+    [Fact]
+    public async Task Wake_ups_within_the_coalescing_window_are_merged_into_one()
+    {
+        var m = ConnectQuietly(2);
+        Say(m[0].Member, "first");
+        await Support.Wait.UntilAsync(() => m[1].Sink.Wakes > 0, "the first wake-up");
+        m[1].Sink.Take();
+        int wakes = m[1].Sink.Wakes;
+
+        // Read after each line, so asleep before each next one: without coalescing each would wake it.
+        const int Lines = 200;
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        int received = 0;
+        for (int i = 0; i < Lines; i++)
+        {
+            Say(m[0].Member, "burst");
+            received += m[1].Sink.Take().Length;
+        }
+
+        long windows = (long)(stopwatch.Elapsed / RoomRing.WakeCoalescing);
+        await Support.Wait.UntilAsync(() => (received += m[1].Sink.Take().Length) == Lines, "every line");
+
+        // The member was left asleep with lines waiting only until the deferred wake-up.
+        await Support.Wait.UntilAsync(() => m[1].Sink.Wakes > wakes, "the deferred wake-up");
+
+        // At most one wake-up per window (plus the first, immediate one and the last, deferred one).
+        int woken = m[1].Sink.Wakes - wakes;
+        Assert.InRange(woken, 1, windows + 2);
     }
 
     [Fact]

@@ -64,12 +64,22 @@ internal sealed class RecordingSink : IChatMemberSink, IDisposable
 
     public string Last => Lines[^1];
 
+    /// <summary>What ended the pump thread, if anything did.</summary>
+    public Exception? PumpFailure { get; private set; }
+
     public void Wake()
     {
         Interlocked.Increment(ref _wakes);
-        if (_pump is not null)
+        if (_pump is not null && !_stopPumping)
         {
-            _wakeups.Release();
+            try
+            {
+                _wakeups.Release();
+            }
+            catch (ObjectDisposedException)
+            {
+                // A deferred wake-up (timer thread) after the test ended.
+            }
         }
     }
 
@@ -82,10 +92,18 @@ internal sealed class RecordingSink : IChatMemberSink, IDisposable
     {
         _pump = new Thread(() =>
         {
-            while (!_stopPumping)
+            try
             {
-                _wakeups.Wait(TimeSpan.FromMilliseconds(50));
-                Pull();
+                while (!_stopPumping)
+                {
+                    _wakeups.Wait(TimeSpan.FromMilliseconds(50));
+                    Pull();
+                }
+            }
+            catch (Exception e)
+            {
+                // Reported by the next read of the lines, not by crashing the test host.
+                PumpFailure = e;
             }
         })
         { IsBackground = true, Name = "recording-sink-pump" };
@@ -115,6 +133,11 @@ internal sealed class RecordingSink : IChatMemberSink, IDisposable
 
     private void Pull()
     {
+        if (PumpFailure is { } failure)
+        {
+            throw new InvalidOperationException("The pump thread failed.", failure);
+        }
+
         if (Stalled || Member is null)
         {
             return;

@@ -194,7 +194,9 @@ public sealed class ChatMember
             }
 
             Volatile.Write(ref _seat, seat);
-            accepted = line is null || EnqueueLocked(line);
+
+            // Before the new room's first line, even if someone published there since Enter.
+            accepted = line is null || EnqueueLocked(line, barrier: seat?.Cursor ?? 0);
             _muted |= last;
         }
 
@@ -212,7 +214,11 @@ public sealed class ChatMember
         }
     }
 
-    private bool EnqueueLocked(ChatMessage message)
+    private bool EnqueueLocked(ChatMessage message) =>
+        EnqueueLocked(message, _seat is { } seat ? seat.Room.Ring.Published + 1 : 0);
+
+    /// <summary>Queues a private line to go out before room sequence <paramref name="barrier"/>.</summary>
+    private bool EnqueueLocked(ChatMessage message, long barrier)
     {
         if (_muted)
         {
@@ -227,8 +233,7 @@ public sealed class ChatMember
         }
 
         message.AddRef();
-        ChatSeat? seat = _seat;
-        _private.Enqueue(new PrivateLine(message, seat is null ? 0 : seat.Room.Ring.Published + 1));
+        _private.Enqueue(new PrivateLine(message, barrier));
         _privateBytes += message.Length;
         return true;
     }

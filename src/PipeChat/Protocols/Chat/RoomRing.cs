@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Numerics;
 
 namespace PipeChat.Protocols.Chat;
@@ -20,13 +21,22 @@ namespace PipeChat.Protocols.Chat;
 /// to the hub, which cuts them off (and so removes their cursor), which is what bounds the ring.
 /// </para>
 /// <para>
+/// Wake-ups are coalesced under load: sleepers are woken at once unless the room woke them less than
+/// <see cref="WakeCoalescing"/> ago; then one deferred wake-up takes every line published meanwhile. A quiet
+/// room delivers at once; a busy one sends several lines per wake-up and per send instead of one each.
+/// </para>
+/// <para>
 /// The ring holds one reference to each line until its slot is reused, the ring shrinks or the room closes:
 /// at most one ring's worth of lines everyone has read stays alive.
 /// </para>
 /// </remarks>
 internal sealed class RoomRing
 {
+    /// <summary>Shortest time between two wake-ups of a room's sleepers.</summary>
+    public static readonly TimeSpan WakeCoalescing = TimeSpan.FromMilliseconds(1);
+
     private const int InitialCapacity = 256;
+    private static readonly long CoalescingTicks = (long)(WakeCoalescing.TotalSeconds * Stopwatch.Frequency);
 
     /// <summary>
     /// Backlogs bound the ring in bytes; this bounds it in lines too (24 MiB of slots), whatever a reader's
@@ -46,6 +56,9 @@ internal sealed class RoomRing
     private long _nextScan;
     private long _minCursor;
     private long _released;
+    private long _lastWake;
+    private int _wakeScheduled;
+    private Timer? _wakeTimer;
     private bool _closed;
 
     public RoomRing(long maxBacklog, int maxCapacity = DefaultMaxCapacity)
@@ -129,7 +142,7 @@ internal sealed class RoomRing
         Interlocked.MemoryBarrier();
         if (Volatile.Read(ref _sleepers) is not null)
         {
-            WakeSleepers();
+            WakeOrDefer();
         }
     }
 
@@ -258,6 +271,7 @@ internal sealed class RoomRing
     /// <summary>The room is gone: drop the ring's references.</summary>
     public void Close()
     {
+        Interlocked.Exchange(ref _wakeTimer, null)?.Dispose();
         lock (_lock)
         {
             _closed = true;
@@ -271,6 +285,51 @@ internal sealed class RoomRing
         }
     }
 
+    private void WakeOrDefer()
+    {
+        if (Volatile.Read(ref _wakeScheduled) != 0)
+        {
+            return; // The deferred wake-up is coming and will see this line.
+        }
+
+        long now = Stopwatch.GetTimestamp();
+        long since = now - Volatile.Read(ref _lastWake);
+        if (since >= CoalescingTicks)
+        {
+            Volatile.Write(ref _lastWake, now);
+            WakeSleepers();
+            return;
+        }
+
+        if (Interlocked.Exchange(ref _wakeScheduled, 1) == 0)
+        {
+            Timer timer = _wakeTimer ?? CreateWakeTimer();
+            timer.Change(TimeSpan.FromTicks(Math.Max(1, (CoalescingTicks - since) * TimeSpan.TicksPerSecond / Stopwatch.Frequency)), Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private Timer CreateWakeTimer()
+    {
+        var timer = new Timer(static state => ((RoomRing)state!).DeferredWake(), this, Timeout.Infinite, Timeout.Infinite);
+        Timer? existing = Interlocked.CompareExchange(ref _wakeTimer, timer, null);
+        if (existing is null)
+        {
+            return timer;
+        }
+
+        timer.Dispose();
+        return existing;
+    }
+
+    private void DeferredWake()
+    {
+        // Cleared before the sleepers are taken: a publish that finds a sleeper parked after this point
+        // schedules (or makes) the next wake-up itself.
+        Volatile.Write(ref _wakeScheduled, 0);
+        Volatile.Write(ref _lastWake, Stopwatch.GetTimestamp());
+        WakeSleepers();
+    }
+
     private void WakeSleepers()
     {
         ChatSeat? seat = Interlocked.Exchange(ref _sleepers, null);
@@ -279,7 +338,16 @@ internal sealed class RoomRing
             ChatSeat? next = seat.NextSleeper;
             seat.NextSleeper = null;
             Volatile.Write(ref seat.Parked, 0);
-            seat.Member.Sink.Wake();
+            try
+            {
+                seat.Member.Sink.Wake();
+            }
+#pragma warning disable CA1031 // Sinks must not throw; one that does must not cost the other sleepers their wake-up (or, on the timer thread, the process).
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+
             seat = next;
         }
     }
