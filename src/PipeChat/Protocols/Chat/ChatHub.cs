@@ -247,23 +247,33 @@ public sealed partial class ChatHub
     /// <returns>True to keep reading, false once the member has left (see <see cref="OnLine(ChatMember, ReadOnlySpan{byte})"/>).</returns>
     public bool OnReceived(ChatMember member, ref ReadOnlySequence<byte> buffer, int maxLine)
     {
-        while (true)
+        // Everything one receive brought is published before anyone is woken: each woken member then
+        // sends the whole batch in one write, as a select() loop forwarding a read buffer would.
+        RoomRing.BeginBatch();
+        try
         {
-            switch (LineFramer.TryReadLine(ref buffer, maxLine, out ReadOnlySequence<byte> line))
+            while (true)
             {
-                case LineStatus.Line:
-                    if (!OnLine(member, line))
-                    {
-                        return false;
-                    }
+                switch (LineFramer.TryReadLine(ref buffer, maxLine, out ReadOnlySequence<byte> line))
+                {
+                    case LineStatus.Line:
+                        if (!OnLine(member, line))
+                        {
+                            return false;
+                        }
 
-                    break;
-                case LineStatus.NeedMore:
-                    return true;
-                default:
-                    LineTooLong(member);
-                    return false;
+                        break;
+                    case LineStatus.NeedMore:
+                        return true;
+                    default:
+                        LineTooLong(member);
+                        return false;
+                }
             }
+        }
+        finally
+        {
+            RoomRing.EndBatch();
         }
     }
 
