@@ -534,6 +534,13 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
             {
                 return false;
             }
+
+            if (!_sending && _buffers is { OutputBuffered: > 0 })
+            {
+                // Nothing readable although bytes are counted: never spin here.
+                Debug.Fail("Output accounting is off.");
+                return true;
+            }
         }
     }
 
