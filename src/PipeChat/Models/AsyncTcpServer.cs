@@ -8,10 +8,11 @@ using PipeChat.Transport;
 namespace PipeChat.Models;
 
 /// <summary>
-/// The async model: one accept loop, and per connection a <see cref="SocketConnection"/> whose
-/// loops are awaits, not threads. Thousands of idle connections cost a few small objects each.
+/// The async model: one accept loop, and per connection a <see cref="SocketConnection"/> driven
+/// by socket completions, not threads. An idle connection costs its socket, one pending
+/// zero-byte receive and a few small objects.
 /// </summary>
-public sealed class AsyncTcpServer : IServer
+public sealed class AsyncTcpServer : IServer, IConnectionOwner
 {
     private readonly Socket _listener;
     private readonly IStreamProtocol _protocol;
@@ -19,6 +20,7 @@ public sealed class AsyncTcpServer : IServer
     private readonly ServerSettings _settings;
     private readonly ILogger _logger;
     private readonly ConnectionRegistry<SocketConnection> _connections;
+    private readonly TransportResources _resources;
     private Task _acceptLoop = Task.CompletedTask;
 
     public AsyncTcpServer(ServerSettings settings, IStreamProtocol protocol, ILogger logger)
@@ -29,6 +31,7 @@ public sealed class AsyncTcpServer : IServer
         _connections = new ConnectionRegistry<SocketConnection>(settings.MaxConnections);
         _listener = Listener.BindTcp(settings.EndPoint, settings.Backlog);
         LocalEndPoint = Listener.LocalEndPointOf(_listener);
+        _resources = new TransportResources(settings.Transport, Stats, this);
     }
 
     public IPEndPoint LocalEndPoint { get; }
@@ -57,7 +60,7 @@ public sealed class AsyncTcpServer : IServer
             Socket socket;
             try
             {
-                socket = await _listener.AcceptAsync().ConfigureAwait(false);
+                socket = await _listener.AcceptAsync(CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception e) when (e is ObjectDisposedException or SocketException { SocketErrorCode: SocketError.OperationAborted or SocketError.Interrupted })
             {
@@ -81,28 +84,20 @@ public sealed class AsyncTcpServer : IServer
 
             socket.NoDelay = true;
             Stats.OnAccepted();
-            var connection = new SocketConnection(socket, _protocol, Stats, _settings.Transport);
+            var connection = new SocketConnection(socket, _protocol, _resources, id);
             _connections.Set(id, connection);
-            _ = RunConnectionAsync(connection, id);
+            connection.Start();
         }
     }
 
-    private async Task RunConnectionAsync(SocketConnection connection, long id)
+    void IConnectionOwner.OnConnectionClosed(SocketConnection connection)
     {
-        // Leave the accept loop's stack before doing any connection work.
-        await Task.Yield();
-        try
+        if (connection.Fault is { } fault)
         {
-            await connection.RunAsync().ConfigureAwait(false);
-            if (connection.Fault is { } fault)
-            {
-                Log.SessionFault(_logger, fault);
-            }
+            Log.SessionFault(_logger, fault);
         }
-        finally
-        {
-            _connections.Remove(id);
-            Stats.OnClosed();
-        }
+
+        _connections.Remove(connection.Id);
+        Stats.OnClosed();
     }
 }

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace PipeChat.Models;
 
 /// <summary>What a server needs of an open connection to shut down.</summary>
@@ -14,14 +12,19 @@ internal interface IDrainable
 
 /// <summary>
 /// The open connections of a server, for the connection limit and for shutdown (every model
-/// must be able to stop reading on all of them, then abort the stragglers).
+/// must be able to stop reading on all of them, then abort the stragglers). Slots in an array,
+/// reused through a free list: an open connection costs the registry one array element, and
+/// accepting or closing allocates nothing once the arrays have grown to the peak.
 /// </summary>
 internal sealed class ConnectionRegistry<T>
     where T : class, IDrainable
 {
-    private readonly ConcurrentDictionary<long, T> _open = new();
+    private readonly Lock _lock = new();
     private readonly int _max;
-    private long _nextId;
+    private T?[] _slots = [];
+    private int[] _freeSlots = [];
+    private int _freeCount;
+    private int _slotsUsed;
     private int _count;
     private TaskCompletionSource _empty = NewEmptySignal(completed: true);
 
@@ -38,26 +41,49 @@ internal sealed class ConnectionRegistry<T>
             return -1;
         }
 
-        lock (_open)
+        lock (_lock)
         {
             if (_empty.Task.IsCompleted)
             {
                 _empty = NewEmptySignal(completed: false);
             }
-        }
 
-        return Interlocked.Increment(ref _nextId);
+            if (_freeCount > 0)
+            {
+                return _freeSlots[--_freeCount];
+            }
+
+            if (_slotsUsed == _slots.Length)
+            {
+                var length = Math.Max(16, _slots.Length * 2);
+                Array.Resize(ref _slots, length);
+                Array.Resize(ref _freeSlots, length);
+            }
+
+            return _slotsUsed++;
+        }
     }
 
     /// <summary>Fills a reserved slot.</summary>
-    public void Set(long id, T connection) => _open[id] = connection;
+    public void Set(long id, T connection)
+    {
+        lock (_lock)
+        {
+            _slots[id] = connection;
+        }
+    }
 
     public void Remove(long id)
     {
-        _open.TryRemove(id, out _);
+        lock (_lock)
+        {
+            _slots[id] = null;
+            _freeSlots[_freeCount++] = (int)id;
+        }
+
         if (Interlocked.Decrement(ref _count) == 0)
         {
-            lock (_open)
+            lock (_lock)
             {
                 if (Volatile.Read(ref _count) == 0)
                 {
@@ -67,12 +93,28 @@ internal sealed class ConnectionRegistry<T>
         }
     }
 
-    public ICollection<T> Snapshot() => _open.Values;
+    /// <summary>The open connections at this moment (a copy).</summary>
+    public List<T> Snapshot()
+    {
+        lock (_lock)
+        {
+            var open = new List<T>(_slotsUsed - _freeCount);
+            for (var i = 0; i < _slotsUsed; i++)
+            {
+                if (_slots[i] is { } connection)
+                {
+                    open.Add(connection);
+                }
+            }
+
+            return open;
+        }
+    }
 
     /// <summary>Asks every open connection to finish (graceful) or closes it now.</summary>
     public void StopAll(bool graceful)
     {
-        foreach (var connection in _open.Values)
+        foreach (var connection in Snapshot())
         {
             if (graceful)
             {
@@ -100,7 +142,7 @@ internal sealed class ConnectionRegistry<T>
     /// <summary>Completes when no connection is open.</summary>
     public Task WhenEmpty()
     {
-        lock (_open)
+        lock (_lock)
         {
             return Volatile.Read(ref _count) == 0 ? Task.CompletedTask : _empty.Task;
         }

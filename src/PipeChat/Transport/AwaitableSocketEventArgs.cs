@@ -4,10 +4,19 @@ using System.Threading.Tasks.Sources;
 
 namespace PipeChat.Transport;
 
+/// <summary>Told when an operation started in callback mode completes asynchronously.</summary>
+internal interface ISocketOperationCallback
+{
+    void OnOperationCompleted(AwaitableSocketEventArgs operation);
+}
+
 /// <summary>
 /// A SocketAsyncEventArgs that can be awaited as a ValueTask&lt;int&gt; without allocating:
 /// the args object itself is the IValueTaskSource. One instance is reused for every
 /// receive (or every send) of a connection, which is what keeps the hot path allocation-free.
+/// An operation can instead be started in callback mode (<see cref="StartWithCallback"/>): its
+/// asynchronous completion then calls the owner back and nothing waits on it, so a pending
+/// operation holds no async state machine.
 /// </summary>
 internal class AwaitableSocketEventArgs : SocketAsyncEventArgs, IValueTaskSource<int>
 {
@@ -17,6 +26,7 @@ internal class AwaitableSocketEventArgs : SocketAsyncEventArgs, IValueTaskSource
     private readonly PipeScheduler _scheduler;
     private Action<object?>? _continuation;
     private object? _continuationState;
+    private ISocketOperationCallback? _callback;
 
     public AwaitableSocketEventArgs(PipeScheduler scheduler)
         : base(unsafeSuppressExecutionContextFlow: true)
@@ -26,6 +36,12 @@ internal class AwaitableSocketEventArgs : SocketAsyncEventArgs, IValueTaskSource
 
     /// <summary>A ValueTask for an operation that was started and is pending.</summary>
     protected ValueTask<int> Pending => new(this, 0);
+
+    /// <summary>
+    /// Sets the owner to call when the next operation completes asynchronously; null (the
+    /// default) means the operation is awaited. Call before starting the operation.
+    /// </summary>
+    protected void StartWithCallback(ISocketOperationCallback? callback) => _callback = callback;
 
     /// <summary>A ValueTask for an operation that finished synchronously.</summary>
     protected ValueTask<int> CompletedSynchronously()
@@ -37,6 +53,12 @@ internal class AwaitableSocketEventArgs : SocketAsyncEventArgs, IValueTaskSource
 
     protected override void OnCompleted(SocketAsyncEventArgs e)
     {
+        if (_callback is { } callback)
+        {
+            callback.OnOperationCompleted(this);
+            return;
+        }
+
         var continuation = _continuation;
         if (continuation is not null
             || (continuation = Interlocked.CompareExchange(ref _continuation, CompletedSentinel, null)) is not null)

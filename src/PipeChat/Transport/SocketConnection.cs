@@ -1,103 +1,86 @@
 using System.Buffers;
-using System.IO.Pipelines;
+using System.Diagnostics;
 using System.Net.Sockets;
-using PipeChat.Diagnostics;
 using PipeChat.Models;
 using PipeChat.Protocols;
 
 namespace PipeChat.Transport;
 
 /// <summary>
-/// One accepted socket on the async transport: a receive loop fills the input pipe, the
-/// protocol session turns input into output, a send loop drains the output pipe. Pipe
-/// thresholds give backpressure end to end: a client that never reads stalls the send loop,
-/// the output pipe fills, the session's flush waits, the input pipe fills, and the receive
-/// loop stops reading until the client drains.
+/// One accepted socket on the async transport, driven by events instead of loops: a socket
+/// completion or a wake-up runs <see cref="Pump"/>, which receives into the input pipe, lets
+/// the protocol session turn input into output, and sends the output pipe, for as long as
+/// there is work; then it arms a zero-byte receive and returns. Nothing waits while a
+/// connection is idle: it holds its socket, one receive args object with no buffer, and
+/// this object. The pipes and the send args (<see cref="ConnectionBuffers"/>) are rented
+/// while bytes are in flight and returned once both pipes are empty.
 /// </summary>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Disposed at the end of RunAsync, which owns the lifetime.")]
-internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem, IDrainable
+/// <remarks>
+/// Backpressure, end to end: while a send is pending, output accumulates in the output pipe;
+/// past <see cref="TransportOptions.OutputPauseThreshold"/> the session is not run, received
+/// input accumulates in the input pipe, and past <see cref="TransportOptions.InputPauseThreshold"/>
+/// the socket is not read until the client drains. One pump runs at a time (a work counter
+/// serializes completions and wake-ups), and the hot path allocates nothing.
+/// </remarks>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Released at the end of CloseAsync, which owns the lifetime.")]
+internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem, IDrainable, ISocketOperationCallback
 {
+    // Completions waiting for the pump (or, once closing, for CloseAsync).
+    private const int ReceiveDone = 1;
+    private const int SendDone = 2;
+
     private readonly Socket _socket;
     private readonly IStreamSession _session;
-    private readonly IOutboundSource? _outbound;
-    private readonly ServerStats _stats;
-    private readonly TransportOptions _options;
-    private readonly Pipe _input;
-    private readonly Pipe _output;
+    private readonly TransportResources _resources;
     private readonly SocketReceiver _receiver;
-    private readonly SocketSender _sender;
-    private long _received;
-    private long _sent;
+    private ConnectionBuffers? _buffers;
+    private SemaphoreSlim? _closeWake;
+    private int _events;
+    private int _pumpRequests;
     private int _closeRequested;
     private int _stopping;
     private int _wakeQueued;
     private int _abortRequested;
     private int _disposed;
 
-    public SocketConnection(Socket socket, IStreamProtocol protocol, ServerStats stats, TransportOptions options)
+    // Owned by the pump (then by CloseAsync): never touched concurrently.
+    private ReceiveState _receiveState;
+    private bool _readable;
+    private bool _busy;
+    private bool _newInput;
+    private bool _inputEnded;
+    private bool _sending;
+    private bool _closing;
+
+    public SocketConnection(Socket socket, IStreamProtocol protocol, TransportResources resources, long id)
     {
         _socket = socket;
-        _stats = stats;
-        _options = options;
+        _resources = resources;
+        Id = id;
+        _receiver = new SocketReceiver(System.IO.Pipelines.PipeScheduler.Inline);
 
-        // Inline schedulers: socket completions already arrive on thread-pool threads, so the
-        // receive → session → send chain runs on that thread without further hops.
-        _input = new Pipe(new PipeOptions(
-            readerScheduler: PipeScheduler.Inline,
-            writerScheduler: PipeScheduler.Inline,
-            pauseWriterThreshold: options.InputPauseThreshold,
-            resumeWriterThreshold: options.InputPauseThreshold / 2,
-            minimumSegmentSize: options.MinimumReceiveBuffer,
-            useSynchronizationContext: false));
-        _output = new Pipe(new PipeOptions(
-            readerScheduler: PipeScheduler.Inline,
-            writerScheduler: PipeScheduler.Inline,
-            pauseWriterThreshold: options.OutputPauseThreshold,
-            resumeWriterThreshold: options.OutputPauseThreshold / 2,
-            useSynchronizationContext: false));
-        _receiver = new SocketReceiver(PipeScheduler.Inline);
-        _sender = new SocketSender(PipeScheduler.Inline);
+        // Wake-ups before Start are only recorded: Start queues the first pump.
+        _wakeQueued = 1;
         _session = protocol.CreateSession(this);
-        _outbound = _session as IOutboundSource;
     }
+
+    private enum ReceiveState : byte
+    {
+        Idle,
+        Waiting,
+        Receiving,
+    }
+
+    /// <summary>The registry slot of this connection.</summary>
+    public long Id { get; }
 
     /// <summary>An unexpected exception from the protocol session, if one ended the connection.</summary>
     public Exception? Fault { get; private set; }
 
-    /// <summary>Runs the connection to its end; never throws.</summary>
-    public async Task RunAsync()
-    {
-        var receiving = ReceiveLoopAsync();
-        var sending = SendLoopAsync();
-        await ApplicationLoopAsync().ConfigureAwait(false);
+    private TransportOptions Options => _resources.Options;
 
-        // The last flush may wait on a peer that stopped reading: allow it while bytes still
-        // move, abort once nothing moved for a whole linger period.
-        while (!sending.IsCompleted)
-        {
-            var before = Volatile.Read(ref _sent);
-            await Task.WhenAny(sending, Task.Delay(_options.LingerTimeout)).ConfigureAwait(false);
-            if (!sending.IsCompleted && Volatile.Read(ref _sent) == before)
-            {
-                Abort();
-            }
-        }
-
-        await sending.ConfigureAwait(false);
-
-        // Output is flushed and our side shut down; give the peer a bounded moment to finish
-        // so that closing with unread input does not turn into a reset that loses our last bytes.
-        if (!receiving.IsCompleted)
-        {
-            await Task.WhenAny(receiving, Task.Delay(_options.LingerTimeout)).ConfigureAwait(false);
-        }
-
-        Abort();
-        await receiving.ConfigureAwait(false);
-        _session.OnClosed();
-        _receiver.Dispose();
-        _sender.Dispose();
-    }
+    /// <summary>Starts serving, off the caller's stack; the owner is told when the connection is gone.</summary>
+    public void Start() => ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
 
     /// <summary>
     /// Graceful stop: take no more input; what was already read is answered and flushed, then
@@ -107,7 +90,7 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
     public void StopReceiving()
     {
         Volatile.Write(ref _stopping, 1);
-        _input.Reader.CancelPendingRead();
+        QueueWake();
     }
 
     /// <summary>Hard stop: the socket is closed now and pending operations fail.</summary>
@@ -116,13 +99,16 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             _socket.Dispose();
+
+            // Pending operations fail and wake the pump; the wake-up covers a pump with none.
+            QueueWake();
         }
     }
 
     // Signal, RequestClose and the sink's Abort come from other connections' threads (a chat
-    // publisher, often inside the hub's locks). Waking this connection's loop there would run it
-    // inline on that thread (the pipes use inline schedulers), so the wake-up is queued instead,
-    // once per burst: no allocation (this is the work item), no re-entrancy into the hub.
+    // publisher, often inside the hub's locks). Pumping this connection there would run its
+    // session on that thread, so the wake-up is queued instead, once per burst: no allocation
+    // (this is the work item), no re-entrancy into the hub.
     public void Signal() => QueueWake();
 
     public void RequestClose()
@@ -143,15 +129,15 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
         if (Volatile.Read(ref _abortRequested) != 0)
         {
             Abort();
-            return;
         }
 
-        _input.Reader.CancelPendingRead();
-        if (Volatile.Read(ref _closeRequested) != 0)
-        {
-            // The session loop may be waiting for room in the output pipe: wake it to see the request.
-            _output.Writer.CancelPendingFlush();
-        }
+        Schedule();
+    }
+
+    void ISocketOperationCallback.OnOperationCompleted(AwaitableSocketEventArgs operation)
+    {
+        Interlocked.Or(ref _events, ReferenceEquals(operation, _receiver) ? ReceiveDone : SendDone);
+        Schedule();
     }
 
     private void QueueWake()
@@ -162,168 +148,48 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
         }
     }
 
-    private async Task ReceiveLoopAsync()
+    /// <summary>Runs the pump on this thread unless it is running; then that run goes round once more.</summary>
+    private void Schedule()
     {
-        Exception? error = null;
-        var writer = _input.Writer;
-        try
+        if (Interlocked.Increment(ref _pumpRequests) != 1)
         {
-            var busy = false;
-            while (true)
-            {
-                // Wait for readability without a buffer so idle connections hold none. A read
-                // that filled its buffer means more is probably queued: skip the wait then.
-                if (!busy)
-                {
-                    await _receiver.WaitForDataAsync(_socket);
-                }
-
-                // Bulk senders get bigger reads (fewer syscalls); everyone else small buffers.
-                var memory = writer.GetMemory(busy ? _options.BulkReceiveBuffer : _options.MinimumReceiveBuffer);
-                var count = await _receiver.ReceiveAsync(_socket, memory);
-                if (count == 0)
-                {
-                    break;
-                }
-
-                busy = count == memory.Length;
-
-                writer.Advance(count);
-                _received += count;
-                _stats.OnReceived(count);
-                _stats.ObserveBuffered(_received - Volatile.Read(ref _sent));
-
-                var flush = await writer.FlushAsync().ConfigureAwait(false);
-                if (flush.IsCompleted)
-                {
-                    // The session is done; keep reading (and dropping) so the close stays clean.
-                    await DiscardInputAsync().ConfigureAwait(false);
-                    break;
-                }
-            }
-        }
-        catch (Exception e) when (IsConnectionGone(e))
-        {
-            error = e;
-        }
-#pragma warning disable CA1031 // Any failure must still complete the pipe, or the other loops wait forever.
-        catch (Exception e)
-#pragma warning restore CA1031
-        {
-            error = e;
-            Fault ??= e;
-            Abort();
+            return;
         }
 
-        await writer.CompleteAsync(error).ConfigureAwait(false);
+        int observed;
+        do
+        {
+            observed = Volatile.Read(ref _pumpRequests);
+            Pump();
+        }
+        while (Interlocked.Add(ref _pumpRequests, -observed) != 0);
     }
 
-    private async Task DiscardInputAsync()
+    private void Pump()
     {
-        var scratch = ArrayPool<byte>.Shared.Rent(4096);
+        if (_closing)
+        {
+            // CloseAsync owns the connection now and consumes the events itself.
+            _closeWake!.Release();
+            return;
+        }
+
         try
         {
-            while (await _receiver.ReceiveAsync(_socket, scratch) > 0)
+            var events = Interlocked.Exchange(ref _events, 0);
+            if ((events & SendDone) != 0 && !OnSendCompleted())
             {
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(scratch);
-        }
-    }
-
-    private async Task SendLoopAsync()
-    {
-        var reader = _output.Reader;
-        Exception? error = null;
-        try
-        {
-            while (true)
-            {
-                var result = await reader.ReadAsync().ConfigureAwait(false);
-                var buffer = result.Buffer;
-                if (!buffer.IsEmpty)
-                {
-                    await _sender.SendAsync(_socket, buffer);
-                    var length = buffer.Length;
-                    Volatile.Write(ref _sent, _sent + length);
-                    _stats.OnSent(length);
-                }
-
-                reader.AdvanceTo(buffer.End);
-                if (result.IsCompleted || result.IsCanceled)
-                {
-                    break;
-                }
+                Abort();
+                BeginClose();
+                return;
             }
 
-            // Everything is sent: FIN to the peer.
-            _socket.Shutdown(SocketShutdown.Send);
-        }
-        catch (Exception e) when (IsConnectionGone(e))
-        {
-            error = e;
-
-            // The peer is gone; stop the receive side too.
-            Abort();
-        }
-#pragma warning disable CA1031 // Any failure must still complete the pipe, or the other loops wait forever.
-        catch (Exception e)
-#pragma warning restore CA1031
-        {
-            error = e;
-            Fault ??= e;
-            Abort();
-        }
-
-        await reader.CompleteAsync(error).ConfigureAwait(false);
-    }
-
-    private async Task ApplicationLoopAsync()
-    {
-        var reader = _input.Reader;
-        var writer = _output.Writer;
-        try
-        {
-            while (true)
+            if ((events & ReceiveDone) != 0)
             {
-                var result = await reader.ReadAsync().ConfigureAwait(false);
-                var buffer = result.Buffer;
-                var action = SessionAction.Continue;
-
-                if (!buffer.IsEmpty || result.IsCompleted)
-                {
-                    action = _session.OnInput(buffer, result.IsCompleted, writer, out var consumed);
-                    reader.AdvanceTo(consumed, buffer.End);
-                }
-                else
-                {
-                    reader.AdvanceTo(buffer.Start);
-                }
-
-                // Read the close flags before draining: whatever was queued before a close
-                // request is then still sent (e.g. "* bye", "* server shutting down").
-                if (Volatile.Read(ref _closeRequested) != 0 || Volatile.Read(ref _stopping) != 0)
-                {
-                    action = SessionAction.Close;
-                }
-
-                if (_outbound is not null && !_outbound.DrainTo(writer))
-                {
-                    action = SessionAction.Close;
-                }
-
-                var flush = await writer.FlushAsync().ConfigureAwait(false);
-                if (action == SessionAction.Close || result.IsCompleted || flush.IsCompleted)
-                {
-                    break;
-                }
+                OnReceiveCompleted();
             }
-        }
-        catch (Exception e) when (IsConnectionGone(e))
-        {
-            // Reset or aborted: the send loop ends below.
+
+            Run();
         }
 #pragma warning disable CA1031 // A protocol bug must cost one connection, never the server.
         catch (Exception e)
@@ -331,12 +197,439 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
         {
             Fault ??= e;
             Abort();
+            BeginClose();
         }
-
-        await reader.CompleteAsync().ConfigureAwait(false);
-        await writer.CompleteAsync().ConfigureAwait(false);
     }
 
-    private static bool IsConnectionGone(Exception e) =>
-        e is SocketException or ObjectDisposedException or IOException or OperationCanceledException;
+    private void Run()
+    {
+        while (!_closing)
+        {
+            if (Volatile.Read(ref _disposed) != 0)
+            {
+                BeginClose();
+                return;
+            }
+
+            if (_readable || _busy)
+            {
+                if (!TryReceive())
+                {
+                    return;
+                }
+            }
+
+            var close = Process();
+            if (!_sending && _buffers is { OutputBuffered: > 0 } && !StartSend())
+            {
+                Abort();
+                BeginClose();
+                return;
+            }
+
+            if (close)
+            {
+                BeginClose();
+                return;
+            }
+
+            // More input known to be there (a read that filled its buffer), or input held back
+            // by a full output pipe that a synchronous send just emptied: go round again.
+            if (((_readable || _busy) && CanReceive()) || (_newInput && !OutputPaused))
+            {
+                continue;
+            }
+
+            ReleaseBuffersIfEmpty();
+            if (_receiveState != ReceiveState.Idle || !CanReceive())
+            {
+                return;
+            }
+
+            // Nothing to do: wait for readability without a buffer so an idle connection holds none.
+            _receiveState = ReceiveState.Waiting;
+            if (_receiver.StartWaitForData(_socket, this))
+            {
+                return;
+            }
+
+            OnReceiveCompleted();
+        }
+    }
+
+    private bool CanReceive() =>
+        _receiveState == ReceiveState.Idle
+        && !_inputEnded
+        && Volatile.Read(ref _stopping) == 0
+        && (_buffers is null || _buffers.InputBuffered < Options.InputPauseThreshold);
+
+    private bool OutputPaused => _buffers is { } buffers && buffers.OutputBuffered >= Options.OutputPauseThreshold;
+
+    private ConnectionBuffers Buffers() => _buffers ??= _resources.Rent();
+
+    /// <summary>Receives into the input pipe; false when the pump should stop (receive pending or closing).</summary>
+    private bool TryReceive()
+    {
+        if (!CanReceive())
+        {
+            // Held back (backpressure, stopping): readability is remembered for later.
+            return true;
+        }
+
+        _readable = false;
+
+        // Bulk senders get bigger reads (fewer syscalls); everyone else small buffers.
+        var buffers = Buffers();
+        var memory = buffers.Input.Writer.GetMemory(_busy ? Options.BulkReceiveBuffer : Options.MinimumReceiveBuffer);
+        buffers.ReceiveSize = memory.Length;
+        _receiveState = ReceiveState.Receiving;
+        if (_receiver.StartReceive(_socket, memory, this))
+        {
+            // Readiness without data (rare): the completion pumps again. Sends still go on.
+            _busy = false;
+            return true;
+        }
+
+        OnReceiveCompleted();
+        return !_closing;
+    }
+
+    /// <summary>Takes the result of the receive (or zero-byte wait) that just completed.</summary>
+    private void OnReceiveCompleted()
+    {
+        var state = _receiveState;
+        _receiveState = ReceiveState.Idle;
+        if (_receiver.SocketError != SocketError.Success)
+        {
+            // Reset by the peer, or aborted by us: nothing more can be sent either.
+            _receiver.ClearBuffer();
+            Abort();
+            BeginClose();
+            return;
+        }
+
+        if (state == ReceiveState.Waiting)
+        {
+            _readable = true;
+            return;
+        }
+
+        var count = _receiver.BytesTransferred;
+        _receiver.ClearBuffer();
+        var buffers = _buffers!;
+        if (count == 0)
+        {
+            _inputEnded = true;
+            _busy = false;
+            return;
+        }
+
+        _busy = count == buffers.ReceiveSize;
+        var writer = buffers.Input.Writer;
+        writer.Advance(count);
+        CompleteSynchronously(writer.FlushAsync());
+        buffers.InputBuffered += count;
+        _newInput = true;
+        _resources.Stats.OnReceived(count);
+        _resources.Stats.ObserveBuffered(buffers.InputBuffered + buffers.OutputBuffered);
+    }
+
+    /// <summary>Runs the session on new input and drains outbound output; true when the connection should close.</summary>
+    private bool Process()
+    {
+        // Read the close flags before draining: whatever was queued before a close request is
+        // then still sent (e.g. "* bye", "* server shutting down").
+        var closeFlagged = Volatile.Read(ref _closeRequested) != 0 || Volatile.Read(ref _stopping) != 0;
+        if (OutputPaused && !closeFlagged)
+        {
+            return false;
+        }
+
+        var close = closeFlagged;
+        if (_newInput || _inputEnded)
+        {
+            _newInput = false;
+            var buffers = Buffers();
+            var reader = buffers.Input.Reader;
+            if (buffers.InputBuffered > 0 && reader.TryRead(out var result))
+            {
+                var buffer = result.Buffer;
+                var action = _session.OnInput(buffer, _inputEnded, buffers.Output.Writer, out var consumed);
+                buffers.InputBuffered = buffer.Slice(consumed).Length;
+                reader.AdvanceTo(consumed, buffer.End);
+                close |= action == SessionAction.Close;
+            }
+            else if (_inputEnded)
+            {
+                _session.OnInput(ReadOnlySequence<byte>.Empty, inputEnded: true, buffers.Output.Writer, out _);
+            }
+
+            close |= _inputEnded;
+        }
+
+        if (_session is IOutboundSource outbound && !outbound.DrainTo(Buffers().Output.Writer))
+        {
+            close = true;
+        }
+
+        if (_buffers is { } held)
+        {
+            var writer = held.Output.Writer;
+            var unflushed = writer.UnflushedBytes;
+            if (unflushed > 0)
+            {
+                CompleteSynchronously(writer.FlushAsync());
+                held.OutputBuffered += unflushed;
+                _resources.Stats.ObserveBuffered(held.InputBuffered + held.OutputBuffered);
+            }
+        }
+
+        return close;
+    }
+
+    /// <summary>Sends what the output pipe holds; false when the connection is gone.</summary>
+    private bool StartSend()
+    {
+        var buffers = _buffers!;
+        if (!buffers.Output.Reader.TryRead(out var result))
+        {
+            return true;
+        }
+
+        buffers.Sending = result.Buffer;
+        _sending = true;
+        return buffers.Sender.StartSend(_socket, buffers.Sending, this) || OnSendCompleted();
+    }
+
+    /// <summary>Takes the result of the send that just completed; false when the connection is gone.</summary>
+    private bool OnSendCompleted()
+    {
+        _sending = false;
+        var buffers = _buffers!;
+        var sent = buffers.Sending;
+        buffers.Sending = default;
+        if (buffers.Sender.SocketError != SocketError.Success)
+        {
+            buffers.Output.Reader.AdvanceTo(sent.Start);
+            return false;
+        }
+
+        // The length first: once advanced past, the segments go back to the pipe.
+        var length = sent.Length;
+        buffers.Output.Reader.AdvanceTo(sent.End);
+        buffers.OutputBuffered -= length;
+        _resources.Stats.OnSent(length);
+        return true;
+    }
+
+    private void ReleaseBuffersIfEmpty()
+    {
+        if (_buffers is { InputBuffered: 0, OutputBuffered: 0 } buffers && !_sending && _receiveState != ReceiveState.Receiving)
+        {
+            _buffers = null;
+            _resources.Return(buffers);
+        }
+    }
+
+    private void BeginClose()
+    {
+        if (_closing)
+        {
+            return;
+        }
+
+        _closeWake = new SemaphoreSlim(0);
+        _closing = true;
+        _ = CloseAsync();
+    }
+
+    /// <summary>
+    /// The end of a connection: flush what is left and FIN, drain unread input for a bounded
+    /// time (so the close is not a reset that loses our last bytes), close, release.
+    /// </summary>
+    private async Task CloseAsync()
+    {
+        try
+        {
+            if (Volatile.Read(ref _disposed) == 0 && await FlushOnCloseAsync().ConfigureAwait(false))
+            {
+                _socket.Shutdown(SocketShutdown.Send);
+                if (!_inputEnded)
+                {
+                    await DrainInputAsync().ConfigureAwait(false);
+                }
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // The peer is gone.
+        }
+#pragma warning disable CA1031 // The connection must still be released.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Fault ??= e;
+        }
+
+        Abort();
+
+        // The socket is closed: operations still in flight fail now; wait for them to let go.
+        while (_sending)
+        {
+            await WaitForEventAsync(SendDone, Timeout.InfiniteTimeSpan).ConfigureAwait(false);
+            OnSendCompleted();
+        }
+
+        while (_receiveState != ReceiveState.Idle)
+        {
+            await WaitForEventAsync(ReceiveDone, Timeout.InfiniteTimeSpan).ConfigureAwait(false);
+            _receiveState = ReceiveState.Idle;
+        }
+
+        if (_buffers is { } buffers)
+        {
+            _buffers = null;
+            if (Fault is null)
+            {
+                _resources.Return(buffers);
+            }
+            else
+            {
+                buffers.Dispose();
+            }
+        }
+
+        _session.OnClosed();
+        _receiver.Dispose();
+        _resources.Owner.OnConnectionClosed(this);
+    }
+
+    /// <summary>
+    /// The last output: allowed while bytes still move, aborted once nothing moved for a whole
+    /// linger period. False when the connection is gone.
+    /// </summary>
+    private async Task<bool> FlushOnCloseAsync()
+    {
+        while (true)
+        {
+            if (_sending)
+            {
+                if (!await WaitForEventAsync(SendDone, Options.LingerTimeout).ConfigureAwait(false))
+                {
+                    return false;
+                }
+
+                if (!OnSendCompleted())
+                {
+                    return false;
+                }
+            }
+
+            if (_buffers is not { OutputBuffered: > 0 })
+            {
+                return true;
+            }
+
+            if (!StartSend())
+            {
+                return false;
+            }
+
+            if (!_sending && _buffers is { OutputBuffered: > 0 })
+            {
+                // Nothing readable although bytes are counted: never spin here.
+                Debug.Fail("Output accounting is off.");
+                return true;
+            }
+        }
+    }
+
+    /// <summary>Reads and drops input until the peer's EOF, for at most one linger period.</summary>
+    private async Task DrainInputAsync()
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(Options.LingerTimeout.TotalSeconds * Stopwatch.Frequency);
+        if (_receiveState != ReceiveState.Idle)
+        {
+            // A zero-byte wait (or a receive) is in flight: let it finish first.
+            if (!await WaitForEventAsync(ReceiveDone, Remaining(deadline)).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            var state = _receiveState;
+            _receiveState = ReceiveState.Idle;
+            _receiver.ClearBuffer();
+            if (_receiver.SocketError != SocketError.Success
+                || (state == ReceiveState.Receiving && _receiver.BytesTransferred == 0))
+            {
+                return;
+            }
+        }
+
+        var scratch = ArrayPool<byte>.Shared.Rent(4096);
+        try
+        {
+            while (true)
+            {
+                var receive = _receiver.ReceiveAsync(_socket, scratch);
+                if (!receive.IsCompleted)
+                {
+                    var pending = receive.AsTask();
+                    var remaining = Remaining(deadline);
+                    if (remaining <= TimeSpan.Zero
+                        || await Task.WhenAny(pending, Task.Delay(remaining)).ConfigureAwait(false) != pending)
+                    {
+                        Abort();
+                    }
+
+                    if (await pending.ConfigureAwait(false) == 0)
+                    {
+                        return;
+                    }
+                }
+                else if (receive.Result == 0)
+                {
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            _receiver.ClearBuffer();
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+
+    private static TimeSpan Remaining(long deadline) =>
+        TimeSpan.FromSeconds(Math.Max(0, deadline - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency);
+
+    /// <summary>Waits (closing only) until the completion <paramref name="bit"/> arrives; false on timeout.</summary>
+    private async Task<bool> WaitForEventAsync(int bit, TimeSpan timeout)
+    {
+        var deadline = timeout == Timeout.InfiniteTimeSpan
+            ? long.MaxValue
+            : Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (true)
+        {
+            if ((Interlocked.And(ref _events, ~bit) & bit) != 0)
+            {
+                return true;
+            }
+
+            var wait = deadline == long.MaxValue ? Timeout.InfiniteTimeSpan : Remaining(deadline);
+            if (wait == TimeSpan.Zero)
+            {
+                return false;
+            }
+
+            await _closeWake!.WaitAsync(wait).ConfigureAwait(false);
+        }
+    }
+
+    private static void CompleteSynchronously(ValueTask<System.IO.Pipelines.FlushResult> flush)
+    {
+        // The pipes have no pause threshold and no awaiting reader: a flush never waits.
+        Debug.Assert(flush.IsCompleted, "A pipe flush without pause threshold completes at once.");
+        flush.GetAwaiter().GetResult();
+    }
 }

@@ -6,8 +6,8 @@ using System.Runtime.InteropServices;
 namespace PipeChat.Transport;
 
 /// <summary>
-/// Awaitable sends for one connection. A multi-segment buffer goes out as one gather send
-/// (BufferList) so batched output costs one syscall, with the segment list reused.
+/// Sends for one connection, awaited or with a callback. A multi-segment buffer goes out as
+/// one gather send (BufferList) so batched output costs one syscall, with the segment list reused.
 /// </summary>
 internal sealed class SocketSender : AwaitableSocketEventArgs
 {
@@ -20,9 +20,42 @@ internal sealed class SocketSender : AwaitableSocketEventArgs
 
     public ValueTask<int> SendAsync(Socket socket, in ReadOnlySequence<byte> buffer)
     {
+        StartWithCallback(null);
+        SetBuffers(buffer);
+        return socket.SendAsync(this) ? Pending : CompletedSynchronously();
+    }
+
+    public ValueTask<int> SendAsync(Socket socket, ReadOnlyMemory<byte> memory)
+    {
+        StartWithCallback(null);
+        SetSingleBuffer(memory);
+        return socket.SendAsync(this) ? Pending : CompletedSynchronously();
+    }
+
+    /// <summary>
+    /// Starts sending <paramref name="buffer"/>; true when pending (<paramref name="callback"/>
+    /// is told when it completes), false when it completed at once (result in SocketError).
+    /// </summary>
+    public bool StartSend(Socket socket, in ReadOnlySequence<byte> buffer, ISocketOperationCallback callback)
+    {
+        StartWithCallback(callback);
+        SetBuffers(buffer);
+        return socket.SendAsync(this);
+    }
+
+    /// <summary>Forgets the buffers of the last send, so the args pin nothing while pooled.</summary>
+    public void ClearBuffers()
+    {
+        SetSingleBuffer(ReadOnlyMemory<byte>.Empty);
+        _segments.Clear();
+    }
+
+    private void SetBuffers(in ReadOnlySequence<byte> buffer)
+    {
         if (buffer.IsSingleSegment)
         {
-            return SendAsync(socket, buffer.First);
+            SetSingleBuffer(buffer.First);
+            return;
         }
 
         // A memory buffer and a buffer list cannot both be set; clear the former.
@@ -35,10 +68,9 @@ internal sealed class SocketSender : AwaitableSocketEventArgs
         }
 
         BufferList = _segments;
-        return socket.SendAsync(this) ? Pending : CompletedSynchronously();
     }
 
-    public ValueTask<int> SendAsync(Socket socket, ReadOnlyMemory<byte> memory)
+    private void SetSingleBuffer(ReadOnlyMemory<byte> memory)
     {
         if (BufferList is not null)
         {
@@ -46,7 +78,6 @@ internal sealed class SocketSender : AwaitableSocketEventArgs
         }
 
         SetBuffer(MemoryMarshal.AsMemory(memory));
-        return socket.SendAsync(this) ? Pending : CompletedSynchronously();
     }
 
     private static ArraySegment<byte> AsSegment(ReadOnlyMemory<byte> memory)
