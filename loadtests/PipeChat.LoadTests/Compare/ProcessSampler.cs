@@ -28,6 +28,9 @@ public sealed class ProcessSampler : IAsyncDisposable
         _loop = Task.Run(LoopAsync);
     }
 
+    /// <summary>Samples taken so far.</summary>
+    public int Samples => Volatile.Read(ref _samples);
+
     /// <summary>Stops sampling and summarizes what was seen.</summary>
     public async Task<ServerSample> StopAsync()
     {

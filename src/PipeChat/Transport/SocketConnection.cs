@@ -179,6 +179,9 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
             var events = Interlocked.Exchange(ref _events, 0);
             if ((events & SendDone) != 0 && !OnSendCompleted())
             {
+                // A receive completion taken with it was not handled: CloseAsync must still see it,
+                // or it waits for that receive forever.
+                Interlocked.Or(ref _events, events & ReceiveDone);
                 Abort();
                 BeginClose();
                 return;
@@ -248,7 +251,20 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
 
             // Nothing to do: wait for readability without a buffer so an idle connection holds none.
             _receiveState = ReceiveState.Waiting;
-            if (_receiver.StartWaitForData(_socket, this))
+            bool pending;
+            try
+            {
+                pending = _receiver.StartWaitForData(_socket, this);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Aborted from another thread meanwhile: no wait is in flight.
+                _receiveState = ReceiveState.Idle;
+                BeginClose();
+                return;
+            }
+
+            if (pending)
             {
                 return;
             }
@@ -283,7 +299,21 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
         var memory = buffers.Input.Writer.GetMemory(_busy ? Options.BulkReceiveBuffer : Options.MinimumReceiveBuffer);
         buffers.ReceiveSize = memory.Length;
         _receiveState = ReceiveState.Receiving;
-        if (_receiver.StartReceive(_socket, memory, this))
+        bool pending;
+        try
+        {
+            pending = _receiver.StartReceive(_socket, memory, this);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Aborted from another thread meanwhile: no receive is in flight.
+            _receiveState = ReceiveState.Idle;
+            _receiver.ClearBuffer();
+            BeginClose();
+            return false;
+        }
+
+        if (pending)
         {
             // Readiness without data (rare): the completion pumps again. Sends still go on.
             _busy = false;
@@ -398,7 +428,21 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
 
         buffers.Sending = result.Buffer;
         _sending = true;
-        return buffers.Sender.StartSend(_socket, buffers.Sending, this) || OnSendCompleted();
+        bool pending;
+        try
+        {
+            pending = buffers.Sender.StartSend(_socket, buffers.Sending, this);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Aborted from another thread meanwhile: no send is in flight.
+            _sending = false;
+            buffers.Output.Reader.AdvanceTo(buffers.Sending.Start);
+            buffers.Sending = default;
+            return false;
+        }
+
+        return pending || OnSendCompleted();
     }
 
     /// <summary>Takes the result of the send that just completed; false when the connection is gone.</summary>

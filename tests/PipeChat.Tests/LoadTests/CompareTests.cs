@@ -85,7 +85,7 @@ public sealed class CompareTests : IDisposable
         var sampler = new ProcessSampler(Environment.ProcessId, TimeSpan.FromMilliseconds(20));
         await using (sampler)
         {
-            await Task.Delay(150);
+            await Support.Wait.UntilAsync(() => sampler.Samples >= 3, "three samples");
             var sample = await sampler.StopAsync();
             Assert.True(sample.PeakRssKb > 1000);
             Assert.True(sample.HwmKb >= sample.BaselineRssKb);

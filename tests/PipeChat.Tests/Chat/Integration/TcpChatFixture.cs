@@ -78,7 +78,8 @@ internal sealed class TcpChatFixture : IAsyncDisposable
             client.Dispose();
         }
 
-        await Server.DisposeAsync();
+        // Bounded: a connection that never finishes closing must fail the test, not hang the run.
+        await Server.DisposeAsync().AsTask().WithTimeout("server dispose");
         Protocol.Dispose();
     }
 
