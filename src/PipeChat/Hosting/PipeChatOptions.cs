@@ -41,6 +41,9 @@ public sealed record PipeChatOptions
     /// <summary>Chat: pending output per member before it is cut off as too slow.</summary>
     public int MaxPendingOutput { get; init; } = 1024 * 1024;
 
+    /// <summary>Chat: shortest time between two wake-ups of a busy room's readers (0: wake at once).</summary>
+    public TimeSpan WakeCoalescing { get; init; }
+
     /// <summary>Port of the /metrics and /healthz endpoint; null is off.</summary>
     public int? MetricsPort { get; init; }
 

@@ -60,6 +60,7 @@ public static class ServerFactory
             {
                 MaxLine = options.MaxLine,
                 MaxPendingOutput = options.MaxPendingOutput,
+                WakeCoalescing = options.WakeCoalescing,
                 IdleTimeout = options.IdleTimeout,
             });
             protocol = chat;

@@ -8,7 +8,8 @@ public abstract class ChatHubTestBase : IDisposable
 {
     private readonly List<RecordingSink> _sinks = [];
 
-    protected ChatHubTestBase(long maxPendingOutput = 1024 * 1024) => Hub = new ChatHub(Pool, maxPendingOutput);
+    protected ChatHubTestBase(long maxPendingOutput = 1024 * 1024, int wakeCoalescingMs = 0) =>
+        Hub = new ChatHub(Pool, maxPendingOutput) { WakeCoalescing = TimeSpan.FromMilliseconds(wakeCoalescingMs) };
 
     internal ChatMessagePool Pool { get; } = new();
 

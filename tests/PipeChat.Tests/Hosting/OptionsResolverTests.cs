@@ -31,6 +31,8 @@ public class OptionsResolverTests
 
         Assert.Equal(7000, Resolve(ProtocolKind.Chat).Port);
         Assert.Equal(TimeSpan.FromSeconds(600), Resolve(ProtocolKind.Chat, ("Udp", "true")).IdleTimeout);
+        Assert.Equal(TimeSpan.Zero, Resolve(ProtocolKind.Chat).WakeCoalescing);
+        Assert.Equal(TimeSpan.FromMilliseconds(2), Resolve(ProtocolKind.Chat, ("WakeCoalescingMs", "2")).WakeCoalescing);
     }
 
     [Theory]
@@ -42,6 +44,7 @@ public class OptionsResolverTests
     [InlineData("ShutdownTimeout", "-1", "--shutdown-timeout")]
     [InlineData("LogLevel", "loud", "--log-level")]
     [InlineData("Udp", "maybe", "--udp")]
+    [InlineData("WakeCoalescingMs", "5000", "--wake-coalescing-ms")]
     public void Bad_values_name_the_option(string key, string value, string option)
     {
         var error = Assert.Throws<UsageException>(() => Resolve(ProtocolKind.Echo, (key, value)));

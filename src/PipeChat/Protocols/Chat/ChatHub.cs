@@ -62,6 +62,12 @@ public sealed partial class ChatHub
     /// <summary>Slots a room's ring may grow to before readers a whole ring behind are cut off (tests lower it).</summary>
     internal int MaxRingCapacity { get; init; } = RoomRing.DefaultMaxCapacity;
 
+    /// <summary>
+    /// Shortest time between two wake-ups of a room's sleeping readers (see <see cref="RoomRing"/>); zero,
+    /// the default, wakes them at once.
+    /// </summary>
+    public TimeSpan WakeCoalescing { get; init; }
+
     /// <summary>The pool this hub's messages come from.</summary>
     public ChatMessagePool Pool => _pool;
 
@@ -475,7 +481,7 @@ public sealed partial class ChatHub
     {
         if (!_rooms.TryGetValue(name, out ChatRoom? room))
         {
-            room = new ChatRoom(name, _maxPendingOutput, MaxRingCapacity);
+            room = new ChatRoom(name, _maxPendingOutput, MaxRingCapacity, WakeCoalescing);
             _rooms.Add(name, room);
         }
 

@@ -12,6 +12,9 @@ public sealed record ChatLimits
     /// <summary>Bytes queued for one member before it is cut off as too slow.</summary>
     public int MaxPendingOutput { get; init; } = 1024 * 1024;
 
+    /// <summary>Shortest time between two wake-ups of a busy room's readers; zero wakes at once.</summary>
+    public TimeSpan WakeCoalescing { get; init; }
+
     /// <summary>Drop a member silent this long; zero is off.</summary>
     public TimeSpan IdleTimeout { get; init; }
 }
@@ -28,7 +31,7 @@ public sealed class ChatProtocol : IStreamProtocol, IDisposable
     public ChatProtocol(ChatLimits limits, ChatHub? hub = null)
     {
         Limits = limits;
-        Hub = hub ?? new ChatHub(maxPendingOutput: limits.MaxPendingOutput);
+        Hub = hub ?? new ChatHub(maxPendingOutput: limits.MaxPendingOutput) { WakeCoalescing = limits.WakeCoalescing };
         if (limits.IdleTimeout > TimeSpan.Zero)
         {
             var period = TimeSpan.FromMilliseconds(Math.Clamp(limits.IdleTimeout.TotalMilliseconds / 4, 50, 1000));

@@ -8,11 +8,11 @@ namespace PipeChat.Protocols.Chat;
 /// </summary>
 internal sealed class ChatRoom
 {
-    public ChatRoom(string name, long maxBacklog, int maxRingCapacity)
+    public ChatRoom(string name, long maxBacklog, int maxRingCapacity, TimeSpan wakeCoalescing)
     {
         Name = name;
         NameBytes = Encoding.ASCII.GetBytes(name);
-        Ring = new RoomRing(maxBacklog, maxRingCapacity);
+        Ring = new RoomRing(maxBacklog, maxRingCapacity, wakeCoalescing);
     }
 
     public string Name { get; }

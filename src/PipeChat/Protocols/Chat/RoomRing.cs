@@ -21,8 +21,8 @@ namespace PipeChat.Protocols.Chat;
 /// to the hub, which cuts them off (and so removes their cursor), which is what bounds the ring.
 /// </para>
 /// <para>
-/// Wake-ups are coalesced under load: sleepers are woken at once unless the room woke them less than
-/// <see cref="WakeCoalescing"/> ago; then one deferred wake-up (<see cref="WakeScheduler"/>) takes every line
+/// Wake-ups can be coalesced under load (off by default): sleepers are woken at once unless the room woke
+/// them less than the coalescing window ago; then one deferred wake-up (<see cref="WakeScheduler"/>) takes every line
 /// published meanwhile. A quiet
 /// room delivers at once; a busy one sends several lines per wake-up and per send instead of one each.
 /// </para>
@@ -33,13 +33,6 @@ namespace PipeChat.Protocols.Chat;
 /// </remarks>
 internal sealed class RoomRing
 {
-    /// <summary>Shortest time between two wake-ups of a room's sleepers.</summary>
-    /// <remarks>
-    /// 2 ms: at 100 members × 5000 lines/s it cut server CPU from ~95 % to ~60 % (about 10 lines per send
-    /// instead of 4) for about +0.8 ms p50; 1 ms saved almost nothing. See the README's chat measurements.
-    /// </remarks>
-    public static readonly TimeSpan WakeCoalescing = TimeSpan.FromMilliseconds(2);
-
     private const int InitialCapacity = 256;
 
     // Rings published to during this thread's current batch (see BeginBatch).
@@ -48,7 +41,6 @@ internal sealed class RoomRing
 
     [ThreadStatic]
     private static int t_batchDepth;
-    private static readonly long CoalescingTicks = (long)(WakeCoalescing.TotalSeconds * Stopwatch.Frequency);
 
     /// <summary>
     /// Backlogs bound the ring in bytes; this bounds it in lines too (24 MiB of slots), whatever a reader's
@@ -60,6 +52,7 @@ internal sealed class RoomRing
     private readonly long _maxBacklog;
     private readonly long _scanInterval;
     private readonly int _maxCapacity;
+    private readonly long _coalescingTicks;
     private Slot[] _slots;
     private ChatSeat[] _seats = [];
     private ChatSeat? _sleepers;
@@ -72,8 +65,9 @@ internal sealed class RoomRing
     private int _wakeScheduled;
     private bool _closed;
 
-    public RoomRing(long maxBacklog, int maxCapacity = DefaultMaxCapacity)
+    public RoomRing(long maxBacklog, int maxCapacity = DefaultMaxCapacity, TimeSpan wakeCoalescing = default)
     {
+        _coalescingTicks = (long)(wakeCoalescing.TotalSeconds * Stopwatch.Frequency);
         _maxBacklog = maxBacklog;
         _maxCapacity = Math.Max(InitialCapacity, maxCapacity);
 
@@ -336,6 +330,12 @@ internal sealed class RoomRing
 
     private void WakeOrDefer()
     {
+        if (_coalescingTicks == 0)
+        {
+            WakeSleepers();
+            return;
+        }
+
         if (Volatile.Read(ref _wakeScheduled) != 0)
         {
             return; // The deferred wake-up is coming and will see this line.
@@ -343,7 +343,7 @@ internal sealed class RoomRing
 
         long now = Stopwatch.GetTimestamp();
         long since = now - Volatile.Read(ref _lastWake);
-        if (since >= CoalescingTicks)
+        if (since >= _coalescingTicks)
         {
             Volatile.Write(ref _lastWake, now);
             WakeSleepers();
@@ -352,7 +352,7 @@ internal sealed class RoomRing
 
         if (Interlocked.Exchange(ref _wakeScheduled, 1) == 0)
         {
-            WakeScheduler.Schedule(this, now - since + CoalescingTicks);
+            WakeScheduler.Schedule(this, now - since + _coalescingTicks);
         }
     }
 
