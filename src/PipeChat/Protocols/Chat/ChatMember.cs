@@ -200,7 +200,11 @@ public sealed class ChatMember
             _muted |= last;
         }
 
-        Sink.Wake();
+        if (!discard)
+        {
+            Sink.Wake();
+        }
+
         return accepted;
     }
 

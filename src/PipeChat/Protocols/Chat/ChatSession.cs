@@ -39,7 +39,13 @@ public sealed class ChatSession : IStreamSession, IOutboundSource, IChatMemberSi
         var rest = input;
         var keepReading = _protocol.Hub.OnReceived(Member, ref rest, _protocol.Limits.MaxLine);
         consumed = rest.Start;
-        if (keepReading && !inputEnded)
+        if (!keepReading)
+        {
+            // The hub has already ended the member (/quit, too long, cut off, shutdown).
+            return SessionAction.Close;
+        }
+
+        if (!inputEnded)
         {
             return SessionAction.Continue;
         }
