@@ -31,7 +31,7 @@ public sealed class AsyncTcpServer : IServer, IConnectionOwner
         _connections = new ConnectionRegistry<SocketConnection>(settings.MaxConnections);
         _listener = Listener.BindTcp(settings.EndPoint, settings.Backlog);
         LocalEndPoint = Listener.LocalEndPointOf(_listener);
-        _resources = new TransportResources(settings.Transport, Stats, this);
+        _resources = new TransportResources(settings.Transport, Stats, this, new SaeaSocketIo.Factory());
     }
 
     public IPEndPoint LocalEndPoint { get; }

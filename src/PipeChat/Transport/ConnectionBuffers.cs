@@ -6,25 +6,21 @@ using PipeChat.Diagnostics;
 namespace PipeChat.Transport;
 
 /// <summary>
-/// What a connection needs only while bytes are moving: the input and output pipes and the
-/// send args. Rented from <see cref="TransportResources"/> when a connection has work and
+/// What a connection needs only while bytes are moving: the input and output pipes. Rented from <see cref="TransportResources"/> when a connection has work and
 /// returned as soon as both pipes are empty and nothing is in flight, so an idle connection
 /// holds none of it.
 /// </summary>
-internal sealed class ConnectionBuffers : IDisposable
+internal sealed class ConnectionBuffers
 {
     public ConnectionBuffers(PipeOptions input, PipeOptions output)
     {
         Input = new Pipe(input);
         Output = new Pipe(output);
-        Sender = new SocketSender(PipeScheduler.Inline);
     }
 
     public Pipe Input { get; }
 
     public Pipe Output { get; }
-
-    public SocketSender Sender { get; }
 
     /// <summary>Received bytes the session has not consumed yet.</summary>
     public long InputBuffered { get; set; }
@@ -47,23 +43,21 @@ internal sealed class ConnectionBuffers : IDisposable
         Output.Reader.Complete();
         Output.Writer.Complete();
         Output.Reset();
-        Sender.ClearBuffers();
         InputBuffered = 0;
         OutputBuffered = 0;
         ReceiveSize = 0;
         Sending = default;
     }
-
-    public void Dispose() => Sender.Dispose();
 }
 
-/// <summary>What every connection of one async server shares: options, pipe settings, the buffer pool.</summary>
+/// <summary>What every connection of one async server shares: options, pipe settings, the buffer pool, the socket I/O.</summary>
 internal sealed class TransportResources
 {
     private readonly ObjectPool<ConnectionBuffers> _pool;
 
-    public TransportResources(TransportOptions options, ServerStats stats, IConnectionOwner owner)
+    public TransportResources(TransportOptions options, ServerStats stats, IConnectionOwner owner, ISocketIoFactory io)
     {
+        Io = io;
         Options = options;
         Stats = stats;
         Owner = owner;
@@ -95,6 +89,8 @@ internal sealed class TransportResources
     public ServerStats Stats { get; }
 
     public IConnectionOwner Owner { get; }
+
+    public ISocketIoFactory Io { get; }
 
     public ConnectionBuffers Rent() => _pool.Get();
 

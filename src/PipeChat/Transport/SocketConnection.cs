@@ -23,18 +23,18 @@ namespace PipeChat.Transport;
 /// serializes completions and wake-ups), and the hot path allocates nothing.
 /// </remarks>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Released at the end of CloseAsync, which owns the lifetime.")]
-internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem, IDrainable, ISocketOperationCallback
+internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem, IDrainable, ISocketIoCallback
 {
     // Completions waiting for the pump (or, once closing, for CloseAsync).
     private const int ReceiveDone = 1;
     private const int SendDone = 2;
 
-    private readonly Socket _socket;
     private readonly IStreamSession _session;
     private readonly TransportResources _resources;
-    private readonly SocketReceiver _receiver;
+    private readonly SocketIo _io;
     private ConnectionBuffers? _buffers;
     private SemaphoreSlim? _closeWake;
+    private byte[]? _drainScratch;
     private int _events;
     private int _pumpRequests;
     private int _closeRequested;
@@ -54,10 +54,9 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
 
     public SocketConnection(Socket socket, IStreamProtocol protocol, TransportResources resources, long id)
     {
-        _socket = socket;
         _resources = resources;
         Id = id;
-        _receiver = new SocketReceiver(System.IO.Pipelines.PipeScheduler.Inline);
+        _io = resources.Io.Create(socket, this);
 
         // Wake-ups before Start are only recorded: Start queues the first pump.
         _wakeQueued = 1;
@@ -98,7 +97,7 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            _socket.Dispose();
+            _io.Close();
 
             // Pending operations fail and wake the pump; the wake-up covers a pump with none.
             QueueWake();
@@ -134,9 +133,15 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
         Schedule();
     }
 
-    void ISocketOperationCallback.OnOperationCompleted(AwaitableSocketEventArgs operation)
+    void ISocketIoCallback.OnReceiveCompleted()
     {
-        Interlocked.Or(ref _events, ReferenceEquals(operation, _receiver) ? ReceiveDone : SendDone);
+        Interlocked.Or(ref _events, ReceiveDone);
+        Schedule();
+    }
+
+    void ISocketIoCallback.OnSendCompleted()
+    {
+        Interlocked.Or(ref _events, SendDone);
         Schedule();
     }
 
@@ -254,7 +259,7 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
             bool pending;
             try
             {
-                pending = _receiver.StartWaitForData(_socket, this);
+                pending = _io.StartWaitForData();
             }
             catch (ObjectDisposedException)
             {
@@ -302,13 +307,12 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
         bool pending;
         try
         {
-            pending = _receiver.StartReceive(_socket, memory, this);
+            pending = _io.StartReceive(memory);
         }
         catch (ObjectDisposedException)
         {
             // Aborted from another thread meanwhile: no receive is in flight.
             _receiveState = ReceiveState.Idle;
-            _receiver.ClearBuffer();
             BeginClose();
             return false;
         }
@@ -329,10 +333,9 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
     {
         var state = _receiveState;
         _receiveState = ReceiveState.Idle;
-        if (_receiver.SocketError != SocketError.Success)
+        if (_io.ReceiveError != SocketError.Success)
         {
             // Reset by the peer, or aborted by us: nothing more can be sent either.
-            _receiver.ClearBuffer();
             Abort();
             BeginClose();
             return;
@@ -344,8 +347,7 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
             return;
         }
 
-        var count = _receiver.BytesTransferred;
-        _receiver.ClearBuffer();
+        var count = _io.BytesReceived;
         var buffers = _buffers!;
         if (count == 0)
         {
@@ -431,7 +433,7 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
         bool pending;
         try
         {
-            pending = buffers.Sender.StartSend(_socket, buffers.Sending, this);
+            pending = _io.StartSend(buffers.Sending);
         }
         catch (ObjectDisposedException)
         {
@@ -452,7 +454,7 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
         var buffers = _buffers!;
         var sent = buffers.Sending;
         buffers.Sending = default;
-        if (buffers.Sender.SocketError != SocketError.Success)
+        if (_io.SendError != SocketError.Success)
         {
             buffers.Output.Reader.AdvanceTo(sent.Start);
             return false;
@@ -497,7 +499,7 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
         {
             if (Volatile.Read(ref _disposed) == 0 && await FlushOnCloseAsync().ConfigureAwait(false))
             {
-                _socket.Shutdown(SocketShutdown.Send);
+                _io.ShutdownSend();
                 if (!_inputEnded)
                 {
                     await DrainInputAsync().ConfigureAwait(false);
@@ -530,21 +532,25 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
             _receiveState = ReceiveState.Idle;
         }
 
+        if (_drainScratch is { } scratch)
+        {
+            // The drain's receive has let go of it now.
+            _drainScratch = null;
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
+
         if (_buffers is { } buffers)
         {
             _buffers = null;
             if (Fault is null)
             {
+                // After a fault the pipes may be in any state: let them go to the GC instead.
                 _resources.Return(buffers);
-            }
-            else
-            {
-                buffers.Dispose();
             }
         }
 
         _session.OnClosed();
-        _receiver.Dispose();
+        _io.Dispose();
         _resources.Owner.OnConnectionClosed(this);
     }
 
@@ -592,46 +598,43 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
     private async Task DrainInputAsync()
     {
         var deadline = Stopwatch.GetTimestamp() + (long)(Options.LingerTimeout.TotalSeconds * Stopwatch.Frequency);
-        if (_receiveState != ReceiveState.Idle)
-        {
-            // A zero-byte wait (or a receive) is in flight: let it finish first.
-            if (!await WaitForEventAsync(ReceiveDone, Remaining(deadline)).ConfigureAwait(false))
-            {
-                return;
-            }
-
-            var state = _receiveState;
-            _receiveState = ReceiveState.Idle;
-            _receiver.ClearBuffer();
-            if (_receiver.SocketError != SocketError.Success
-                || (state == ReceiveState.Receiving && _receiver.BytesTransferred == 0))
-            {
-                return;
-            }
-        }
-
         var scratch = ArrayPool<byte>.Shared.Rent(4096);
         try
         {
             while (true)
             {
-                var receive = _receiver.ReceiveAsync(_socket, scratch);
-                if (!receive.IsCompleted)
+                if (_receiveState == ReceiveState.Idle)
                 {
-                    var pending = receive.AsTask();
-                    var remaining = Remaining(deadline);
-                    if (remaining <= TimeSpan.Zero
-                        || await Task.WhenAny(pending, Task.Delay(remaining)).ConfigureAwait(false) != pending)
+                    _receiveState = ReceiveState.Receiving;
+                    bool pending;
+                    try
                     {
-                        Abort();
+                        pending = _io.StartReceive(scratch);
                     }
-
-                    if (await pending.ConfigureAwait(false) == 0)
+                    catch (ObjectDisposedException)
                     {
+                        // Aborted meanwhile: no receive is in flight.
+                        _receiveState = ReceiveState.Idle;
                         return;
                     }
+
+                    if (!pending)
+                    {
+                        Interlocked.Or(ref _events, ReceiveDone);
+                    }
                 }
-                else if (receive.Result == 0)
+
+                // A zero-byte wait, a receive of the pump or ours: let it finish, for a bounded time.
+                if (!await WaitForEventAsync(ReceiveDone, Remaining(deadline)).ConfigureAwait(false))
+                {
+                    // CloseAsync aborts and then waits for this receive to let go of the scratch.
+                    return;
+                }
+
+                var state = _receiveState;
+                _receiveState = ReceiveState.Idle;
+                if (_io.ReceiveError != SocketError.Success
+                    || (state == ReceiveState.Receiving && _io.BytesReceived == 0))
                 {
                     return;
                 }
@@ -639,8 +642,14 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
         }
         finally
         {
-            _receiver.ClearBuffer();
-            ArrayPool<byte>.Shared.Return(scratch);
+            if (_receiveState == ReceiveState.Idle)
+            {
+                ArrayPool<byte>.Shared.Return(scratch);
+            }
+            else
+            {
+                _drainScratch = scratch;
+            }
         }
     }
 
