@@ -118,6 +118,7 @@ public static class PipeChatCommandLine
         "--idle-timeout" => "Seconds of silence before a member is dropped (chat TCP 0 = off, UDP chat 600).",
         "--shutdown-timeout" => "Seconds to drain on SIGINT/SIGTERM; 0 aborts at once (default 5).",
         "--log-level" => "trace, debug, information (default), warning or error.",
+        "--io" => "Async model: socket I/O, auto (default: epoll on Linux), epoll or saea (SocketAsyncEventArgs).",
         "--max-pending-output" => "Chat: bytes queued for one member before it is cut off as too slow (default 1048576).",
         "--wake-coalescing-ms" => "Chat: milliseconds a busy room waits between waking its readers, trading latency for fewer sends (default 0).",
         _ => option,

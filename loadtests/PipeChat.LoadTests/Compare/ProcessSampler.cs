@@ -14,6 +14,7 @@ public sealed class ProcessSampler : IAsyncDisposable
     private ProcStatus? _last;
     private long _lastTs;
     private long _peakRss;
+    private long _hwm;
     private int _maxThreads;
     private int _samples;
 
@@ -45,7 +46,7 @@ public sealed class ProcessSampler : IAsyncDisposable
             cpu = 100.0 * (_last.CpuTicks - _first.CpuTicks) / ProcStatus.TicksPerSecond / wall;
         }
 
-        return new ServerSample(_first?.RssKb ?? 0, _peakRss, _last?.HwmKb ?? 0, _maxThreads, cpu, _samples);
+        return new ServerSample(_first?.RssKb ?? 0, _peakRss, _hwm, _maxThreads, cpu, _samples);
     }
 
     /// <inheritdoc/>
@@ -88,6 +89,10 @@ public sealed class ProcessSampler : IAsyncDisposable
             _last = status;
             _lastTs = timestamp;
             _peakRss = Math.Max(_peakRss, Math.Max(status.RssKb, 0));
+
+            // The kernel updates VmHWM lazily (at unmaps), so a later VmHWM can be below an
+            // earlier VmRSS: the peak is the largest of both ever seen.
+            _hwm = Math.Max(_hwm, Math.Max(status.HwmKb, status.RssKb));
             _maxThreads = Math.Max(_maxThreads, status.Threads);
             _samples++;
         }

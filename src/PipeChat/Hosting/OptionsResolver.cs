@@ -30,6 +30,7 @@ public static class OptionsResolver
         ("--log-level", "LogLevel"),
         ("--max-pending-output", "MaxPendingOutput"),
         ("--wake-coalescing-ms", "WakeCoalescingMs"),
+        ("--io", "Io"),
         ("--metrics-port", "MetricsPort"),
         ("--metrics-host", "MetricsHost"),
         ("--log-format", "LogFormat"),
@@ -60,6 +61,7 @@ public static class OptionsResolver
             LogLevel = Level(section) ?? LogLevel.Information,
             MaxPendingOutput = Int(section, "--max-pending-output", "MaxPendingOutput", 1024, int.MaxValue) ?? 1024 * 1024,
             WakeCoalescing = TimeSpan.FromMilliseconds(Int(section, "--wake-coalescing-ms", "WakeCoalescingMs", 0, 1000) ?? 0),
+            Io = Io(section),
             MetricsPort = Int(section, "--metrics-port", "MetricsPort", 0, 65535),
             MetricsHost = Address(section, "--metrics-host", "MetricsHost"),
             LogFormat = Format(section),
@@ -148,6 +150,19 @@ public static class OptionsResolver
             "threads" => ConnectionModel.Threads,
             "iterative" => ConnectionModel.Iterative,
             _ => throw new UsageException($"invalid value '{raw}' for --model: expected async, threads or iterative"),
+        };
+    }
+
+    private static Transport.SocketIoKind Io(IConfigurationSection section)
+    {
+        var raw = Raw(section, "Io");
+        return raw?.ToLowerInvariant() switch
+        {
+            null or "auto" => Transport.SocketIoKind.Auto,
+            "epoll" when OperatingSystem.IsLinux() => Transport.SocketIoKind.Epoll,
+            "epoll" => throw new UsageException("--io epoll needs Linux (use auto or saea)"),
+            "saea" => Transport.SocketIoKind.Saea,
+            _ => throw new UsageException($"invalid value '{raw}' for --io: expected auto, epoll or saea"),
         };
     }
 

@@ -44,6 +44,9 @@ public sealed record PipeChatOptions
     /// <summary>Chat: shortest time between two wake-ups of a busy room's readers (0: wake at once).</summary>
     public TimeSpan WakeCoalescing { get; init; }
 
+    /// <summary>Async model: socket I/O (auto: epoll on Linux, SocketAsyncEventArgs elsewhere).</summary>
+    public Transport.SocketIoKind Io { get; init; }
+
     /// <summary>Port of the /metrics and /healthz endpoint; null is off.</summary>
     public int? MetricsPort { get; init; }
 

@@ -21,6 +21,7 @@ public static class ServerFactory
         {
             EndPoint = new IPEndPoint(options.Host, options.Port),
             MaxConnections = options.MaxConnections,
+            Transport = new Transport.TransportOptions { Io = options.Io },
         };
         var logger = loggers.CreateLogger("PipeChat.Server");
         var model = options.Model.ToString().ToLowerInvariant();

@@ -31,7 +31,7 @@ public sealed class AsyncTcpServer : IServer, IConnectionOwner
         _connections = new ConnectionRegistry<SocketConnection>(settings.MaxConnections);
         _listener = Listener.BindTcp(settings.EndPoint, settings.Backlog);
         LocalEndPoint = Listener.LocalEndPointOf(_listener);
-        _resources = new TransportResources(settings.Transport, Stats, this, new SaeaSocketIo.Factory());
+        _resources = new TransportResources(settings.Transport, Stats, this, CreateIo(settings.Transport.Io));
     }
 
     public IPEndPoint LocalEndPoint { get; }
@@ -88,6 +88,27 @@ public sealed class AsyncTcpServer : IServer, IConnectionOwner
             _connections.Set(id, connection);
             connection.Start();
         }
+    }
+
+    /// <summary>The socket I/O actually used: what was asked, with Auto resolved for this OS.</summary>
+    public SocketIoKind Io { get; private set; }
+
+    private ISocketIoFactory CreateIo(SocketIoKind kind)
+    {
+        if (kind == SocketIoKind.Auto)
+        {
+            kind = OperatingSystem.IsLinux() ? SocketIoKind.Epoll : SocketIoKind.Saea;
+        }
+
+        Io = kind;
+        if (kind == SocketIoKind.Epoll)
+        {
+            return OperatingSystem.IsLinux()
+                ? new Transport.Epoll.EpollSocketIo.Factory()
+                : throw new PlatformNotSupportedException("--io epoll needs Linux");
+        }
+
+        return new SaeaSocketIo.Factory();
     }
 
     void IConnectionOwner.OnConnectionClosed(SocketConnection connection)

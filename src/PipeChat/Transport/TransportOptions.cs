@@ -15,6 +15,9 @@ public sealed class TransportOptions
     /// <summary>Buffer rented for a receive right after one that filled its buffer (a bulk sender).</summary>
     public int BulkReceiveBuffer { get; init; } = 32 * 1024;
 
+    /// <summary>Which socket I/O the async model uses (Auto: epoll on Linux, SocketAsyncEventArgs elsewhere).</summary>
+    public SocketIoKind Io { get; init; } = SocketIoKind.Auto;
+
     /// <summary>After the server closes a connection, how long unread input is drained so the close is a FIN, not a reset.</summary>
     public TimeSpan LingerTimeout { get; init; } = TimeSpan.FromSeconds(2);
 }

@@ -8,8 +8,8 @@ namespace PipeChat.Tests.Echo;
 public class TcpEchoTests
 {
     [Theory]
-    [MemberData(nameof(TestServers.EchoModels), MemberType = typeof(TestServers))]
-    public async Task Small_messages_come_back_unchanged(ConnectionModel model)
+    [MemberData(nameof(TestServers.TcpEchoModels), MemberType = typeof(TestServers))]
+    public async Task Small_messages_come_back_unchanged(TcpModel model)
     {
         await using var server = TestServers.StartTcp(model);
         using var client = await TestClient.ConnectAsync(server.LocalEndPoint);
@@ -23,8 +23,8 @@ public class TcpEchoTests
     }
 
     [Theory]
-    [MemberData(nameof(TestServers.EchoModels), MemberType = typeof(TestServers))]
-    public async Task One_MiB_of_random_bytes_comes_back_in_order(ConnectionModel model)
+    [MemberData(nameof(TestServers.TcpEchoModels), MemberType = typeof(TestServers))]
+    public async Task One_MiB_of_random_bytes_comes_back_in_order(TcpModel model)
     {
         await using var server = TestServers.StartTcp(model);
         using var client = await TestClient.ConnectAsync(server.LocalEndPoint);
@@ -38,8 +38,8 @@ public class TcpEchoTests
     }
 
     [Theory]
-    [MemberData(nameof(TestServers.EchoModels), MemberType = typeof(TestServers))]
-    public async Task Half_close_echoes_everything_then_closes(ConnectionModel model)
+    [MemberData(nameof(TestServers.TcpEchoModels), MemberType = typeof(TestServers))]
+    public async Task Half_close_echoes_everything_then_closes(TcpModel model)
     {
         await using var server = TestServers.StartTcp(model);
         using var client = await TestClient.ConnectAsync(server.LocalEndPoint);
@@ -53,8 +53,8 @@ public class TcpEchoTests
     }
 
     [Theory]
-    [MemberData(nameof(TestServers.EchoModels), MemberType = typeof(TestServers))]
-    public async Task Fifty_concurrent_clients_each_get_their_own_data(ConnectionModel model)
+    [MemberData(nameof(TestServers.TcpEchoModels), MemberType = typeof(TestServers))]
+    public async Task Fifty_concurrent_clients_each_get_their_own_data(TcpModel model)
     {
         await using var server = TestServers.StartTcp(model);
 
@@ -103,12 +103,12 @@ public class TcpEchoTests
     }
 
     [Theory]
-    [MemberData(nameof(TestServers.EchoModels), MemberType = typeof(TestServers))]
-    public async Task A_reset_client_does_not_disturb_others(ConnectionModel model)
+    [MemberData(nameof(TestServers.TcpEchoModels), MemberType = typeof(TestServers))]
+    public async Task A_reset_client_does_not_disturb_others(TcpModel model)
     {
         await using var server = TestServers.StartTcp(model);
         TestClient? bystander = null;
-        if (model != ConnectionModel.Iterative)
+        if (model.Model != ConnectionModel.Iterative)
         {
             bystander = await TestClient.ConnectAsync(server.LocalEndPoint);
             await bystander.SendAsync("before");
@@ -135,8 +135,8 @@ public class TcpEchoTests
     }
 
     [Theory]
-    [MemberData(nameof(TestServers.EchoModels), MemberType = typeof(TestServers))]
-    public async Task A_storm_of_500_connects_and_disconnects_leaves_the_server_healthy(ConnectionModel model)
+    [MemberData(nameof(TestServers.TcpEchoModels), MemberType = typeof(TestServers))]
+    public async Task A_storm_of_500_connects_and_disconnects_leaves_the_server_healthy(TcpModel model)
     {
         await using var server = TestServers.StartTcp(model);
 
@@ -170,8 +170,8 @@ public class TcpEchoTests
     }
 
     [Theory]
-    [MemberData(nameof(TestServers.EchoModels), MemberType = typeof(TestServers))]
-    public async Task A_client_that_never_reads_cannot_grow_server_memory(ConnectionModel model)
+    [MemberData(nameof(TestServers.TcpEchoModels), MemberType = typeof(TestServers))]
+    public async Task A_client_that_never_reads_cannot_grow_server_memory(TcpModel model)
     {
         const int total = 64 * 1024 * 1024;
         const int chunk = 64 * 1024;
@@ -205,8 +205,8 @@ public class TcpEchoTests
     }
 
     [Theory]
-    [MemberData(nameof(TestServers.ConcurrentModels), MemberType = typeof(TestServers))]
-    public async Task Connections_over_the_limit_are_closed_and_counted(ConnectionModel model)
+    [MemberData(nameof(TestServers.TcpConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task Connections_over_the_limit_are_closed_and_counted(TcpModel model)
     {
         await using var server = TestServers.StartTcp(model, maxConnections: 3);
         var held = new List<TestClient>();
@@ -234,8 +234,8 @@ public class TcpEchoTests
     }
 
     [Theory]
-    [MemberData(nameof(TestServers.EchoModels), MemberType = typeof(TestServers))]
-    public async Task Graceful_stop_flushes_what_was_received_then_closes(ConnectionModel model)
+    [MemberData(nameof(TestServers.TcpEchoModels), MemberType = typeof(TestServers))]
+    public async Task Graceful_stop_flushes_what_was_received_then_closes(TcpModel model)
     {
         var server = TestServers.StartTcp(model);
         using var client = await TestClient.ConnectAsync(server.LocalEndPoint);

@@ -33,6 +33,12 @@ public class OptionsResolverTests
         Assert.Equal(TimeSpan.FromSeconds(600), Resolve(ProtocolKind.Chat, ("Udp", "true")).IdleTimeout);
         Assert.Equal(TimeSpan.Zero, Resolve(ProtocolKind.Chat).WakeCoalescing);
         Assert.Equal(TimeSpan.FromMilliseconds(2), Resolve(ProtocolKind.Chat, ("WakeCoalescingMs", "2")).WakeCoalescing);
+        Assert.Equal(PipeChat.Transport.SocketIoKind.Auto, Resolve(ProtocolKind.Echo).Io);
+        Assert.Equal(PipeChat.Transport.SocketIoKind.Saea, Resolve(ProtocolKind.Echo, ("Io", "SAEA")).Io);
+        if (OperatingSystem.IsLinux())
+        {
+            Assert.Equal(PipeChat.Transport.SocketIoKind.Epoll, Resolve(ProtocolKind.Chat, ("Io", "epoll")).Io);
+        }
     }
 
     [Theory]
@@ -45,6 +51,7 @@ public class OptionsResolverTests
     [InlineData("LogLevel", "loud", "--log-level")]
     [InlineData("Udp", "maybe", "--udp")]
     [InlineData("WakeCoalescingMs", "5000", "--wake-coalescing-ms")]
+    [InlineData("Io", "uring", "--io")]
     public void Bad_values_name_the_option(string key, string value, string option)
     {
         var error = Assert.Throws<UsageException>(() => Resolve(ProtocolKind.Echo, (key, value)));

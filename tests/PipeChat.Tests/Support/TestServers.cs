@@ -1,3 +1,4 @@
+using PipeChat.Transport;
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using PipeChat.Models;
@@ -15,16 +16,33 @@ public static class TestServers
 
     public static TheoryData<ConnectionModel> ConcurrentModels() => new(ConnectionModel.Threads, ConnectionModel.Async);
 
-    public static IServer StartTcp(ConnectionModel model, IStreamProtocol? protocol = null, int maxConnections = 10_000)
+    public static TheoryData<TcpModel> TcpEchoModels() => new(TcpModel.Expand(AllModels));
+
+    public static TheoryData<TcpModel> TcpConcurrentModels() => new(TcpModel.Expand([ConnectionModel.Threads, ConnectionModel.Async]));
+
+    public static IServer StartTcp(ConnectionModel model, IStreamProtocol? protocol = null, int maxConnections = 10_000) =>
+        StartTcp(new TcpModel(model), protocol, maxConnections);
+
+    public static IServer StartTcp(TcpModel model, IStreamProtocol? protocol = null, int maxConnections = 10_000)
     {
-        var settings = new ServerSettings { EndPoint = new IPEndPoint(IPAddress.Loopback, 0), MaxConnections = maxConnections };
+        var settings = new ServerSettings
+        {
+            EndPoint = new IPEndPoint(IPAddress.Loopback, 0),
+            MaxConnections = maxConnections,
+            Transport = new TransportOptions { Io = model.Io },
+        };
         protocol ??= EchoProtocol.Instance;
-        IServer server = model switch
+        IServer server = model.Model switch
         {
             ConnectionModel.Iterative => new IterativeTcpServer(settings, protocol, NullLogger.Instance),
             ConnectionModel.Threads => new ThreadedTcpServer(settings, protocol, NullLogger.Instance),
             _ => new AsyncTcpServer(settings, protocol, NullLogger.Instance),
         };
+        if (server is AsyncTcpServer async && model.Io != SocketIoKind.Auto && async.Io != model.Io)
+        {
+            throw new InvalidOperationException($"asked for {model.Io} I/O, the server uses {async.Io}");
+        }
+
         server.Start();
         return server;
     }

@@ -9,8 +9,8 @@ namespace PipeChat.Tests.Chat.Integration;
 public class TcpChatCommandTests
 {
     [Theory]
-    [MemberData(nameof(TestServers.ConcurrentModels), MemberType = typeof(TestServers))]
-    public async Task Welcome_names_are_unique_and_only_the_others_hear_a_join(ConnectionModel model)
+    [MemberData(nameof(TestServers.TcpConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task Welcome_names_are_unique_and_only_the_others_hear_a_join(TcpModel model)
     {
         await using var chat = Start(model);
 
@@ -40,8 +40,8 @@ public class TcpChatCommandTests
     }
 
     [Theory]
-    [MemberData(nameof(TestServers.ConcurrentModels), MemberType = typeof(TestServers))]
-    public async Task A_plain_line_reaches_every_other_member_but_not_the_sender(ConnectionModel model)
+    [MemberData(nameof(TestServers.TcpConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task A_plain_line_reaches_every_other_member_but_not_the_sender(TcpModel model)
     {
         await using var chat = Start(model);
         var (a, b, c) = await ThreeAsync(chat);
@@ -57,8 +57,8 @@ public class TcpChatCommandTests
     }
 
     [Theory]
-    [MemberData(nameof(TestServers.ConcurrentModels), MemberType = typeof(TestServers))]
-    public async Task Nick_renames_and_rejects_invalid_and_taken_names(ConnectionModel model)
+    [MemberData(nameof(TestServers.TcpConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task Nick_renames_and_rejects_invalid_and_taken_names(TcpModel model)
     {
         await using var chat = Start(model);
         var (a, b) = await TwoAsync(chat);
@@ -96,8 +96,8 @@ public class TcpChatCommandTests
     }
 
     [Theory]
-    [MemberData(nameof(TestServers.ConcurrentModels), MemberType = typeof(TestServers))]
-    public async Task Join_moves_a_member_between_rooms_and_rooms_lists_them_sorted(ConnectionModel model)
+    [MemberData(nameof(TestServers.TcpConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task Join_moves_a_member_between_rooms_and_rooms_lists_them_sorted(TcpModel model)
     {
         await using var chat = Start(model);
         var (a, b, c) = await ThreeAsync(chat);
@@ -148,8 +148,8 @@ public class TcpChatCommandTests
     }
 
     [Theory]
-    [MemberData(nameof(TestServers.ConcurrentModels), MemberType = typeof(TestServers))]
-    public async Task Quit_says_bye_closes_and_the_room_hears_left(ConnectionModel model)
+    [MemberData(nameof(TestServers.TcpConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task Quit_says_bye_closes_and_the_room_hears_left(TcpModel model)
     {
         await using var chat = Start(model);
         var (a, b) = await TwoAsync(chat);
@@ -164,8 +164,8 @@ public class TcpChatCommandTests
     }
 
     [Theory]
-    [MemberData(nameof(TestServers.ConcurrentModels), MemberType = typeof(TestServers))]
-    public async Task Unknown_commands_are_errors_to_the_sender_only(ConnectionModel model)
+    [MemberData(nameof(TestServers.TcpConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task Unknown_commands_are_errors_to_the_sender_only(TcpModel model)
     {
         await using var chat = Start(model);
         var (a, b) = await TwoAsync(chat);
@@ -182,8 +182,8 @@ public class TcpChatCommandTests
     }
 
     [Theory]
-    [MemberData(nameof(TestServers.ConcurrentModels), MemberType = typeof(TestServers))]
-    public async Task A_double_slash_line_is_sent_as_text_starting_with_one_slash(ConnectionModel model)
+    [MemberData(nameof(TestServers.TcpConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task A_double_slash_line_is_sent_as_text_starting_with_one_slash(TcpModel model)
     {
         await using var chat = Start(model);
         var (a, b) = await TwoAsync(chat);
@@ -199,8 +199,8 @@ public class TcpChatCommandTests
     }
 
     [Theory]
-    [MemberData(nameof(TestServers.ConcurrentModels), MemberType = typeof(TestServers))]
-    public async Task CRLF_is_stripped_and_empty_lines_are_ignored(ConnectionModel model)
+    [MemberData(nameof(TestServers.TcpConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task CRLF_is_stripped_and_empty_lines_are_ignored(TcpModel model)
     {
         await using var chat = Start(model);
         var (a, b) = await TwoAsync(chat);
@@ -217,10 +217,10 @@ public class TcpChatCommandTests
         await b.ExpectAsync($"* in lobby: {Sorted(a.Name, b.Name)}");
     }
 
-    public static TheoryData<ConnectionModel, int> ModelsAndMaxLines()
+    public static TheoryData<TcpModel, int> ModelsAndMaxLines()
     {
-        var data = new TheoryData<ConnectionModel, int>();
-        foreach (ConnectionModel model in TestServers.ConcurrentModels())
+        var data = new TheoryData<TcpModel, int>();
+        foreach (var model in TcpModel.Expand([ConnectionModel.Threads, ConnectionModel.Async]))
         {
             data.Add(model, 4096);
             data.Add(model, 100);
@@ -231,7 +231,7 @@ public class TcpChatCommandTests
 
     [Theory]
     [MemberData(nameof(ModelsAndMaxLines))]
-    public async Task Lines_up_to_max_line_bytes_pass_and_one_more_byte_ends_the_member(ConnectionModel model, int maxLine)
+    public async Task Lines_up_to_max_line_bytes_pass_and_one_more_byte_ends_the_member(TcpModel model, int maxLine)
     {
         await using var chat = Start(model, maxLine: maxLine);
         var (a, b) = await TwoAsync(chat);
@@ -255,7 +255,7 @@ public class TcpChatCommandTests
 
     [Theory]
     [MemberData(nameof(ModelsAndMaxLines))]
-    public async Task An_unfinished_line_already_over_max_line_is_refused_at_once(ConnectionModel model, int maxLine)
+    public async Task An_unfinished_line_already_over_max_line_is_refused_at_once(TcpModel model, int maxLine)
     {
         await using var chat = Start(model, maxLine: maxLine);
         var (a, b) = await TwoAsync(chat);
@@ -271,8 +271,8 @@ public class TcpChatCommandTests
     }
 
     [Theory]
-    [MemberData(nameof(TestServers.ConcurrentModels), MemberType = typeof(TestServers))]
-    public async Task Invalid_UTF8_is_relayed_byte_for_byte_and_the_server_keeps_going(ConnectionModel model)
+    [MemberData(nameof(TestServers.TcpConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task Invalid_UTF8_is_relayed_byte_for_byte_and_the_server_keeps_going(TcpModel model)
     {
         await using var chat = Start(model);
         var (a, b) = await TwoAsync(chat);

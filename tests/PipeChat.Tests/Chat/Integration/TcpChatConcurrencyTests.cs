@@ -12,8 +12,8 @@ public partial class TcpChatConcurrencyTests
     private static readonly TimeSpan LoadTimeout = TimeSpan.FromSeconds(60);
 
     [Theory]
-    [MemberData(nameof(TestServers.ConcurrentModels), MemberType = typeof(TestServers))]
-    public async Task The_first_line_of_a_member_joining_a_busy_room_is_its_welcome(ConnectionModel model)
+    [MemberData(nameof(TestServers.TcpConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task The_first_line_of_a_member_joining_a_busy_room_is_its_welcome(TcpModel model)
     {
         await using var chat = Start(model);
         var sender = await chat.JoinAsync();
@@ -42,8 +42,8 @@ public partial class TcpChatConcurrencyTests
     }
 
     [Theory]
-    [MemberData(nameof(TestServers.ConcurrentModels), MemberType = typeof(TestServers))]
-    public async Task A_rename_in_the_middle_of_a_burst_splits_it_cleanly(ConnectionModel model)
+    [MemberData(nameof(TestServers.TcpConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task A_rename_in_the_middle_of_a_burst_splits_it_cleanly(TcpModel model)
     {
         await using var chat = Start(model);
         var members = await chat.JoinAllAsync(4);
@@ -73,8 +73,8 @@ public partial class TcpChatConcurrencyTests
     }
 
     [Theory]
-    [MemberData(nameof(TestServers.ConcurrentModels), MemberType = typeof(TestServers))]
-    public async Task A_member_moving_rooms_during_a_burst_gets_nothing_from_the_old_room_after_joined(ConnectionModel model)
+    [MemberData(nameof(TestServers.TcpConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task A_member_moving_rooms_during_a_burst_gets_nothing_from_the_old_room_after_joined(TcpModel model)
     {
         await using var chat = Start(model);
         var members = await chat.JoinAllAsync(3);
@@ -121,8 +121,8 @@ public partial class TcpChatConcurrencyTests
     }
 
     [Theory]
-    [MemberData(nameof(TestServers.ConcurrentModels), MemberType = typeof(TestServers))]
-    public async Task Bye_is_the_last_line_even_while_the_room_is_busy_and_later_lines_are_not_relayed(ConnectionModel model)
+    [MemberData(nameof(TestServers.TcpConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task Bye_is_the_last_line_even_while_the_room_is_busy_and_later_lines_are_not_relayed(TcpModel model)
     {
         await using var chat = Start(model);
         var members = await chat.JoinAllAsync(3);

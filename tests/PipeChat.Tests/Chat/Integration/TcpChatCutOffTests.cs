@@ -8,8 +8,8 @@ namespace PipeChat.Tests.Chat.Integration;
 public class TcpChatCutOffTests
 {
     [Theory]
-    [MemberData(nameof(TestServers.ConcurrentModels), MemberType = typeof(TestServers))]
-    public async Task A_member_cut_off_as_too_slow_is_disconnected_and_frees_its_slot_without_reading_again(ConnectionModel model)
+    [MemberData(nameof(TestServers.TcpConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task A_member_cut_off_as_too_slow_is_disconnected_and_frees_its_slot_without_reading_again(TcpModel model)
     {
         // Two slots: the sender and the stalled member. The default 1 MiB limit is only passed once the
         // stalled socket's buffers are full too, so the server cannot simply finish sending to it.

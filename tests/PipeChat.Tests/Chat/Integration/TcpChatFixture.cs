@@ -23,7 +23,7 @@ internal sealed class TcpChatFixture : IAsyncDisposable
     public IPEndPoint EndPoint => Server.LocalEndPoint;
 
     public static TcpChatFixture Start(
-        ConnectionModel model,
+        TcpModel model,
         int maxLine = 4096,
         int maxPendingOutput = 1024 * 1024,
         TimeSpan idleTimeout = default,

@@ -10,8 +10,8 @@ namespace PipeChat.Tests.Chat.Integration;
 public class TcpChatLifecycleTests
 {
     [Theory]
-    [MemberData(nameof(TestServers.ConcurrentModels), MemberType = typeof(TestServers))]
-    public async Task Graceful_stop_tells_every_member_after_what_was_queued_then_closes(ConnectionModel model)
+    [MemberData(nameof(TestServers.TcpConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task Graceful_stop_tells_every_member_after_what_was_queued_then_closes(TcpModel model)
     {
         await using var chat = Start(model);
         var members = await chat.JoinAllAsync(3);
@@ -38,8 +38,8 @@ public class TcpChatLifecycleTests
     }
 
     [Theory]
-    [MemberData(nameof(TestServers.ConcurrentModels), MemberType = typeof(TestServers))]
-    public async Task An_idle_member_is_dropped_and_an_active_one_is_kept(ConnectionModel model)
+    [MemberData(nameof(TestServers.TcpConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task An_idle_member_is_dropped_and_an_active_one_is_kept(TcpModel model)
     {
         var idle = TimeSpan.FromSeconds(2);
         await using var chat = Start(model, idleTimeout: idle);
@@ -91,8 +91,8 @@ public class TcpChatLifecycleTests
     }
 
     [Theory]
-    [MemberData(nameof(TestServers.ConcurrentModels), MemberType = typeof(TestServers))]
-    public async Task A_reset_or_a_plain_close_makes_the_room_hear_left(ConnectionModel model)
+    [MemberData(nameof(TestServers.TcpConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task A_reset_or_a_plain_close_makes_the_room_hear_left(TcpModel model)
     {
         await using var chat = Start(model);
         var members = await chat.JoinAllAsync(3);
@@ -114,8 +114,8 @@ public class TcpChatLifecycleTests
     }
 
     [Theory]
-    [MemberData(nameof(TestServers.ConcurrentModels), MemberType = typeof(TestServers))]
-    public async Task Connections_beyond_max_connections_are_refused(ConnectionModel model)
+    [MemberData(nameof(TestServers.TcpConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task Connections_beyond_max_connections_are_refused(TcpModel model)
     {
         await using var chat = Start(model, maxConnections: 2);
         var members = await chat.JoinAllAsync(2);

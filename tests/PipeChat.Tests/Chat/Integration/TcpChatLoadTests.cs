@@ -13,8 +13,8 @@ public partial class TcpChatLoadTests
     private static readonly TimeSpan LoadTimeout = TimeSpan.FromSeconds(60);
 
     [Theory]
-    [MemberData(nameof(TestServers.ConcurrentModels), MemberType = typeof(TestServers))]
-    public async Task Two_senders_1000_lines_each_arrive_in_order_at_every_member(ConnectionModel model)
+    [MemberData(nameof(TestServers.TcpConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task Two_senders_1000_lines_each_arrive_in_order_at_every_member(TcpModel model)
     {
         const int perSender = 1000;
         await using var chat = Start(model);
@@ -66,8 +66,8 @@ public partial class TcpChatLoadTests
     }
 
     [Theory]
-    [MemberData(nameof(TestServers.ConcurrentModels), MemberType = typeof(TestServers))]
-    public async Task A_member_that_never_reads_is_cut_off_and_never_slows_the_others(ConnectionModel model)
+    [MemberData(nameof(TestServers.TcpConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task A_member_that_never_reads_is_cut_off_and_never_slows_the_others(TcpModel model)
     {
         const int lines = 21_000; // 1000-byte lines: about 20 MiB through the room
         const int lineLength = 1000;
@@ -145,8 +145,8 @@ public partial class TcpChatLoadTests
     }
 
     [Theory]
-    [MemberData(nameof(TestServers.ConcurrentModels), MemberType = typeof(TestServers))]
-    public async Task Two_hundred_members_all_receive_one_broadcast(ConnectionModel model)
+    [MemberData(nameof(TestServers.TcpConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task Two_hundred_members_all_receive_one_broadcast(TcpModel model)
     {
         const int count = 200;
         await using var chat = Start(model);

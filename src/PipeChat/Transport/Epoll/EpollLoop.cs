@@ -1,0 +1,157 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
+using Tmds.Linux;
+using static Tmds.Linux.LibC;
+
+namespace PipeChat.Transport.Epoll;
+
+/// <summary>
+/// One epoll instance and the thread that waits on it. Sockets are registered once,
+/// edge-triggered for both directions, and every readiness event runs the socket's
+/// operation inline on this thread (as the runtime's engine does with inline completions),
+/// so a ping-pong message costs one epoll_wait share, one recv and one send: no thread hop,
+/// no speculative recv. Shared by every async server of the process, like the runtime's own engine.
+/// </summary>
+[SupportedOSPlatform("linux")]
+internal sealed unsafe class EpollLoop
+{
+    private const int MaxEvents = 256;
+    private static readonly Lazy<EpollLoop[]> SharedLoops = new(CreateShared);
+    private static int s_next;
+
+    private readonly int _epoll;
+    private readonly Lock _gate = new();
+    private readonly Stack<int> _free = new();
+    private EpollSocketIo?[] _table = new EpollSocketIo?[256];
+    private uint[] _generations = new uint[256];
+    private int _used;
+
+    private EpollLoop(int index)
+    {
+        _epoll = epoll_create1(EPOLL_CLOEXEC);
+        if (_epoll < 0)
+        {
+            throw new SocketException((int)SocketError.SocketError, $"epoll_create1 failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+
+        var thread = new Thread(Run) { IsBackground = true, Name = $"PipeChat epoll {index}" };
+        thread.UnsafeStart();
+    }
+
+    /// <summary>Loops of the process: one per two cores (the rest is the peers' and the thread pool's).</summary>
+    public static int Count => SharedLoops.Value.Length;
+
+    /// <summary>The next loop, round robin, for a new socket.</summary>
+    public static EpollLoop Next()
+    {
+        var loops = SharedLoops.Value;
+        return loops[(int)((uint)Interlocked.Increment(ref s_next) % (uint)loops.Length)];
+    }
+
+    /// <summary>Adds a socket; sets the token its events carry (before any event can arrive).</summary>
+    public void Register(EpollSocketIo io, int fd)
+    {
+        ulong token;
+        lock (_gate)
+        {
+            if (!_free.TryPop(out var index))
+            {
+                index = _used++;
+                if (index == _table.Length)
+                {
+                    // The loop reads the table afresh for every event, so it sees the new array
+                    // before any event of a socket registered into it.
+                    Array.Resize(ref _generations, index * 2);
+                    var table = _table;
+                    Array.Resize(ref table, index * 2);
+                    Volatile.Write(ref _table, table);
+                }
+            }
+
+            token = ((ulong)_generations[index] << 32) | (uint)index;
+            io.Token = token;
+            Volatile.Write(ref _table[index], io);
+        }
+
+        var ev = default(epoll_event);
+        ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+        ev.data.u64 = token;
+        if (epoll_ctl(_epoll, EPOLL_CTL_ADD, fd, &ev) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            Unregister(token);
+            throw new SocketException((int)EpollSocketIo.ToSocketError(errno));
+        }
+    }
+
+    /// <summary>
+    /// Forgets a socket (its fd is closed or about to be: the kernel drops it from the set).
+    /// Events already read for it are ignored, as its slot's generation moves on.
+    /// </summary>
+    public void Unregister(ulong token)
+    {
+        var index = (int)(uint)token;
+        lock (_gate)
+        {
+            if ((uint)index < (uint)_used && _generations[index] == (uint)(token >> 32))
+            {
+                _generations[index]++;
+                Volatile.Write(ref _table[index], null);
+                _free.Push(index);
+            }
+        }
+    }
+
+    private static EpollLoop[] CreateShared()
+    {
+        var loops = new EpollLoop[Math.Max(1, Environment.ProcessorCount / 2)];
+        for (var i = 0; i < loops.Length; i++)
+        {
+            loops[i] = new EpollLoop(i);
+        }
+
+        return loops;
+    }
+
+    private void Run()
+    {
+        var events = stackalloc epoll_event[MaxEvents];
+        while (true)
+        {
+            var count = epoll_wait(_epoll, events, MaxEvents, -1);
+            if (count < 0)
+            {
+                if (Marshal.GetLastPInvokeError() == EINTR)
+                {
+                    continue;
+                }
+
+                // Only a broken epoll fd fails here: nothing this process can serve through it.
+                Environment.FailFast($"epoll_wait failed: errno {Marshal.GetLastPInvokeError()}");
+            }
+
+            for (var i = 0; i < count; i++)
+            {
+                var token = events[i].data.u64;
+                var table = Volatile.Read(ref _table);
+                var index = (int)(uint)token;
+                if ((uint)index >= (uint)table.Length || Volatile.Read(ref table[index]) is not { } io || io.Token != token)
+                {
+                    continue; // Closed since.
+                }
+
+                try
+                {
+                    io.OnEvents(events[i].events);
+                }
+#pragma warning disable CA1031 // One connection's failure must not stop every other one's I/O.
+                catch (Exception e)
+#pragma warning restore CA1031
+                {
+                    io.Fail(e);
+                }
+            }
+        }
+    }
+}
