@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using BenchmarkDotNet.Attributes;
 using PipeChat.Benchmarks.Support;
 using PipeChat.Models;
+using PipeChat.Transport;
 
 namespace PipeChat.Benchmarks;
 
@@ -34,10 +35,14 @@ public class AsyncEchoPerMessage
     [Params(64, 4096)]
     public int MessageSize { get; set; }
 
+    /// <summary>The socket I/O under the async model: our epoll loop, or the runtime's SocketAsyncEventArgs.</summary>
+    [Params(SocketIoKind.Epoll, SocketIoKind.Saea)]
+    public SocketIoKind Io { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
-        _server = EchoServers.Start(ConnectionModel.Async);
+        _server = EchoServers.Start(ConnectionModel.Async, Io);
         _client = new Socket(_server.LocalEndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         _deadline = new CancellationTokenSource();
         _message = GC.AllocateArray<byte>(MessageSize, pinned: true);

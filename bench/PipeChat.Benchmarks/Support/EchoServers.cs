@@ -11,9 +11,13 @@ internal static class EchoServers
     /// <summary>How long a stopping server may drain before it aborts what is left.</summary>
     public static readonly TimeSpan StopDrain = TimeSpan.FromSeconds(2);
 
-    public static IServer Start(ConnectionModel model)
+    public static IServer Start(ConnectionModel model, PipeChat.Transport.SocketIoKind io = PipeChat.Transport.SocketIoKind.Auto)
     {
-        var settings = new ServerSettings { EndPoint = new IPEndPoint(IPAddress.Loopback, 0) };
+        var settings = new ServerSettings
+        {
+            EndPoint = new IPEndPoint(IPAddress.Loopback, 0),
+            Transport = new PipeChat.Transport.TransportOptions { Io = io },
+        };
         IServer server = model switch
         {
             ConnectionModel.Iterative => new IterativeTcpServer(settings, EchoProtocol.Instance, NullLogger.Instance),
