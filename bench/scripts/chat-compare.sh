@@ -4,7 +4,8 @@
 # Everything on 127.0.0.1, every run bounded (loadgen deadlines, timeout on servers).
 # Usage: bench/scripts/chat-compare.sh [MEMBERS...]   (default: 100 1000)
 # Env: SECS (measured seconds, 5), WARMUP (1), RATE (lines/s of the publisher, 0 = as fast as possible),
-#      STALLS ("0 1": runs without and with a stalled member), SERVERS ("async threads ncat"),
+#      STALLS ("0 1": runs without and with a stalled member), SERVERS ("async threads ncat";
+#      also async-saea: the async model on the runtime's SocketAsyncEventArgs instead of epoll),
 #      ARGS (extra pipechat options, e.g. "--wake-coalescing-ms 2").
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,6 +25,7 @@ port=24100
 start_server() { # name port -> sets pid
   case $1 in
     async|threads) setsid timeout 120 dotnet "$dll" chat --model "$1" --port "$2" ${ARGS:-} >/dev/null 2>&1 & ;;
+    async-saea) setsid timeout 120 dotnet "$dll" chat --model async --io saea --port "$2" ${ARGS:-} >/dev/null 2>&1 & ;;
     ncat) setsid timeout 120 ncat --broker --chat --max-conns 2000 -l 127.0.0.1 "$2" >/dev/null 2>&1 & ;;
   esac
   launcher=$!
