@@ -22,7 +22,6 @@ public sealed class AsyncTcpServer : IServer, IConnectionOwner
     private readonly ConnectionRegistry<SocketConnection> _connections;
     private readonly TransportResources _resources;
     private Task _acceptLoop = Task.CompletedTask;
-    private Timer? _sweep;
 
     public AsyncTcpServer(ServerSettings settings, IStreamProtocol protocol, ILogger logger)
     {
@@ -39,27 +38,10 @@ public sealed class AsyncTcpServer : IServer, IConnectionOwner
 
     public ServerStats Stats { get; } = new();
 
-    public void Start()
-    {
-        // Connections that keep empty buffers while idle give them back after one to two
-        // half-retention periods (TransportOptions.IdleBufferRetention).
-        var retention = _settings.Transport.IdleBufferRetention;
-        if (retention > TimeSpan.Zero)
-        {
-            var period = retention / 2;
-            _sweep = new Timer(static server => ((AsyncTcpServer)server!).SweepIdleBuffers(), this, period, period);
-        }
-
-        _acceptLoop = AcceptLoopAsync();
-    }
+    public void Start() => _acceptLoop = AcceptLoopAsync();
 
     public async Task StopAsync(TimeSpan drainTimeout)
     {
-        if (_sweep is { } sweep)
-        {
-            await sweep.DisposeAsync().ConfigureAwait(false);
-        }
-
         _listener.Dispose();
         if (Interlocked.Exchange(ref _stopped, 1) == 0)
         {
@@ -107,12 +89,6 @@ public sealed class AsyncTcpServer : IServer, IConnectionOwner
             connection.Start();
         }
     }
-
-    /// <summary>Connections keeping empty buffers while idle (see <see cref="TransportOptions.IdleBufferRetention"/>).</summary>
-    internal int IdleBufferHolders => _resources.IdleHolders;
-
-    private void SweepIdleBuffers() =>
-        _connections.ForEach(static (connection, epoch) => connection.SweepIdleBuffers(epoch), _resources.AdvanceEpoch());
 
     /// <summary>The socket I/O actually used: what was asked, with Auto resolved for this OS.</summary>
     public SocketIoKind Io { get; private set; }

@@ -111,21 +111,6 @@ internal sealed class ConnectionRegistry<T>
         }
     }
 
-    /// <summary>Calls <paramref name="action"/> for every open connection, under the registry's lock (keep it short).</summary>
-    public void ForEach<TState>(Action<T, TState> action, TState state)
-    {
-        lock (_lock)
-        {
-            for (var i = 0; i < _slotsUsed; i++)
-            {
-                if (_slots[i] is { } connection)
-                {
-                    action(connection, state);
-                }
-            }
-        }
-    }
-
     /// <summary>Asks every open connection to finish (graceful) or closes it now.</summary>
     public void StopAll(bool graceful)
     {

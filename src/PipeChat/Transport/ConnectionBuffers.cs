@@ -54,8 +54,6 @@ internal sealed class ConnectionBuffers
 internal sealed class TransportResources
 {
     private readonly ObjectPool<ConnectionBuffers> _pool;
-    private int _epoch;
-    private int _idleHolders;
 
     public TransportResources(TransportOptions options, ServerStats stats, IConnectionOwner owner, ISocketIoFactory io)
     {
@@ -95,34 +93,6 @@ internal sealed class TransportResources
     public ISocketIoFactory Io { get; }
 
     public ConnectionBuffers Rent() => _pool.Get();
-
-    /// <summary>Advanced by the server's sweep; a connection notes it when it starts keeping idle buffers.</summary>
-    public int Epoch => Volatile.Read(ref _epoch);
-
-    public int AdvanceEpoch() => Interlocked.Increment(ref _epoch);
-
-    /// <summary>Counts a connection that keeps its buffers while idle; false when retention is off or the cap is reached.</summary>
-    public bool TryHoldIdle()
-    {
-        if (Options.IdleBufferRetention <= TimeSpan.Zero)
-        {
-            return false;
-        }
-
-        if (Interlocked.Increment(ref _idleHolders) <= Options.MaxIdleBufferHolders)
-        {
-            return true;
-        }
-
-        Interlocked.Decrement(ref _idleHolders);
-        return false;
-    }
-
-    /// <summary>Connections keeping empty buffers while idle, now.</summary>
-    public int IdleHolders => Volatile.Read(ref _idleHolders);
-
-    /// <summary>A holder became active again (or closed).</summary>
-    public void EndIdleHold() => Interlocked.Decrement(ref _idleHolders);
 
     public void Return(ConnectionBuffers buffers) => _pool.Return(buffers);
 

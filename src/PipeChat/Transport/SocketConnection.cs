@@ -43,11 +43,6 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
     private int _abortRequested;
     private int _disposed;
 
-    // Idle buffer retention: the sweep epoch at which this connection started keeping empty
-    // buffers while waiting (int.MaxValue: it keeps none), and the sweep's request to let them go.
-    private volatile int _heldSince = int.MaxValue;
-    private int _releaseRequested;
-
     // Owned by the pump (then by CloseAsync): never touched concurrently.
     private ReceiveState _receiveState;
     private bool _readable;
@@ -56,7 +51,6 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
     private bool _inputEnded;
     private bool _sending;
     private bool _closing;
-    private bool _holding;
 
     public SocketConnection(Socket socket, IStreamProtocol protocol, TransportResources resources, long id)
     {
@@ -187,7 +181,6 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
 
         try
         {
-            EndIdleHold();
             var events = Interlocked.Exchange(ref _events, 0);
             if ((events & SendDone) != 0 && !OnSendCompleted())
             {
@@ -475,51 +468,12 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
         return true;
     }
 
-    /// <summary>
-    /// Before waiting: empty buffers are kept for the next message (request/response traffic)
-    /// unless the sweep asked for them or too many idle connections keep theirs already.
-    /// </summary>
     private void ReleaseBuffersIfEmpty()
     {
         if (_buffers is { InputBuffered: 0, OutputBuffered: 0 } buffers && !_sending && _receiveState != ReceiveState.Receiving)
         {
-            if (Interlocked.Exchange(ref _releaseRequested, 0) == 0 && (_holding || _resources.TryHoldIdle()))
-            {
-                if (!_holding)
-                {
-                    _holding = true;
-                    _heldSince = _resources.Epoch;
-                }
-
-                return;
-            }
-
-            EndIdleHold();
             _buffers = null;
             _resources.Return(buffers);
-        }
-    }
-
-    private void EndIdleHold()
-    {
-        if (_holding)
-        {
-            _holding = false;
-            _heldSince = int.MaxValue;
-            _resources.EndIdleHold();
-        }
-    }
-
-    /// <summary>
-    /// From the server's sweep: a connection that has kept idle buffers since before
-    /// <paramref name="epoch"/> - 1 is woken to return them.
-    /// </summary>
-    public void SweepIdleBuffers(int epoch)
-    {
-        if (_heldSince <= epoch - 2)
-        {
-            Volatile.Write(ref _releaseRequested, 1);
-            QueueWake();
         }
     }
 
@@ -585,7 +539,6 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
             ArrayPool<byte>.Shared.Return(scratch);
         }
 
-        EndIdleHold();
         if (_buffers is { } buffers)
         {
             _buffers = null;

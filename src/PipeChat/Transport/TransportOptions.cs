@@ -15,16 +15,6 @@ public sealed class TransportOptions
     /// <summary>Buffer rented for a receive right after one that filled its buffer (a bulk sender).</summary>
     public int BulkReceiveBuffer { get; init; } = 32 * 1024;
 
-    /// <summary>
-    /// How long a connection that went quiet keeps its (empty) pipes, so request/response
-    /// traffic does not return and re-rent them for every message (measured: 1.12× echo msgs/s
-    /// at 500 connections). Zero returns them as soon as they are empty.
-    /// </summary>
-    public TimeSpan IdleBufferRetention { get; init; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>Connections that may keep idle buffers at once; the rest return them at once (bounds idle memory).</summary>
-    public int MaxIdleBufferHolders { get; init; } = 1024;
-
     /// <summary>Which socket I/O the async model uses (Auto: epoll on Linux, SocketAsyncEventArgs elsewhere).</summary>
     public SocketIoKind Io { get; init; } = SocketIoKind.Auto;
 
