@@ -171,10 +171,13 @@ internal sealed unsafe class EpollSocketIo : SocketIo
         }
     }
 
-    /// <summary>An exception escaped an event on the loop thread: the connection cannot go on.</summary>
+    /// <summary>
+    /// An exception escaped an event on the loop thread (a bug: the pump catches its own): this
+    /// connection cannot go on, the loop and every other connection do.
+    /// </summary>
     public void Fail(Exception e)
     {
-        _ = e;
+        System.Diagnostics.Debug.Fail("Epoll event handling threw.", e.ToString());
         Close();
     }
 
