@@ -45,7 +45,9 @@ for m in "${members[@]}"; do
       port=$((port + 1))
       start_server "$server" "$port" || continue
       if [[ $stalled == 1 ]]; then python3 "$here/stall_client.py" "$port" $((secs + 30)) & staller=$!; fi
-      rate=(); [[ $server == ncat ]] && rate=(-r 200)
+      # ncat's backlog is small and it announces every join to everyone: pace its connects,
+      # slower for big rooms so they fit loadgen's 25 s connect phase.
+      rate=(); [[ $server == ncat ]] && rate=(-r $(( m >= 1000 ? 60 : 200 )))
       out=$("$lg" chat -p "$port" -c "$m" -P 1 -R "${RATE:-0}" -W 16 -t "$secs" -w "$warmup" -S "$pid" "${rate[@]}" 2>/dev/null | grep '^RESULT')
       [[ $stalled == 1 ]] && kill "$staller" 2>/dev/null
       kill -TERM -- -"$launcher" 2>/dev/null; kill -TERM "$pid" 2>/dev/null; wait "$launcher" 2>/dev/null
