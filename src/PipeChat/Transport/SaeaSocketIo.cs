@@ -24,25 +24,53 @@ internal sealed class SaeaSocketIo : SocketIo, ISocketOperationCallback
         _senders = senders;
     }
 
-    public override bool StartWaitForData() => _receiver.StartWaitForData(Socket, this) || TakeReceive();
+    public override bool StartWaitForData() => Receive(Memory<byte>.Empty, wait: true);
 
-    public override bool StartReceive(Memory<byte> buffer) => _receiver.StartReceive(Socket, buffer, this) || TakeReceive();
+    public override bool StartReceive(Memory<byte> buffer) => Receive(buffer, wait: false);
+
+    private bool Receive(Memory<byte> buffer, bool wait)
+    {
+        try
+        {
+            // The wait is a zero-byte receive: readiness without holding memory.
+            if (wait ? _receiver.StartWaitForData(Socket, this) : _receiver.StartReceive(Socket, buffer, this))
+            {
+                return true;
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closed from another thread meanwhile: nothing is in flight.
+            _receiver.ClearBuffer();
+            ReceiveError = SocketError.OperationAborted;
+            BytesReceived = 0;
+            return false;
+        }
+
+        TakeReceive();
+        return false;
+    }
 
     public override bool StartSend(in ReadOnlySequence<byte> buffer)
     {
-        _sender = _senders.Get();
-        bool pending;
+        var sender = _sender = _senders.Get();
         try
         {
-            pending = _sender.StartSend(Socket, buffer, this);
+            if (sender.StartSend(Socket, buffer, this))
+            {
+                return true;
+            }
         }
-        catch
+        catch (ObjectDisposedException)
         {
-            ReturnSender(_sender);
-            throw;
+            _sender = null;
+            ReturnSender(sender);
+            SendError = SocketError.OperationAborted;
+            return false;
         }
 
-        return pending || TakeSend();
+        TakeSend();
+        return false;
     }
 
     public override void Close() => Socket.Dispose();
@@ -67,21 +95,19 @@ internal sealed class SaeaSocketIo : SocketIo, ISocketOperationCallback
         }
     }
 
-    private bool TakeReceive()
+    private void TakeReceive()
     {
         ReceiveError = _receiver.SocketError;
         BytesReceived = _receiver.BytesTransferred;
         _receiver.ClearBuffer();
-        return false;
     }
 
-    private bool TakeSend()
+    private void TakeSend()
     {
         var sender = _sender!;
         _sender = null;
         SendError = sender.SocketError;
         ReturnSender(sender);
-        return false;
     }
 
     private void ReturnSender(SocketSender sender)

@@ -256,20 +256,7 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
 
             // Nothing to do: wait for readability without a buffer so an idle connection holds none.
             _receiveState = ReceiveState.Waiting;
-            bool pending;
-            try
-            {
-                pending = _io.StartWaitForData();
-            }
-            catch (ObjectDisposedException)
-            {
-                // Aborted from another thread meanwhile: no wait is in flight.
-                _receiveState = ReceiveState.Idle;
-                BeginClose();
-                return;
-            }
-
-            if (pending)
+            if (_io.StartWaitForData())
             {
                 return;
             }
@@ -304,20 +291,7 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
         var memory = buffers.Input.Writer.GetMemory(_busy ? Options.BulkReceiveBuffer : Options.MinimumReceiveBuffer);
         buffers.ReceiveSize = memory.Length;
         _receiveState = ReceiveState.Receiving;
-        bool pending;
-        try
-        {
-            pending = _io.StartReceive(memory);
-        }
-        catch (ObjectDisposedException)
-        {
-            // Aborted from another thread meanwhile: no receive is in flight.
-            _receiveState = ReceiveState.Idle;
-            BeginClose();
-            return false;
-        }
-
-        if (pending)
+        if (_io.StartReceive(memory))
         {
             // Readiness without data (rare): the completion pumps again. Sends still go on.
             _busy = false;
@@ -430,21 +404,7 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
 
         buffers.Sending = result.Buffer;
         _sending = true;
-        bool pending;
-        try
-        {
-            pending = _io.StartSend(buffers.Sending);
-        }
-        catch (ObjectDisposedException)
-        {
-            // Aborted from another thread meanwhile: no send is in flight.
-            _sending = false;
-            buffers.Output.Reader.AdvanceTo(buffers.Sending.Start);
-            buffers.Sending = default;
-            return false;
-        }
-
-        return pending || OnSendCompleted();
+        return _io.StartSend(buffers.Sending) || OnSendCompleted();
     }
 
     /// <summary>Takes the result of the send that just completed; false when the connection is gone.</summary>
@@ -606,19 +566,7 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
                 if (_receiveState == ReceiveState.Idle)
                 {
                     _receiveState = ReceiveState.Receiving;
-                    bool pending;
-                    try
-                    {
-                        pending = _io.StartReceive(scratch);
-                    }
-                    catch (ObjectDisposedException)
-                    {
-                        // Aborted meanwhile: no receive is in flight.
-                        _receiveState = ReceiveState.Idle;
-                        return;
-                    }
-
-                    if (!pending)
+                    if (!_io.StartReceive(scratch))
                     {
                         Interlocked.Or(ref _events, ReceiveDone);
                     }

@@ -16,8 +16,10 @@ internal interface ISocketIoCallback
 /// either the runtime's SocketAsyncEventArgs (<see cref="SaeaSocketIo"/>) or our own epoll
 /// loop (<see cref="Epoll.EpollSocketIo"/>). Every Start method returns true when the
 /// operation is pending (the callback is told when it completes) and false when it
-/// completed at once; either way its result is read from the properties below. At most one
-/// receive and one send are in flight; the caller serializes each direction.
+/// completed at once; either way its result is read from the properties below. On a socket
+/// closed meanwhile (from another thread) an operation completes at once with
+/// <see cref="SocketError.OperationAborted"/> rather than throwing. At most one receive and one
+/// send are in flight; the caller serializes each direction.
 /// </summary>
 internal abstract class SocketIo : IDisposable
 {

@@ -11,17 +11,6 @@ internal sealed class SocketReceiver : AwaitableSocketEventArgs
     {
     }
 
-    /// <summary>
-    /// A zero-byte receive: completes when data is readable (or at EOF) without holding a
-    /// buffer, so an idle connection pins no memory.
-    /// </summary>
-    public ValueTask<int> WaitForDataAsync(Socket socket)
-    {
-        StartWithCallback(null);
-        SetBuffer(Memory<byte>.Empty);
-        return socket.ReceiveAsync(this) ? Pending : CompletedSynchronously();
-    }
-
     public ValueTask<int> ReceiveAsync(Socket socket, Memory<byte> buffer)
     {
         StartWithCallback(null);

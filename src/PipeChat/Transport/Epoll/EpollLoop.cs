@@ -39,9 +39,6 @@ internal sealed unsafe class EpollLoop
         thread.UnsafeStart();
     }
 
-    /// <summary>Loops of the process: one per two cores (the rest is the peers' and the thread pool's).</summary>
-    public static int Count => SharedLoops.Value.Length;
-
     /// <summary>The next loop, round robin, for a new socket.</summary>
     public static EpollLoop Next()
     {
@@ -103,6 +100,7 @@ internal sealed unsafe class EpollLoop
         }
     }
 
+    /// <summary>Loops of the process: one per two cores (the rest is the peers' and the thread pool's).</summary>
     private static EpollLoop[] CreateShared()
     {
         var loops = new EpollLoop[Math.Max(1, Environment.ProcessorCount / 2)];

@@ -37,7 +37,6 @@ internal sealed unsafe class EpollSocketIo : SocketIo
     private readonly SafeSocketHandle _handle;
     private int _in;
     private int _out;
-    private int _closed;
 
     // Set for good once the peer's FIN (or an error) was seen: a read can end short of it, and
     // no new edge comes for EOF, so every later wait completes at once.
@@ -101,12 +100,13 @@ internal sealed unsafe class EpollSocketIo : SocketIo
 
     public override void Close()
     {
-        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        // Only Close moves a direction to Closed: the receive side says whether it ran already.
+        var receive = Interlocked.Exchange(ref _in, Closed);
+        if (receive == Closed)
         {
             return;
         }
 
-        var receive = Interlocked.Exchange(ref _in, Closed);
         var send = Interlocked.Exchange(ref _out, Closed);
         _loop.Unregister(Token);
 
@@ -319,13 +319,17 @@ internal sealed unsafe class EpollSocketIo : SocketIo
         return false;
     }
 
-    /// <summary>recv on the fd, holding the handle so the fd cannot close (and be reused) meanwhile.</summary>
+    /// <summary>recv on the fd; -1 with <paramref name="errno"/> set on failure (EBADF once closed).</summary>
     private int Receive(Span<byte> buffer, out int errno)
     {
-        var added = false;
+        if (!TryHoldHandle())
+        {
+            errno = EBADF;
+            return -1;
+        }
+
         try
         {
-            _handle.DangerousAddRef(ref added);
             fixed (byte* pointer = buffer)
             {
                 var result = (long)recv(FileDescriptor, pointer, buffer.Length, 0);
@@ -333,27 +337,23 @@ internal sealed unsafe class EpollSocketIo : SocketIo
                 return (int)result;
             }
         }
-        catch (ObjectDisposedException)
-        {
-            errno = EBADF;
-            return -1;
-        }
         finally
         {
-            if (added)
-            {
-                _handle.DangerousRelease();
-            }
+            _handle.DangerousRelease();
         }
     }
 
     /// <summary>send (one segment) or sendmsg (a gather of up to 16), never raising SIGPIPE.</summary>
     private int Send(in ReadOnlySequence<byte> buffer, out int errno)
     {
-        var added = false;
+        if (!TryHoldHandle())
+        {
+            errno = EBADF;
+            return -1;
+        }
+
         try
         {
-            _handle.DangerousAddRef(ref added);
             long result;
             if (buffer.IsSingleSegment)
             {
@@ -370,18 +370,29 @@ internal sealed unsafe class EpollSocketIo : SocketIo
             errno = result < 0 ? Marshal.GetLastPInvokeError() : 0;
             return (int)result;
         }
-        catch (ObjectDisposedException)
-        {
-            errno = EBADF;
-            return -1;
-        }
         finally
         {
-            if (added)
-            {
-                _handle.DangerousRelease();
-            }
+            _handle.DangerousRelease();
         }
+    }
+
+    /// <summary>
+    /// Takes a reference on the socket's handle so the fd cannot be closed (and its number
+    /// reused) during a call; false once the socket is closed. Release with DangerousRelease.
+    /// </summary>
+    private bool TryHoldHandle()
+    {
+        var added = false;
+        try
+        {
+            _handle.DangerousAddRef(ref added);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closed: added stays false.
+        }
+
+        return added;
     }
 
     private long SendGather(in ReadOnlySequence<byte> buffer)
