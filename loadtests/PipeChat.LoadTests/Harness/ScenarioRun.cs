@@ -18,6 +18,9 @@ internal sealed class ScenarioRun
     private readonly List<Task> _workers = [];
     private readonly List<IntervalStats> _intervals = [];
     private readonly int _copies;
+    private readonly Lock _measureGate = new();
+    private readonly CpuMeter _cpu = new();
+    private readonly CpuMeter _intervalCpu = new();
     private int[] _running = [];
     private int _target;
     private long _nextInjected;
@@ -26,6 +29,9 @@ internal sealed class ScenarioRun
     private long _lagMaxTicks;
     private long _startTs;
     private long _endTs = long.MaxValue;
+    private volatile bool _measuring;
+    private long _measureStartTs;
+    private long _allocatedAtStart;
     private ScenarioContext _context = null!;
     private CancellationToken _abort;
 
@@ -81,27 +87,10 @@ internal sealed class ScenarioRun
         }
 
         progress.WarmUp(_warmUp);
-        var cpu = new CpuMeter();
-        var intervalCpu = new CpuMeter();
-        bool measuring = false;
-        long allocatedAtStart = 0;
-        long measureStartTs = 0, intervalStartTs = 0, nextLiveTs = 0;
+        bool seenMeasuring = false;
+        long intervalStartTs = 0, nextLiveTs = 0;
         long intervalTicks = ToTicks(_options.ReportingInterval);
         long endTs;
-
-        // Discards the warm-up: what was recorded so far does not count.
-        void BeginMeasuring(long now)
-        {
-            measuring = true;
-            _stats.Reset();
-            Interlocked.Exchange(ref _lagTicks, 0);
-            Interlocked.Exchange(ref _lagCount, 0);
-            Interlocked.Exchange(ref _lagMaxTicks, 0);
-            cpu.Restart();
-            intervalCpu.Restart();
-            allocatedAtStart = GC.GetTotalAllocatedBytes();
-            measureStartTs = intervalStartTs = now;
-        }
 
         _startTs = Stopwatch.GetTimestamp();
         if (_warmUp == TimeSpan.Zero)
@@ -123,15 +112,23 @@ internal sealed class ScenarioRun
             long now = Stopwatch.GetTimestamp();
             var elapsed = Stopwatch.GetElapsedTime(_startTs, now);
             if (elapsed >= _schedule.Duration || _abort.IsCancellationRequested ||
-                (measuring && _options.MaxRequests > 0 && _stats.Ok + _stats.Failed >= _options.MaxRequests))
+                (_measuring && _options.MaxRequests > 0 && _stats.Ok + _stats.Failed >= _options.MaxRequests))
             {
                 endTs = now;
                 break;
             }
 
-            if (!measuring && elapsed >= _warmUp)
+            if (!_measuring && elapsed >= _warmUp)
             {
-                BeginMeasuring(now);
+                // closed model: what finished since the warm-up's end was discarded, so measuring starts now;
+                // open model: the first measured request normally got here first (OpenWorkerAsync)
+                BeginMeasuring(_schedule.IsOpenModel ? _startTs + ToTicks(_warmUp) : now);
+            }
+
+            if (_measuring && !seenMeasuring)
+            {
+                seenMeasuring = true;
+                intervalStartTs = _measureStartTs;
             }
 
             if (!_schedule.IsOpenModel)
@@ -139,9 +136,9 @@ internal sealed class ScenarioRun
                 AdjustCopies(_schedule.CopiesAt(elapsed));
             }
 
-            if (measuring && now - intervalStartTs >= intervalTicks)
+            if (seenMeasuring && now - intervalStartTs >= intervalTicks)
             {
-                var interval = TakeInterval(measureStartTs, intervalStartTs, now, intervalCpu.TakeWindow(), elapsed);
+                var interval = TakeInterval(_measureStartTs, intervalStartTs, now, _intervalCpu.TakeWindow(), elapsed);
                 intervalStartTs = now;
                 progress.Interval(interval);
             }
@@ -149,8 +146,8 @@ internal sealed class ScenarioRun
             if (progress.IsLive && now >= nextLiveTs)
             {
                 nextLiveTs = now + ToTicks(LiveTick);
-                var shown = measuring ? Stopwatch.GetElapsedTime(measureStartTs, now) : elapsed;
-                progress.Live(shown.TotalSeconds, !measuring, _stats.Ok, _stats.Failed, LoadAt(elapsed), _intervals.LastOrDefault());
+                var shown = seenMeasuring ? Stopwatch.GetElapsedTime(_measureStartTs, now) : elapsed;
+                progress.Live(shown.TotalSeconds, !seenMeasuring, _stats.Ok, _stats.Failed, LoadAt(elapsed), _intervals.LastOrDefault());
             }
 
             try
@@ -163,17 +160,23 @@ internal sealed class ScenarioRun
             }
         }
 
-        if (!measuring)
+        bool measured = _measuring;
+        if (!measured)
         {
             // aborted or ended during warm-up: nothing measured
-            _stats.Reset();
-            measureStartTs = intervalStartTs = endTs;
+            BeginMeasuring(endTs);
         }
 
-        double cpuPercent = cpu.PercentSinceStart();
-        long allocated = GC.GetTotalAllocatedBytes() - allocatedAtStart;
+        if (!seenMeasuring)
+        {
+            intervalStartTs = _measureStartTs;
+        }
+
+        long measureStartTs = _measureStartTs;
+        double cpuPercent = _cpu.PercentSinceStart();
+        long allocated = GC.GetTotalAllocatedBytes() - _allocatedAtStart;
         long requests = _stats.Ok + _stats.Failed;
-        double lastIntervalCpu = intervalCpu.PercentSinceStart();
+        double lastIntervalCpu = _intervalCpu.PercentSinceStart();
         Volatile.Write(ref _endTs, endTs);
         _context.SignalStopping();
         Volatile.Write(ref _target, 0);
@@ -193,7 +196,7 @@ internal sealed class ScenarioRun
             _context.Metrics["inject_not_started"] = _schedule.TotalInjected - taken;
         }
 
-        if (measuring && requests > 0)
+        if (measured && requests > 0)
         {
             // what the whole generator process allocated per measured request (socket paths should add ~0)
             _context.Metrics["generator_alloc_bytes_per_request"] = Math.Round((double)allocated / requests, 1);
@@ -227,6 +230,28 @@ internal sealed class ScenarioRun
             GeneratorCpuPercent = cpuPercent,
             Settings = _scenario.Settings,
         };
+    }
+
+    // Ends the warm-up (once): what was recorded so far does not count, measuring starts at startTs.
+    private void BeginMeasuring(long startTs)
+    {
+        lock (_measureGate)
+        {
+            if (_measuring)
+            {
+                return;
+            }
+
+            _stats.Reset();
+            Interlocked.Exchange(ref _lagTicks, 0);
+            Interlocked.Exchange(ref _lagCount, 0);
+            Interlocked.Exchange(ref _lagMaxTicks, 0);
+            _cpu.Restart();
+            _intervalCpu.Restart();
+            _allocatedAtStart = GC.GetTotalAllocatedBytes();
+            _measureStartTs = startTs;
+            _measuring = true;
+        }
     }
 
     private static long ToTicks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
@@ -315,7 +340,7 @@ internal sealed class ScenarioRun
             while (!_context.IsStopping && id < Volatile.Read(ref _target) && !_abort.IsCancellationRequested)
             {
                 long start = Stopwatch.GetTimestamp();
-                var outcome = await RunStepAsync(new StepContext(_context, id, 0, _abort), start).ConfigureAwait(false);
+                var outcome = await RunStepAsync(new StepContext(_context, id, 0, _abort), start, record: true).ConfigureAwait(false);
                 if (outcome is null)
                 {
                     break;
@@ -376,11 +401,24 @@ internal sealed class ScenarioRun
                 }
             }
 
+            // Whether a request is measured follows from when it was due, not from when the control loop
+            // noticed the warm-up's end: a stalled machine delays that tick (seen in CI: 65 of 100 measured).
+            // The first measured request ends the warm-up itself, before its step can record anything.
+            bool measured = due >= _warmUp;
+            if (measured && !_measuring)
+            {
+                BeginMeasuring(_startTs + ToTicks(_warmUp));
+            }
+
             // a request taken before the end runs even if its worker woke up late
             long now = Stopwatch.GetTimestamp();
-            RecordLag(now - dueTs);
+            if (measured)
+            {
+                RecordLag(now - dueTs);
+            }
+
             long start = Math.Min(dueTs, now);
-            var outcome = await RunStepAsync(new StepContext(_context, id, dueTs, _abort), start).ConfigureAwait(false);
+            var outcome = await RunStepAsync(new StepContext(_context, id, dueTs, _abort), start, measured).ConfigureAwait(false);
             if (outcome is null)
             {
                 return;
@@ -412,9 +450,9 @@ internal sealed class ScenarioRun
         }
     }
 
-    // Runs one step and records its result; null when the run is being aborted.
+    // Runs one step and records its result unless it is a warm-up request; null when the run is being aborted.
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<StepOutcome?> RunStepAsync(StepContext context, long latencyStart)
+    private async ValueTask<StepOutcome?> RunStepAsync(StepContext context, long latencyStart, bool record)
     {
         StepResult result;
         try
@@ -433,7 +471,7 @@ internal sealed class ScenarioRun
             result = StepResult.Fail(FailureReason.Of(ex));
         }
 
-        switch (result.Outcome)
+        switch (record ? result.Outcome : StepOutcome.Handled)
         {
             case StepOutcome.Ok:
                 _stats.RecordOk(Stopwatch.GetTimestamp() - latencyStart, result.BytesOut, result.BytesIn);

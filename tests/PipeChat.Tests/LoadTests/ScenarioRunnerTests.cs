@@ -81,8 +81,10 @@ public class ScenarioRunnerTests : IClassFixture<ScenarioRunnerTests.JitWarmUp>
         var stats = await ScenarioRunner.RunAsync(scenario, Quiet);
 
         Assert.True(calls is >= 148 and <= 150, $"{calls} calls; lag max {stats.Metrics.GetValueOrDefault("inject_start_lag_max_ms")} ms; not started {stats.Metrics.GetValueOrDefault("inject_not_started")}; intervals {string.Join(" ", stats.Intervals.Select(i => $"{i.StartSeconds:0.###}+{i.DurationSeconds:0.###}:{i.Ok}"))}");
-        Assert.InRange(stats.Ok, 80, 102);
-        Assert.True(calls - stats.Ok >= 40, $"{calls} calls, {stats.Ok} measured: the warm-up was counted");
+        // exactly the requests due after the warm-up are measured, however late the control loop runs
+        // (it once saw the warm-up's end 350 ms late in CI and measured 65)
+        Assert.InRange(stats.Ok, 99, 101);
+        Assert.True(calls - stats.Ok >= 47, $"{calls} calls, {stats.Ok} measured: the warm-up was counted");
     }
 
     [Fact]
