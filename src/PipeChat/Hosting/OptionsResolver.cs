@@ -60,7 +60,7 @@ public static class OptionsResolver
             ShutdownTimeout = TimeSpan.FromSeconds(Double(section, "--shutdown-timeout", "ShutdownTimeout") ?? 5),
             LogLevel = Level(section) ?? LogLevel.Information,
             MaxPendingOutput = Int(section, "--max-pending-output", "MaxPendingOutput", 1024, int.MaxValue) ?? 1024 * 1024,
-            WakeCoalescing = TimeSpan.FromMilliseconds(Int(section, "--wake-coalescing-ms", "WakeCoalescingMs", 0, 1000) ?? 0),
+            WakeCoalescing = Coalescing(section),
             Io = Io(section),
             MetricsPort = Int(section, "--metrics-port", "MetricsPort", 0, 65535),
             MetricsHost = Address(section, "--metrics-host", "MetricsHost"),
@@ -164,6 +164,22 @@ public static class OptionsResolver
             "saea" => Transport.SocketIoKind.Saea,
             _ => throw new UsageException($"invalid value '{raw}' for --io: expected auto, epoll or saea"),
         };
+    }
+
+    private static Protocols.Chat.WakeCoalescing Coalescing(IConfigurationSection section)
+    {
+        var raw = Raw(section, "WakeCoalescingMs");
+        if (raw is null || raw.Equals("auto", StringComparison.OrdinalIgnoreCase))
+        {
+            return Protocols.Chat.WakeCoalescing.Auto;
+        }
+
+        if (!int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) || ms < 0 || ms > 1000)
+        {
+            throw new UsageException($"invalid value '{raw}' for --wake-coalescing-ms: expected auto or an integer from 0 to 1000");
+        }
+
+        return Protocols.Chat.WakeCoalescing.Fixed(TimeSpan.FromMilliseconds(ms));
     }
 
     private static string Format(IConfigurationSection section)

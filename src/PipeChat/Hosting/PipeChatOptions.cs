@@ -41,8 +41,8 @@ public sealed record PipeChatOptions
     /// <summary>Chat: pending output per member before it is cut off as too slow.</summary>
     public int MaxPendingOutput { get; init; } = 1024 * 1024;
 
-    /// <summary>Chat: shortest time between two wake-ups of a busy room's readers (0: wake at once).</summary>
-    public TimeSpan WakeCoalescing { get; init; }
+    /// <summary>Chat: when a busy room holds back wake-ups of its readers (auto: a window that grows with the room).</summary>
+    public Protocols.Chat.WakeCoalescing WakeCoalescing { get; init; } = Protocols.Chat.WakeCoalescing.Auto;
 
     /// <summary>Async model: socket I/O (auto: epoll on Linux, SocketAsyncEventArgs elsewhere).</summary>
     public Transport.SocketIoKind Io { get; init; }

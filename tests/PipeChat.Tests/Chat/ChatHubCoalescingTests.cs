@@ -1,7 +1,9 @@
+using PipeChat.Protocols.Chat;
+
 namespace PipeChat.Tests.Chat;
 
 /// <summary>With --wake-coalescing-ms, a busy room wakes its readers at most once per window.</summary>
-public class ChatHubCoalescingTests() : ChatHubTestBase(wakeCoalescingMs: 2)
+public class ChatHubCoalescingTests() : ChatHubTestBase(wakeCoalescing: WakeCoalescing.Fixed(Window))
 {
     private static readonly TimeSpan Window = TimeSpan.FromMilliseconds(2);
 
@@ -9,29 +11,126 @@ public class ChatHubCoalescingTests() : ChatHubTestBase(wakeCoalescingMs: 2)
     public async Task Wake_ups_within_the_coalescing_window_are_merged_into_one()
     {
         var m = ConnectQuietly(2);
-        Say(m[0].Member, "first");
-        await Support.Wait.UntilAsync(() => m[1].Sink.Wakes > 0, "the first wake-up");
-        m[1].Sink.Take();
-        int wakes = m[1].Sink.Wakes;
-
-        // Read after each line, so asleep before each next one: without coalescing each would wake it.
-        const int Lines = 200;
-        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
-        int received = 0;
-        for (int i = 0; i < Lines; i++)
-        {
-            Say(m[0].Member, "burst");
-            received += m[1].Sink.Take().Length;
-        }
-
-        long windows = (long)(stopwatch.Elapsed / Window);
-        await Support.Wait.UntilAsync(() => (received += m[1].Sink.Take().Length) == Lines, "every line");
-
-        // The member was left asleep with lines waiting only until the deferred wake-up.
-        await Support.Wait.UntilAsync(() => m[1].Sink.Wakes > wakes, "the deferred wake-up");
+        var (wakes, windows) = await BurstAsync(Hub, m[0].Member, m[1].Sink, Window);
 
         // At most one wake-up per window (plus the first, immediate one and the last, deferred one).
-        int woken = m[1].Sink.Wakes - wakes;
-        Assert.InRange(woken, 1, windows + 2);
+        Assert.InRange(wakes, 1, windows + 2);
+    }
+
+    [Fact]
+    public async Task Deferred_wake_ups_run_in_order_of_due_time_not_of_scheduling()
+    {
+        // Rooms' windows differ, so a short window scheduled after a long one is due first.
+        var m = ConnectQuietly(2);
+        var (late, lateSink) = (SleepingRoom(m[0].Member), m[0].Sink);
+        var (soon, soonSink) = (SleepingRoom(m[1].Member), m[1].Sink);
+        int lateBefore = lateSink.Wakes, soonBefore = soonSink.Wakes;
+        long now = System.Diagnostics.Stopwatch.GetTimestamp();
+        WakeScheduler.Schedule(late, now + (System.Diagnostics.Stopwatch.Frequency * 3 / 10));
+        WakeScheduler.Schedule(soon, now + (System.Diagnostics.Stopwatch.Frequency / 200));
+
+        await Support.Wait.UntilAsync(() => lateSink.Wakes > lateBefore && soonSink.Wakes > soonBefore, "both deferred wake-ups");
+
+        // Even after a stall that makes both due, the earlier due runs first (a queue would run late's first).
+        Assert.True(soonSink.LastWakeTimestamp < lateSink.LastWakeTimestamp, "the 5 ms wake-up waited for the 300 ms one");
+    }
+
+    // A room ring of its own with the member asleep on it.
+    private static RoomRing SleepingRoom(ChatMember member)
+    {
+        var room = new ChatRoom("r" + Guid.NewGuid().ToString("N"), 1024 * 1024, RoomRing.DefaultMaxCapacity, WakeCoalescing.Off);
+        var seat = new ChatSeat(member, room);
+        room.Ring.Enter(seat);
+        Assert.True(room.Ring.Park(seat)); // asleep: nothing to read
+        return room.Ring;
+    }
+
+    /// <summary>
+    /// Says <paramref name="lines"/> lines, the reader reading after each, so asleep before each next one:
+    /// without coalescing each would wake it. Returns its wake-ups and how many windows the burst took.
+    /// </summary>
+    internal static async Task<(int Wakes, long Windows)> BurstAsync(ChatHub hub, ChatMember speaker, RecordingSink reader, TimeSpan window, int lines = 200)
+    {
+        hub.OnLine(speaker, "first"u8);
+        await Support.Wait.UntilAsync(() => reader.Wakes > 0, "the first wake-up");
+        reader.Take();
+        int before = reader.Wakes;
+
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        int received = 0;
+        for (int i = 0; i < lines; i++)
+        {
+            hub.OnLine(speaker, "burst"u8);
+            received += reader.Take().Length;
+        }
+
+        long windows = (long)(stopwatch.Elapsed / window);
+        await Support.Wait.UntilAsync(() => (received += reader.Take().Length) == lines, "every line");
+
+        // The member was left asleep with lines waiting only until the deferred wake-up.
+        await Support.Wait.UntilAsync(() => reader.Wakes > before, "the deferred wake-up");
+        return (reader.Wakes - before, windows);
+    }
+}
+
+/// <summary>The default policy: a window that grows with the room, none for small rooms.</summary>
+public class ChatHubRoomSizeCoalescingTests() : ChatHubTestBase(wakeCoalescing: Policy)
+{
+    // 1 ms per member from 3 ms: rooms of 1-2 members wake at once, a room of 40 every 40 ms.
+    private static readonly WakeCoalescing Policy = new() { WindowPerMember = TimeSpan.FromMilliseconds(1), MinWindow = TimeSpan.FromMilliseconds(3) };
+
+    [Fact]
+    public void The_window_grows_with_the_room_and_the_default_spares_small_rooms()
+    {
+        Assert.Equal(TimeSpan.Zero, WakeCoalescing.Auto.WindowFor(10));
+        Assert.Equal(TimeSpan.FromMilliseconds(0.5), WakeCoalescing.Auto.WindowFor(50));
+        Assert.Equal(TimeSpan.FromMilliseconds(1), WakeCoalescing.Auto.WindowFor(100));
+        Assert.Equal(TimeSpan.FromMilliseconds(10), WakeCoalescing.Auto.WindowFor(1000));
+        Assert.Equal(TimeSpan.FromMilliseconds(2), WakeCoalescing.Fixed(TimeSpan.FromMilliseconds(2)).WindowFor(1));
+        Assert.Equal(TimeSpan.Zero, WakeCoalescing.Off.WindowFor(1000));
+        Assert.True(WakeCoalescing.Off.IsOff);
+        Assert.False(WakeCoalescing.Auto.IsOff);
+    }
+
+    [Fact]
+    public void A_room_under_the_shortest_window_wakes_its_reader_on_every_line()
+    {
+        var m = ConnectQuietly(2);
+        Say(m[0].Member, "first");
+        m[1].Sink.Take();
+        int before = m[1].Sink.Wakes;
+        for (int i = 0; i < 50; i++)
+        {
+            Say(m[0].Member, "line");
+            Assert.Single(m[1].Sink.Take());
+        }
+
+        // Woken synchronously by each line: nothing was deferred.
+        Assert.Equal(50, m[1].Sink.Wakes - before);
+    }
+
+    [Fact]
+    public async Task A_big_room_coalesces_and_falls_back_to_waking_at_once_when_it_shrinks()
+    {
+        var m = ConnectQuietly(40);
+        var (wakes, windows) = await ChatHubCoalescingTests.BurstAsync(Hub, m[0].Member, m[1].Sink, TimeSpan.FromMilliseconds(40));
+        Assert.InRange(wakes, 1, windows + 2);
+        Assert.True(wakes < 50, $"{wakes} wake-ups for 200 lines in a 40-member room");
+
+        for (int i = 2; i < 40; i++)
+        {
+            Hub.Disconnect(m[i].Member, discardOutput: true);
+        }
+
+        m[1].Sink.Take();
+        int before = m[1].Sink.Wakes;
+        for (int i = 0; i < 20; i++)
+        {
+            Say(m[0].Member, "small again");
+            Assert.Single(m[1].Sink.Take());
+        }
+
+        // Two members: a 2 ms window, under the 3 ms minimum.
+        Assert.Equal(20, m[1].Sink.Wakes - before);
     }
 }

@@ -8,8 +8,8 @@ public abstract class ChatHubTestBase : IDisposable
 {
     private readonly List<RecordingSink> _sinks = [];
 
-    protected ChatHubTestBase(long maxPendingOutput = 1024 * 1024, int wakeCoalescingMs = 0) =>
-        Hub = new ChatHub(Pool, maxPendingOutput) { WakeCoalescing = TimeSpan.FromMilliseconds(wakeCoalescingMs) };
+    protected ChatHubTestBase(long maxPendingOutput = 1024 * 1024, WakeCoalescing wakeCoalescing = default) =>
+        Hub = new ChatHub(Pool, maxPendingOutput) { WakeCoalescing = wakeCoalescing };
 
     internal ChatMessagePool Pool { get; } = new();
 

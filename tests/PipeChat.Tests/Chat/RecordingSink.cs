@@ -21,6 +21,7 @@ internal sealed class RecordingSink : IChatMemberSink, IDisposable
     private Thread? _pump;
     private volatile bool _stopPumping;
     private int _wakes;
+    private long _lastWakeTimestamp;
     private int _closes;
     private int _aborts;
 
@@ -31,6 +32,9 @@ internal sealed class RecordingSink : IChatMemberSink, IDisposable
     public bool Stalled { get; set; }
 
     public int Wakes => Volatile.Read(ref _wakes);
+
+    /// <summary>When the last wake-up came (a Stopwatch timestamp; 0 before the first).</summary>
+    public long LastWakeTimestamp => Volatile.Read(ref _lastWakeTimestamp);
 
     public int CloseCount => Volatile.Read(ref _closes);
 
@@ -69,6 +73,7 @@ internal sealed class RecordingSink : IChatMemberSink, IDisposable
 
     public void Wake()
     {
+        Volatile.Write(ref _lastWakeTimestamp, System.Diagnostics.Stopwatch.GetTimestamp());
         Interlocked.Increment(ref _wakes);
         if (_pump is not null && !_stopPumping)
         {

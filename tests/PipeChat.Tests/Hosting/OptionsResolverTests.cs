@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using PipeChat.Hosting;
 using PipeChat.Models;
+using PipeChat.Protocols.Chat;
 
 namespace PipeChat.Tests.Hosting;
 
@@ -31,8 +32,10 @@ public class OptionsResolverTests
 
         Assert.Equal(7000, Resolve(ProtocolKind.Chat).Port);
         Assert.Equal(TimeSpan.FromSeconds(600), Resolve(ProtocolKind.Chat, ("Udp", "true")).IdleTimeout);
-        Assert.Equal(TimeSpan.Zero, Resolve(ProtocolKind.Chat).WakeCoalescing);
-        Assert.Equal(TimeSpan.FromMilliseconds(2), Resolve(ProtocolKind.Chat, ("WakeCoalescingMs", "2")).WakeCoalescing);
+        Assert.Equal(WakeCoalescing.Auto, Resolve(ProtocolKind.Chat).WakeCoalescing);
+        Assert.Equal(WakeCoalescing.Auto, Resolve(ProtocolKind.Chat, ("WakeCoalescingMs", "AUTO")).WakeCoalescing);
+        Assert.Equal(WakeCoalescing.Off, Resolve(ProtocolKind.Chat, ("WakeCoalescingMs", "0")).WakeCoalescing);
+        Assert.Equal(WakeCoalescing.Fixed(TimeSpan.FromMilliseconds(2)), Resolve(ProtocolKind.Chat, ("WakeCoalescingMs", "2")).WakeCoalescing);
         Assert.Equal(PipeChat.Transport.SocketIoKind.Auto, Resolve(ProtocolKind.Echo).Io);
         Assert.Equal(PipeChat.Transport.SocketIoKind.Saea, Resolve(ProtocolKind.Echo, ("Io", "SAEA")).Io);
         if (OperatingSystem.IsLinux())
@@ -51,6 +54,7 @@ public class OptionsResolverTests
     [InlineData("LogLevel", "loud", "--log-level")]
     [InlineData("Udp", "maybe", "--udp")]
     [InlineData("WakeCoalescingMs", "5000", "--wake-coalescing-ms")]
+    [InlineData("WakeCoalescingMs", "soon", "--wake-coalescing-ms")]
     [InlineData("Io", "uring", "--io")]
     public void Bad_values_name_the_option(string key, string value, string option)
     {

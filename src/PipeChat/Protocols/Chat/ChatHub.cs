@@ -63,10 +63,10 @@ public sealed partial class ChatHub
     internal int MaxRingCapacity { get; init; } = RoomRing.DefaultMaxCapacity;
 
     /// <summary>
-    /// Shortest time between two wake-ups of a room's sleeping readers (see <see cref="RoomRing"/>); zero,
-    /// the default, wakes them at once.
+    /// When rooms hold back wake-ups of their sleeping readers (see <see cref="RoomRing"/>); off by default
+    /// here (the server's default is <see cref="Chat.WakeCoalescing.Auto"/>).
     /// </summary>
-    public TimeSpan WakeCoalescing { get; init; }
+    public WakeCoalescing WakeCoalescing { get; init; }
 
     /// <summary>The pool this hub's messages come from.</summary>
     public ChatMessagePool Pool => _pool;

@@ -12,8 +12,8 @@ public sealed record ChatLimits
     /// <summary>Bytes queued for one member before it is cut off as too slow.</summary>
     public int MaxPendingOutput { get; init; } = 1024 * 1024;
 
-    /// <summary>Shortest time between two wake-ups of a busy room's readers; zero wakes at once.</summary>
-    public TimeSpan WakeCoalescing { get; init; }
+    /// <summary>When a busy room holds back wake-ups of its readers (default: a window that grows with the room).</summary>
+    public WakeCoalescing WakeCoalescing { get; init; } = WakeCoalescing.Auto;
 
     /// <summary>Drop a member silent this long; zero is off.</summary>
     public TimeSpan IdleTimeout { get; init; }

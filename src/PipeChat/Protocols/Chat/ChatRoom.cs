@@ -8,7 +8,7 @@ namespace PipeChat.Protocols.Chat;
 /// </summary>
 internal sealed class ChatRoom
 {
-    public ChatRoom(string name, long maxBacklog, int maxRingCapacity, TimeSpan wakeCoalescing)
+    public ChatRoom(string name, long maxBacklog, int maxRingCapacity, WakeCoalescing wakeCoalescing)
     {
         Name = name;
         NameBytes = Encoding.ASCII.GetBytes(name);

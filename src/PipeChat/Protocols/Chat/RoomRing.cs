@@ -21,10 +21,10 @@ namespace PipeChat.Protocols.Chat;
 /// to the hub, which cuts them off (and so removes their cursor), which is what bounds the ring.
 /// </para>
 /// <para>
-/// Wake-ups can be coalesced under load (off by default): sleepers are woken at once unless the room woke
-/// them less than the coalescing window ago; then one deferred wake-up (<see cref="WakeScheduler"/>) takes every line
-/// published meanwhile. A quiet
-/// room delivers at once; a busy one sends several lines per wake-up and per send instead of one each.
+/// Wake-ups can be coalesced (<see cref="WakeCoalescing"/>; by default 10 µs per member): sleepers are woken
+/// at once unless the room woke them less than its coalescing window ago; then one deferred wake-up
+/// (<see cref="WakeScheduler"/>) takes every line published meanwhile. A quiet room delivers at once; a busy
+/// one sends several lines per wake-up and per send instead of one each.
 /// </para>
 /// <para>
 /// The ring holds one reference to each line until its slot is reused, the ring shrinks or the room closes:
@@ -52,7 +52,7 @@ internal sealed class RoomRing
     private readonly long _maxBacklog;
     private readonly long _scanInterval;
     private readonly int _maxCapacity;
-    private readonly long _coalescingTicks;
+    private readonly WakeCoalescing _coalescing;
     private Slot[] _slots;
     private ChatSeat[] _seats = [];
     private ChatSeat? _sleepers;
@@ -63,11 +63,15 @@ internal sealed class RoomRing
     private long _released;
     private long _lastWake;
     private int _wakeScheduled;
+
+    // The room's window (it may depend on the room's size): 0 wakes at once.
+    private long _coalescingTicks;
     private bool _closed;
 
-    public RoomRing(long maxBacklog, int maxCapacity = DefaultMaxCapacity, TimeSpan wakeCoalescing = default)
+    public RoomRing(long maxBacklog, int maxCapacity = DefaultMaxCapacity, WakeCoalescing wakeCoalescing = default)
     {
-        _coalescingTicks = (long)(wakeCoalescing.TotalSeconds * Stopwatch.Frequency);
+        _coalescing = wakeCoalescing;
+        _coalescingTicks = CoalescingTicksFor(0);
         _maxBacklog = maxBacklog;
         _maxCapacity = Math.Max(InitialCapacity, maxCapacity);
 
@@ -203,6 +207,7 @@ internal sealed class RoomRing
             old.CopyTo(seats, 0);
             seats[^1] = seat;
             Volatile.Write(ref _seats, seats);
+            Volatile.Write(ref _coalescingTicks, CoalescingTicksFor(seats.Length));
         }
     }
 
@@ -242,6 +247,7 @@ internal sealed class RoomRing
             Array.Copy(old, 0, seats, 0, index);
             Array.Copy(old, index + 1, seats, index, old.Length - index - 1);
             Volatile.Write(ref _seats, seats);
+            Volatile.Write(ref _coalescingTicks, CoalescingTicksFor(seats.Length));
         }
     }
 
@@ -328,9 +334,13 @@ internal sealed class RoomRing
         }
     }
 
+    private long CoalescingTicksFor(int members) =>
+        (long)(_coalescing.WindowFor(members).TotalSeconds * Stopwatch.Frequency);
+
     private void WakeOrDefer()
     {
-        if (_coalescingTicks == 0)
+        long window = Volatile.Read(ref _coalescingTicks);
+        if (window == 0)
         {
             WakeSleepers();
             return;
@@ -343,7 +353,7 @@ internal sealed class RoomRing
 
         long now = Stopwatch.GetTimestamp();
         long since = now - Volatile.Read(ref _lastWake);
-        if (since >= _coalescingTicks)
+        if (since >= window)
         {
             Volatile.Write(ref _lastWake, now);
             WakeSleepers();
@@ -352,7 +362,7 @@ internal sealed class RoomRing
 
         if (Interlocked.Exchange(ref _wakeScheduled, 1) == 0)
         {
-            WakeScheduler.Schedule(this, now - since + _coalescingTicks);
+            WakeScheduler.Schedule(this, now - since + window);
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
@@ -11,10 +10,15 @@ namespace PipeChat.Protocols.Chat;
 /// </summary>
 internal static partial class WakeScheduler
 {
-    private static readonly ConcurrentQueue<(RoomRing Ring, long Due)> Due = new();
+    // Rooms' windows differ (they grow with the room), so due times come out of order: a heap, not a queue.
+    private static readonly PriorityQueue<RoomRing, long> Due = new();
+    private static readonly Lock Gate = new();
     private static readonly ManualResetEventSlim Work = new(false, spinCount: 0);
+
+    // A sleep is cut into slices this long at most, so a wake-up due sooner than the one slept for is
+    // at most this late.
+    private const long SliceMicroseconds = 1000;
     private static int _started;
-    private static int _idle;
 
     /// <summary>Wakes <paramref name="ring"/>'s sleepers at <paramref name="due"/> (a Stopwatch timestamp) or soon after.</summary>
     public static void Schedule(RoomRing ring, long due)
@@ -24,8 +28,14 @@ internal static partial class WakeScheduler
             new Thread(Run) { IsBackground = true, Name = "pipechat-chat-waker" }.Start();
         }
 
-        Due.Enqueue((ring, due));
-        if (Interlocked.Exchange(ref _idle, 0) == 1)
+        bool wasEmpty;
+        lock (Gate)
+        {
+            wasEmpty = Due.Count == 0;
+            Due.Enqueue(ring, due);
+        }
+
+        if (wasEmpty)
         {
             Work.Set();
         }
@@ -35,37 +45,45 @@ internal static partial class WakeScheduler
     {
         while (true)
         {
-            // Rooms share one window length, so due times arrive in (nearly) increasing order.
-            while (Due.TryDequeue(out (RoomRing Ring, long Due) next))
+            RoomRing? ring = null;
+            long wait = 0;
+            lock (Gate)
             {
-                SleepUntil(next.Due);
-                next.Ring.DeferredWake();
+                if (Due.TryPeek(out RoomRing? next, out long due))
+                {
+                    wait = due - Stopwatch.GetTimestamp();
+                    if (wait <= 0)
+                    {
+                        ring = Due.Dequeue();
+                    }
+                }
+                else
+                {
+                    // Reset under the lock: a Schedule after this sees an empty heap and sets the event.
+                    Work.Reset();
+                }
             }
 
-            Work.Reset();
-            Volatile.Write(ref _idle, 1);
-            if (!Due.IsEmpty)
+            if (ring is not null)
             {
-                Volatile.Write(ref _idle, 0);
-                continue;
+                ring.DeferredWake();
             }
-
-            Work.Wait();
+            else if (wait > 0)
+            {
+                SleepFor(Math.Min(wait * 1_000_000 / Stopwatch.Frequency, SliceMicroseconds));
+            }
+            else
+            {
+                Work.Wait();
+            }
         }
     }
 
-    private static void SleepUntil(long due)
+    private static void SleepFor(long microseconds)
     {
-        long remaining = due - Stopwatch.GetTimestamp();
-        if (remaining <= 0)
-        {
-            return;
-        }
-
-        long microseconds = remaining * 1_000_000 / Stopwatch.Frequency;
         if (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD())
         {
-            _ = usleep((uint)Math.Min(microseconds, 1_000_000));
+            _ = usleep((uint)Math.Max(1, microseconds));
         }
         else
         {
