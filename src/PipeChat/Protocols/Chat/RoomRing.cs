@@ -366,6 +366,9 @@ internal sealed class RoomRing
         }
     }
 
+    /// <summary>Gets a value indicating whether a deferred wake-up is scheduled.</summary>
+    internal bool WakePending => Volatile.Read(ref _wakeScheduled) != 0;
+
     /// <summary>The deferred wake-up, run by <see cref="WakeScheduler"/>.</summary>
     internal void DeferredWake()
     {
