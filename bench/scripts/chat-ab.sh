@@ -3,13 +3,14 @@
 # each on a fresh server, so slow drifts of a shared box hit all of them alike. Compare within a run only.
 # Usage: bench/scripts/chat-ab.sh MEMBERS RATE ROUNDS CONFIG...
 #   CONFIG: "default" (pipechat chat --model async), pipechat options in quotes ("--wake-coalescing-ms 0"),
+#           "@/other/build/pipechat.dll [options]" (another build, e.g. from a git worktree),
 #           or "ncat" (ncat --broker --chat, connects paced: -r 200, -r 60 from 1000 members).
 #   RATE: lines/s of the one publisher, 0 = as fast as a 16-line window allows.
 # Env: SECS (measured, 5), WARMUP (5), PORT (first port - 1, 25000).
 # Prints one line per run: delivered lines/s, p50/p99 µs, server CPU %, gaps/dups, other CPU % (noise).
 # Example: bench/scripts/chat-ab.sh 1000 500 2 default "--wake-coalescing-ms 0" ncat
 set -uo pipefail
-[[ $# -ge 4 ]] || { sed -n 2,10p "$0"; exit 2; }
+[[ $# -ge 4 ]] || { sed -n 2,11p "$0"; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 tools=${TOOLS:-$root/../shared/tools}
@@ -28,7 +29,9 @@ for round in $(seq 1 "$rounds"); do
       pace=(-r $(( m >= 1000 ? 60 : 200 )))
     else
       args=(); [[ $cfg == default ]] || read -ra args <<<"$cfg"
-      setsid timeout 150 dotnet "$dll" chat --model async --port "$port" "${args[@]}" >/dev/null 2>&1 &
+      build=$dll
+      if [[ ${args[0]:-} == @* ]]; then build=${args[0]#@}; args=("${args[@]:1}"); fi
+      setsid timeout 150 dotnet "$build" chat --model async --port "$port" "${args[@]}" >/dev/null 2>&1 &
     fi
     launcher=$! pid=
     for _ in $(seq 1 100); do
