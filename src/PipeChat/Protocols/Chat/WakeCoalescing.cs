@@ -40,9 +40,6 @@ public readonly record struct WakeCoalescing
     /// </summary>
     public static WakeCoalescing Auto => new() { WindowPerMember = AutoWindowPerMember, MinWindow = AutoMinWindow };
 
-    /// <summary>Gets a value indicating whether wake-ups are never held back.</summary>
-    public bool IsOff => Window <= TimeSpan.Zero && WindowPerMember <= TimeSpan.Zero;
-
     /// <summary>Holds wake-ups back to one per <paramref name="window"/> in every room.</summary>
     public static WakeCoalescing Fixed(TimeSpan window) => new() { Window = window };
 
@@ -52,10 +49,4 @@ public readonly record struct WakeCoalescing
         var window = Window + (WindowPerMember * members);
         return window <= TimeSpan.Zero || window < MinWindow ? TimeSpan.Zero : window;
     }
-
-    /// <inheritdoc/>
-    public override string ToString() =>
-        IsOff ? "off"
-        : WindowPerMember > TimeSpan.Zero ? $"auto ({WindowPerMember.TotalMicroseconds:0.#} µs per member, from {MinWindow.TotalMilliseconds:0.###} ms)"
-        : $"{Window.TotalMilliseconds:0.###} ms";
 }
