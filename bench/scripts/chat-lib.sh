@@ -1,0 +1,43 @@
+# shellcheck shell=bash
+# Sourced by chat-compare.sh and chat-ab.sh: the tools, and one chat run against one server.
+# Sets root, lg (loadgen), dll (pipechat's Release build; built if missing).
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+tools=${TOOLS:-$root/../shared/tools}
+make -s -C "$tools/loadgen" >/dev/null
+lg=${PIPECHAT_TOOLS_DIR:-${TMPDIR:-/tmp}/pipechat-tools/$(id -u)}/build/loadgen
+dll=$root/src/PipeChat.Cli/bin/Release/net10.0/pipechat.dll
+[[ -f $dll ]] || dotnet build -c Release "$root/src/PipeChat.Cli" >/dev/null
+ncat_server=(ncat --broker --chat --max-conns 2000 -l 127.0.0.1)
+
+# serve PORT CMD...: starts CMD, which listens on PORT, in a session of its own, bounded by
+# timeout; sets launcher and pid (the process that listens on PORT). Fails if none does within 10 s.
+serve() {
+  local port=$1; shift
+  setsid timeout 150 "$@" >/dev/null 2>&1 &
+  launcher=$! pid=
+  for _ in $(seq 1 100); do
+    pid=$(ss -ltnpH "sport = :$port" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
+    [[ -n $pid ]] && return 0
+    sleep 0.1
+  done
+  unserve
+  return 1
+}
+
+unserve() {
+  kill -TERM -- -"$launcher" 2>/dev/null
+  [[ -n ${pid:-} ]] && kill -TERM "$pid" 2>/dev/null
+  wait "$launcher" 2>/dev/null
+}
+
+# chat_load PORT MEMBERS RATE NCAT(0|1): one loadgen chat run against the server in pid; sets out (its RESULT line).
+# 1 publisher, a 16-line window, SECS measured after WARMUP. ncat's backlog is small and it announces every
+# join to everyone: its connects are paced, slower for big rooms so they fit loadgen's 25 s connect phase.
+chat_load() {
+  local pace=()
+  [[ $4 == 1 ]] && pace=(-r $(( $2 >= 1000 ? 60 : 200 )))
+  out=$("$lg" chat -p "$1" -c "$2" -P 1 -R "$3" -W 16 -t "${SECS:-5}" -w "${WARMUP:-1}" -S "$pid" "${pace[@]}" 2>/dev/null | grep '^RESULT')
+}
+
+# get NAME: a field of out.
+get() { grep -o " $1=[^ ]*" <<<" $out" | head -1 | cut -d= -f2; }
