@@ -122,7 +122,7 @@ internal sealed class ScenarioRun
             {
                 // closed model: what finished since the warm-up's end was discarded, so measuring starts now;
                 // open model: the first measured request normally got here first (OpenWorkerAsync)
-                BeginMeasuring(_schedule.IsOpenModel ? _startTs + ToTicks(_warmUp) : now);
+                BeginMeasuring(_schedule.IsOpenModel ? WarmUpEndTs : now);
             }
 
             if (_measuring && !seenMeasuring)
@@ -231,6 +231,9 @@ internal sealed class ScenarioRun
             Settings = _scenario.Settings,
         };
     }
+
+    // When the warm-up was scheduled to end (the open model's measuring starts there).
+    private long WarmUpEndTs => _startTs + ToTicks(_warmUp);
 
     // Ends the warm-up (once): what was recorded so far does not count, measuring starts at startTs.
     private void BeginMeasuring(long startTs)
@@ -407,7 +410,7 @@ internal sealed class ScenarioRun
             bool measured = due >= _warmUp;
             if (measured && !_measuring)
             {
-                BeginMeasuring(_startTs + ToTicks(_warmUp));
+                BeginMeasuring(WarmUpEndTs);
             }
 
             // a request taken before the end runs even if its worker woke up late
