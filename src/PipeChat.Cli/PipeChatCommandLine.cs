@@ -82,7 +82,7 @@ public static class PipeChatCommandLine
                 return 2;
             }
 
-            return await EchoClient.RunAsync(endPoint, result.GetValue(udp), Console.In, stdout, stderr).ConfigureAwait(false);
+            return await EchoClient.RunAsync(endPoint, result.GetValue(udp), StandardInput(), stdout, stderr).ConfigureAwait(false);
         });
 
         var chatAddress = new Argument<string?>("HOST:PORT") { Description = "Server address (default 127.0.0.1:7000).", Arity = ArgumentArity.ZeroOrOne };
@@ -102,11 +102,19 @@ public static class PipeChatCommandLine
                 return 2;
             }
 
-            return await ChatClient.RunAsync(endPoint, result.GetValue(chatUdp), result.GetValue(name), Console.In, stdout, stderr).ConfigureAwait(false);
+            return await ChatClient.RunAsync(endPoint, result.GetValue(chatUdp), result.GetValue(name), StandardInput(), stdout, stderr).ConfigureAwait(false);
         });
 
         return new Command("client", "Interactive clients.") { echo, chat };
     }
+
+    /// <summary>
+    /// Standard input as a plain byte stream. Not Console.In: on a terminal its reader holds the
+    /// console lock while it waits for a key, so a receive loop printing from another thread
+    /// blocks until the user presses Enter (and with inline socket completions, so does the
+    /// socket engine). Line editing and echo stay with the terminal's own canonical mode.
+    /// </summary>
+    private static StreamReader StandardInput() => new(Console.OpenStandardInput(), new System.Text.UTF8Encoding(false));
 
     private static string Describe(string option, ProtocolKind protocol) => option switch
     {

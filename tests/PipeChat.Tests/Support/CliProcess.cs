@@ -42,17 +42,25 @@ public sealed partial class CliProcess : IDisposable
 
     public int Pid => _process.Id;
 
-    public static CliProcess Start(string arguments, IDictionary<string, string>? environment = null, string? stdin = null)
+    public static CliProcess Start(string arguments, IDictionary<string, string>? environment = null, string? stdin = null) =>
+        Start(new ProcessStartInfo("dotnet", $"\"{Dll}\" {arguments}"), environment, stdin, closeStdin: true);
+
+    /// <summary>
+    /// Runs pipechat on a pseudo-terminal (util-linux `script`), as a user at a terminal does;
+    /// standard input stays open, so the program sees a terminal waiting for a key.
+    /// </summary>
+    public static CliProcess StartOnTerminal(string arguments) =>
+        Start(new ProcessStartInfo("script", ["-qfec", $"dotnet \"{Dll}\" {arguments}", "/dev/null"]), null, null, closeStdin: false);
+
+    private static string Dll => Path.Combine(AppContext.BaseDirectory, "pipechat.dll");
+
+    private static CliProcess Start(ProcessStartInfo info, IDictionary<string, string>? environment, string? stdin, bool closeStdin)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "pipechat.dll");
-        var info = new ProcessStartInfo("dotnet", $"\"{dll}\" {arguments}")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.RedirectStandardInput = true;
+        info.UseShellExecute = false;
+        info.WorkingDirectory = AppContext.BaseDirectory;
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             info.Environment[key] = value;
@@ -69,7 +77,7 @@ public sealed partial class CliProcess : IDisposable
 
             lock (cli._stdout)
             {
-                cli._stdout.AppendLine(e.Data);
+                cli._stdout.AppendLine(e.Data.TrimEnd('\r'));
             }
 
             if (e.Data.Contains("listening on", StringComparison.Ordinal))
@@ -95,7 +103,11 @@ public sealed partial class CliProcess : IDisposable
             process.StandardInput.Write(stdin);
         }
 
-        process.StandardInput.Close();
+        if (closeStdin)
+        {
+            process.StandardInput.Close();
+        }
+
         return cli;
     }
 
