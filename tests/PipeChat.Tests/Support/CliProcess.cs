@@ -43,16 +43,22 @@ public sealed partial class CliProcess : IDisposable
     public int Pid => _process.Id;
 
     public static CliProcess Start(string arguments, IDictionary<string, string>? environment = null, string? stdin = null) =>
-        Start(new ProcessStartInfo("dotnet", $"\"{Dll}\" {arguments}"), environment, stdin, closeStdin: true);
+        Start(new ProcessStartInfo(Native ?? "dotnet", Native is null ? $"\"{Dll}\" {arguments}" : arguments), environment, stdin, closeStdin: true);
 
     /// <summary>
     /// Runs pipechat on a pseudo-terminal (util-linux `script`), as a user at a terminal does;
     /// standard input stays open, so the program sees a terminal waiting for a key.
     /// </summary>
     public static CliProcess StartOnTerminal(string arguments) =>
-        Start(new ProcessStartInfo("script", ["-qfec", $"dotnet \"{Dll}\" {arguments}", "/dev/null"]), null, null, closeStdin: false);
+        Start(new ProcessStartInfo("script", ["-qfec", Native is null ? $"dotnet \"{Dll}\" {arguments}" : $"\"{Native}\" {arguments}", "/dev/null"]), null, null, closeStdin: false);
 
     private static string Dll => Path.Combine(AppContext.BaseDirectory, "pipechat.dll");
+
+    /// <summary>
+    /// PIPECHAT_CLI names a native (ahead-of-time compiled) pipechat to test instead of the JIT
+    /// build beside the tests; .ci/run sets it for a second run of the CLI tests.
+    /// </summary>
+    private static string? Native => Environment.GetEnvironmentVariable("PIPECHAT_CLI") is { Length: > 0 } path ? Path.GetFullPath(path) : null;
 
     private static CliProcess Start(ProcessStartInfo info, IDictionary<string, string>? environment, string? stdin, bool closeStdin)
     {
