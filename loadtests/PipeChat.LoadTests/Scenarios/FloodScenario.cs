@@ -47,6 +47,7 @@ public static class FloodScenario
             Thresholds = [Threshold.Parse("readers_cut = 0")],
             Settings = settings.Describe(
                 target,
+                ("a request", "one reader's own line delivered to another reader (latency: its delay)"),
                 ("readers", settings.Connections),
                 ("flood kind", settings.FloodKind),
                 ("flood line size", settings.FloodKind == "lines" ? settings.MessageSize : "a /nick command"),

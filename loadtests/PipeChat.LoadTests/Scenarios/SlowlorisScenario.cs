@@ -37,6 +37,7 @@ public static class SlowlorisScenario
             LoadSimulations = [LoadSimulation.Inject(rate, TimeSpan.FromSeconds(1), settings.Duration)],
             Settings = settings.Describe(
                 target,
+                ("a request", "one visit of the legitimate client"),
                 ("protocol", chat ? "chat" : "echo"),
                 ("held connections", settings.Connections),
                 ("trickle", $"1 byte every {DurationFormat.Format(settings.TrickleInterval)}"),

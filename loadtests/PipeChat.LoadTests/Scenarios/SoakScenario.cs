@@ -43,6 +43,7 @@ public static class SoakScenario
             LoadSimulations = [LoadSimulation.Inject(rate, TimeSpan.FromSeconds(1), settings.Duration)],
             Settings = settings.Describe(
                 target,
+                ("a request", "one client's visit: connect, a few messages, close"),
                 ("protocol", chat ? "chat" : "echo"),
                 ("clients/s", rate),
                 ("clients at once (max)", settings.Connections),

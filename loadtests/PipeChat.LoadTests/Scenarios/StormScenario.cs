@@ -39,6 +39,7 @@ public static class StormScenario
             LoadSimulations = [LoadSimulation.KeepConstant(settings.Connections, settings.Duration)],
             Settings = settings.Describe(
                 target,
+                ("a request", "one client's visit: connect, one request, close"),
                 ("protocol", chat ? "chat" : "echo"),
                 ("clients per wave", settings.Connections),
                 ("waves", $"{waves}, one every {DurationFormat.Format(WavePeriod)}"),
