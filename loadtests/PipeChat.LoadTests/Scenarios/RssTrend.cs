@@ -26,14 +26,9 @@ public static class RssTrend
             return null;
         }
 
-        double t0 = samples[0].Seconds, t1 = samples[^1].Seconds, middle = (t0 + t1) / 2;
-        var first = samples.Where(p => p.Seconds < middle).ToArray();
-        var second = samples.Where(p => p.Seconds >= middle).ToArray();
-        if (first.Length < 2 || second.Length < 2)
-        {
-            return null;
-        }
-
+        // halves by sample count: samples come at a fixed interval (a late one must not empty a half)
+        var first = samples.Take(samples.Count / 2).ToArray();
+        var second = samples.Skip(samples.Count / 2).ToArray();
         double firstMean = first.Average(p => p.Value);
         double secondSlope = Slope(second);
         double growth = secondSlope * (second[^1].Seconds - second[0].Seconds);
