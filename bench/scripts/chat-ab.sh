@@ -25,7 +25,8 @@ for round in $(seq 1 "$rounds"); do
       args=(); [[ $cfg == default ]] || read -ra args <<<"$cfg"
       build=$dll
       if [[ ${args[0]:-} == @* ]]; then build=${args[0]#@}; args=("${args[@]:1}"); fi
-      serve "$port" dotnet "$build" chat --model async "${args[@]}" --port "$port"
+      capacity_args "$build"
+      serve "$port" dotnet "$build" chat --model async "${cap[@]}" "${args[@]}" --port "$port"
     fi || { echo "round=$round cfg=\"$cfg\": server did not start" >&2; continue; }
     chat_load "$port" "$m" "$rate" $([[ $cfg == ncat ]] && echo 1 || echo 0)
     unserve

@@ -22,12 +22,15 @@ start_server() { # name port
   local args=()
   read -ra args <<<"${ARGS:-}"
   case $1 in
-    async|threads) serve "$2" dotnet "$dll" chat --model "$1" "${args[@]}" --port "$2" ;;
-    async-saea) serve "$2" dotnet "$dll" chat --model async --io saea "${args[@]}" --port "$2" ;;
+    async|threads) serve "$2" dotnet "$dll" chat --model "$1" "${cap[@]}" "${args[@]}" --port "$2" ;;
+    async-saea) serve "$2" dotnet "$dll" chat --model async --io saea "${cap[@]}" "${args[@]}" --port "$2" ;;
     ncat) serve "$2" "${ncat_server[@]}" "$2" ;;
   esac || { echo "server $1 did not start" >&2; return 1; }
 }
 
+capacity_args "$dll"
+echo "pipechat flood limit: ${cap[*]:-none in this build (no --max-line-rate)}"
+echo
 echo "| server | members | stalled | delivered lines/s | p50 µs | p99 µs | gaps/dups | errors | server CPU % | server RSS MiB |"
 echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
 for m in "${members[@]}"; do

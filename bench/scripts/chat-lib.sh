@@ -7,6 +7,12 @@ make -s -C "$tools/loadgen" >/dev/null
 lg=${PIPECHAT_TOOLS_DIR:-${TMPDIR:-/tmp}/pipechat-tools/$(id -u)}/build/loadgen
 dll=$root/src/PipeChat.Cli/bin/Release/net10.0/pipechat.dll
 [[ -f $dll ]] || dotnet build -c Release "$root/src/PipeChat.Cli" >/dev/null
+# capacity_args DLL: sets cap to (--max-line-rate 0) when that build has the option, else to (). These are
+# capacity runs: they measure how fast pipechat relays, which its per-member flood limit would cap.
+capacity_args() {
+  cap=()
+  if dotnet "$1" chat --help 2>/dev/null | grep -q -- '--max-line-rate'; then cap=(--max-line-rate 0); fi
+}
 ncat_server=(ncat --broker --chat --max-conns 2000 -l 127.0.0.1)
 
 # serve PORT CMD...: starts CMD, which listens on PORT, in a session of its own, bounded by

@@ -19,12 +19,17 @@ internal static class CompareCommand
             Description = "server command; {repo} {protocol} {model} {port} are filled in; it must print 'listening on tcp://HOST:PORT' (default: " + CompareOptions.DefaultServerCommand + ")",
             DefaultValueFactory = _ => CompareOptions.DefaultServerCommand,
         };
+        var serverArgs = new Option<string>("--server-args")
+        {
+            Description = "extra server options appended to the server command, e.g. \"--max-connections 200 --max-pending-output 65536\"",
+            DefaultValueFactory = _ => string.Empty,
+        };
         var startTimeout = OptionParsers.Duration("--start-timeout", TimeSpan.FromSeconds(30), "how long a server may take to print its listening line");
         var stopTimeout = OptionParsers.Duration("--stop-timeout", TimeSpan.FromSeconds(10), "how long a server may take to exit after SIGTERM before SIGKILL");
         var sampleInterval = OptionParsers.Duration("--sample-interval", TimeSpan.FromMilliseconds(100), "how often the server's /proc status is sampled");
         var command = new Command("compare", "Start the server once per model and connection count, run the scenario, sample RSS and threads, and write comparison reports.");
         common.AddTo(command);
-        foreach (var option in new Option[] { conns, models, serverCmd, startTimeout, stopTimeout, sampleInterval })
+        foreach (var option in new Option[] { conns, models, serverCmd, serverArgs, startTimeout, stopTimeout, sampleInterval })
         {
             command.Options.Add(option);
         }
@@ -53,6 +58,7 @@ internal static class CompareCommand
                 Connections = r.GetValue(conns)!,
                 Settings = common.Settings(r, 1),
                 ServerCommand = template,
+                ServerArgs = r.GetValue(serverArgs)!.Trim(),
                 RepositoryRoot = repo,
                 LogDirectory = Path.Combine(outDir, "logs"),
                 StartTimeout = r.GetValue(startTimeout),

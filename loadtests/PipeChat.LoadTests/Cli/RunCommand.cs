@@ -14,20 +14,23 @@ internal static class RunCommand
         var common = new ScenarioOptions();
         var target = OptionParsers.Target();
         var conns = OptionParsers.Positive("--conns", 50, "connections (chat: members; conns: idle connections to hold)");
+        var serverPid = new Option<int?>("--server-pid") { Description = "soak: the server's process id, to sample its RSS from /proc (compare knows it)" };
         var command = new Command("run", "Run one scenario against a server that is already listening (loopback only).");
         common.AddTo(command);
         command.Options.Add(target);
         command.Options.Add(conns);
+        command.Options.Add(serverPid);
         command.SetAction(async (r, ct) =>
         {
-            var settings = common.Settings(r, r.GetValue(conns)) with { Target = r.GetValue(target) };
+            var settings = common.Settings(r, r.GetValue(conns)) with { Target = r.GetValue(target), ServerPid = r.GetValue(serverPid) };
             string name = r.GetValue(common.Scenario)!;
             var thresholds = r.GetValue(common.Thresholds) ?? [];
             var started = DateTimeOffset.UtcNow;
             ScenarioStats stats;
+            ScenarioDefinition scenario;
             try
             {
-                var scenario = ScenarioCatalog.Create(name, settings);
+                scenario = ScenarioCatalog.Create(name, settings);
                 stats = await ScenarioRunner.RunAsync(scenario, common.RunOptions(r) with { ProgressWriter = null }, ct).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or TimeoutException or System.Net.Sockets.SocketException or IOException)
@@ -36,7 +39,7 @@ internal static class RunCommand
                 return 1;
             }
 
-            var results = thresholds.Select(t => t.Evaluate(stats)).ToArray();
+            var results = scenario.Thresholds.Concat(thresholds).Select(t => t.Evaluate(stats)).ToArray();
             var report = new RunReport(stats, results, started);
             WriteSummary(stdout, stats, results);
             try

@@ -33,6 +33,12 @@ internal sealed class ScenarioOptions
 
     public Option<int> MaxPendingConnects { get; } = OptionParsers.Positive("--max-pending-connects", 16, "connects in progress at once");
 
+    public Option<string?> Protocol { get; } = CreateChoice("--protocol", ["echo", "chat"], "slowloris, storm, soak: the server protocol, echo or chat (default echo)");
+
+    public Option<string?> FloodKind { get; } = CreateChoice("--flood-kind", ["lines", "nick"], "flood: what the flooder sends, lines or nick (/nick commands) (default lines)");
+
+    public Option<TimeSpan> TrickleInterval { get; } = OptionParsers.Duration("--trickle-interval", TimeSpan.FromMilliseconds(300), "slowloris: each held connection sends one byte this often", positive: true);
+
     public Option<TimeSpan> Interval { get; } = OptionParsers.Duration("--interval", TimeSpan.FromSeconds(1), "reporting interval", positive: true);
 
     public Option<Threshold[]> Thresholds { get; } = OptionParsers.Thresholds();
@@ -48,7 +54,7 @@ internal sealed class ScenarioOptions
         foreach (var option in new Option[]
         {
             Scenario, Duration, WarmUp, Ramp, Size, Depth, Rate, Publishers, StalledMember, NoWelcome, Timeout,
-            ConnectTimeout, MaxPendingConnects, Interval, Thresholds, Out, Progress, MaxRequests,
+            ConnectTimeout, MaxPendingConnects, Protocol, FloodKind, TrickleInterval, Interval, Thresholds, Out, Progress, MaxRequests,
         })
         {
             command.Options.Add(option);
@@ -73,6 +79,9 @@ internal sealed class ScenarioOptions
             OperationTimeout = r.GetValue(Timeout) ?? (scenario == "udp-echo" ? UdpEchoScenario.DefaultTimeout : TimeSpan.FromSeconds(5)),
             ConnectTimeout = r.GetValue(ConnectTimeout),
             MaxPendingConnects = r.GetValue(MaxPendingConnects),
+            Protocol = r.GetValue(Protocol),
+            FloodKind = r.GetValue(FloodKind) ?? "lines",
+            TrickleInterval = r.GetValue(TrickleInterval),
         };
     }
 
@@ -82,6 +91,13 @@ internal sealed class ScenarioOptions
         Progress = r.GetValue(Progress),
         MaxRequests = r.GetValue(MaxRequests),
     };
+
+    private static Option<string?> CreateChoice(string name, string[] allowed, string description)
+    {
+        var option = new Option<string?>(name) { Description = description };
+        option.AcceptOnlyFromAmong(allowed);
+        return option;
+    }
 
     private static Option<string> CreateScenario()
     {

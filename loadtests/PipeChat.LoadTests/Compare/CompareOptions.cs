@@ -24,6 +24,9 @@ public sealed record CompareOptions
     /// <summary>Gets the server command template.</summary>
     public string ServerCommand { get; init; } = DefaultServerCommand;
 
+    /// <summary>Gets extra server options appended to every server command (e.g. <c>--max-connections 200</c>).</summary>
+    public string ServerArgs { get; init; } = string.Empty;
+
     /// <summary>Gets the repository root (for <c>{repo}</c>) and the servers' working directory.</summary>
     public required string RepositoryRoot { get; init; }
 

@@ -20,7 +20,23 @@ public static class CompareRunner
     {
         ArgumentNullException.ThrowIfNull(options);
         var started = DateTimeOffset.UtcNow;
-        string protocol = ScenarioCatalog.ProtocolOf(options.Scenario);
+        string protocol = ScenarioCatalog.ProtocolOf(options.Scenario, options.Settings);
+        string? floodLimit = null;
+        if (CapacityArgs.IsCapacityRun(options.Scenario) && options.ServerCommand == CompareOptions.DefaultServerCommand &&
+            !options.ServerArgs.Contains("--max-line-rate", StringComparison.Ordinal))
+        {
+            string dll = Path.Combine(options.RepositoryRoot, "src/PipeChat.Cli/bin/Release/net10.0/pipechat.dll");
+            if (await CapacityArgs.ServerKnowsMaxLineRateAsync(dll, cancellationToken).ConfigureAwait(false))
+            {
+                options = options with { ServerArgs = (options.ServerArgs + " " + CapacityArgs.FloodLimitOff).Trim() };
+                floodLimit = $"off for this capacity run ({CapacityArgs.FloodLimitOff} added)";
+            }
+            else
+            {
+                floodLimit = "this server has no --max-line-rate (no flood limit); nothing added";
+            }
+        }
+
         var models = options.Models.Where(m => protocol.StartsWith("echo", StringComparison.Ordinal) || !EchoOnlyModels.Contains(m)).ToArray();
         foreach (var skipped in options.Models.Except(models))
         {
@@ -46,6 +62,12 @@ public static class CompareRunner
             .Where(kv => kv.Key is not ("target" or "connections" or "members" or "sockets"))
             .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
         describe["warm-up"] = DurationFormat.Format(ScenarioCatalog.Create(options.Scenario, settings with { Connections = 1 }).WarmUp);
+        describe.Remove("server RSS");
+        if (floodLimit is not null)
+        {
+            describe["flood limit"] = floodLimit;
+        }
+
         return new CompareReport(
             options.Scenario,
             models,
@@ -57,7 +79,7 @@ public static class CompareRunner
     }
 
     private static string Expand(CompareOptions options, string protocol, string model) =>
-        CompareOptions.Expand(options.ServerCommand, options.RepositoryRoot, protocol, model);
+        (CompareOptions.Expand(options.ServerCommand, options.RepositoryRoot, protocol, model) + " " + options.ServerArgs).TrimEnd();
 
     private static async Task<CompareRow> RunOneAsync(CompareOptions options, string protocol, string model, int conns, CancellationToken cancellationToken)
     {
@@ -81,7 +103,7 @@ public static class CompareRunner
         await using (server.ConfigureAwait(false))
         {
             options.Log.WriteLine($"compare: {label}: server pid {server.ServerPid} {server.ListeningLine.Trim()}");
-            var settings = options.Settings with { Target = server.EndPoint, Connections = conns };
+            var settings = options.Settings with { Target = server.EndPoint, Connections = conns, ServerPid = server.ServerPid };
             var scenario = ScenarioCatalog.Create(options.Scenario, settings);
             ScenarioStats? stats = null;
             string? error = null;
@@ -106,7 +128,7 @@ public static class CompareRunner
             options.Log.WriteLine(exit is null
                 ? $"compare: {label}: server did not exit within {DurationFormat.Format(options.StopTimeout)} of SIGTERM; killed"
                 : $"compare: {label}: server exited with code {exit}");
-            var thresholds = stats is null ? [] : options.Thresholds.Select(t => t.Evaluate(stats)).ToArray();
+            var thresholds = stats is null ? [] : scenario.Thresholds.Concat(options.Thresholds).Select(t => t.Evaluate(stats)).ToArray();
             if (stats is not null)
             {
                 options.Log.WriteLine(string.Create(

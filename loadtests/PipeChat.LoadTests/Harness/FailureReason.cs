@@ -24,6 +24,7 @@ public static class FailureReason
     public static string Of(Exception exception) => exception switch
     {
         TimeoutException => Timeout,
+        Sockets.ServerRefusedException r => r.Reason,
         SocketException s => SocketReasons.GetOrAdd(s.SocketErrorCode, static code => "socket " + code),
         EndOfStreamException => Closed,
         InvalidDataException => Mismatch,

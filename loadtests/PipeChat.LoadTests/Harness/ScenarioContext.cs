@@ -29,6 +29,9 @@ public sealed class ScenarioContext
     /// <summary>Gets named scenario-specific numbers reported beside the standard stats (e.g. <c>lost</c>).</summary>
     public ConcurrentDictionary<string, double> Metrics { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Gets named series over the measured time (e.g. the server's RSS), drawn in the reports.</summary>
+    public ConcurrentDictionary<string, IReadOnlyList<SeriesPoint>> Series { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Gets where hooks write diagnostics (stderr by default).</summary>
     public TextWriter Log { get; }
 

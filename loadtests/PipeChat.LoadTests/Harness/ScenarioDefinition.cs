@@ -30,6 +30,9 @@ public sealed class ScenarioDefinition
     /// </summary>
     public int InjectConcurrency { get; init; } = 100;
 
+    /// <summary>Gets thresholds the scenario always checks besides the user's (e.g. flood: <c>readers_cut = 0</c>).</summary>
+    public IReadOnlyList<Threshold> Thresholds { get; init; } = [];
+
     /// <summary>Gets descriptive settings shown in reports (target, sizes, ...).</summary>
     public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
 }

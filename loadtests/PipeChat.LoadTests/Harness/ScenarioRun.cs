@@ -227,6 +227,7 @@ internal sealed class ScenarioRun
             Intervals = _intervals.ToArray(),
             Errors = _stats.Errors,
             Metrics = new SortedDictionary<string, double>(_context.Metrics, StringComparer.Ordinal),
+            Series = new SortedDictionary<string, IReadOnlyList<SeriesPoint>>(_context.Series, StringComparer.Ordinal),
             GeneratorCpuPercent = cpuPercent,
             Settings = _scenario.Settings,
         };

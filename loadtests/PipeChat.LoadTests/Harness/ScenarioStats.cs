@@ -14,6 +14,9 @@ public sealed record IntervalStats(
     double TargetLoad,
     double CpuPercent);
 
+/// <summary>One point of a scenario's series: seconds since the scenario's load started, and a value.</summary>
+public readonly record struct SeriesPoint(double Seconds, double Value);
+
 /// <summary>The measured outcome of one scenario run (warm-up excluded).</summary>
 public sealed record ScenarioStats
 {
@@ -55,6 +58,9 @@ public sealed record ScenarioStats
 
     /// <summary>Gets scenario-specific numbers (e.g. <c>lost</c>, <c>established</c>).</summary>
     public required IReadOnlyDictionary<string, double> Metrics { get; init; }
+
+    /// <summary>Gets named series over time (seconds since the scenario started, value), e.g. <c>server_rss_mib</c>.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<SeriesPoint>> Series { get; init; } = new Dictionary<string, IReadOnlyList<SeriesPoint>>();
 
     /// <summary>Gets the load generator's CPU use over the measured time, in percent of one core.</summary>
     public required double GeneratorCpuPercent { get; init; }

@@ -64,7 +64,12 @@ public static class HtmlReport
         if (s.Metrics.Count > 0)
         {
             sb.Append("<h2>Scenario metrics</h2>\n");
-            Table(sb, ["metric", "value"], s.Metrics.Select(m => new[] { m.Key, Fmt.N(m.Value) }).ToArray());
+            Table(sb, ["metric", "value", "meaning"], s.Metrics.Select(m => new[] { m.Key, Fmt.N(m.Value), MetricLabels.Of(m.Key) }).ToArray());
+        }
+
+        if (s.Series.TryGetValue(Scenarios.SoakScenario.RssSeries, out var rss))
+        {
+            sb.Append("<h2>Server RSS over time</h2>\n<p>").Append(E(MarkdownReport.RssText(rss).Replace("**", string.Empty, StringComparison.Ordinal))).Append("</p>\n");
         }
 
         Charts(sb, ReportCharts.ForRun(report));
@@ -98,6 +103,12 @@ public static class HtmlReport
         Li(sb, "note", "one fresh server process per run; RSS and threads sampled from /proc/PID/status; load generator and server share this machine's cores");
         sb.Append("</ul>\n");
         Charts(sb, ReportCharts.ForCompare(report));
+        foreach (var r in report.Rows.Where(r => r.Stats?.Series.ContainsKey(Scenarios.SoakScenario.RssSeries) == true))
+        {
+            string text = MarkdownReport.RssText(r.Stats!.Series[Scenarios.SoakScenario.RssSeries]).Replace("**", string.Empty, StringComparison.Ordinal);
+            sb.Append("<p>").Append(E($"{r.Model} @ {r.Connections}: {text}")).Append("</p>\n");
+        }
+
         sb.Append("<h2>Results</h2>\n");
         Table(
             sb,
@@ -147,7 +158,7 @@ public static class HtmlReport
         sb.Append("<table>\n<tr>");
         for (int i = 0; i < headers.Length; i++)
         {
-            sb.Append(i == 0 || headers[i] is "note" or "reason" or "metric" ? "<th class=\"l\">" : "<th>").Append(E(headers[i])).Append("</th>");
+            sb.Append(i == 0 || headers[i] is "note" or "reason" or "metric" or "meaning" ? "<th class=\"l\">" : "<th>").Append(E(headers[i])).Append("</th>");
         }
 
         sb.Append("</tr>\n");
@@ -156,7 +167,7 @@ public static class HtmlReport
             sb.Append("<tr>");
             for (int i = 0; i < row.Length; i++)
             {
-                bool left = i == 0 || (i < headers.Length && headers[i] is "note" or "reason" or "metric");
+                bool left = i == 0 || (i < headers.Length && headers[i] is "note" or "reason" or "metric" or "meaning");
                 sb.Append(left ? "<td class=\"l\">" : "<td>").Append(E(row[i])).Append("</td>");
             }
 

@@ -85,7 +85,42 @@ public static class MarkdownReport
             }
         }
 
+        var rssRows = report.Rows.Where(r => r.Stats?.Series.ContainsKey(Scenarios.SoakScenario.RssSeries) == true).ToArray();
+        if (rssRows.Length > 0)
+        {
+            sb.AppendLine().AppendLine("## Server RSS over time").AppendLine();
+            foreach (var r in rssRows)
+            {
+                sb.AppendLine($"- {r.Model} @ {r.Connections}: {RssText(r.Stats!.Series[Scenarios.SoakScenario.RssSeries])}");
+            }
+        }
+
         return sb.ToString();
+    }
+
+    /// <summary>The RSS verdict of a soak in words (see <see cref="Scenarios.RssTrend"/>).</summary>
+    public static string RssText(IReadOnlyList<SeriesPoint> points)
+    {
+        ArgumentNullException.ThrowIfNull(points);
+        if (Scenarios.RssTrend.Of(points) is not { } v)
+        {
+            return "RSS: too few samples to judge.";
+        }
+
+        return $"RSS {(v.Flat ? "**flat**" : "**growing**")}: over the second half it grew {Fmt.N(v.SecondHalfGrowthMiB)} MiB by its trend " +
+            $"({Fmt.N(v.SecondHalfSlopeMiBPerMin)} MiB/min; first half {Fmt.N(v.FirstHalfSlopeMiBPerMin)} MiB/min), flat up to {Fmt.N(v.AllowedGrowthMiB)} MiB " +
+            $"(5 % of the first half's mean, at least 1 MiB); first {Fmt.N(v.FirstMiB)} MiB, last {Fmt.N(v.LastMiB)} MiB, peak {Fmt.N(v.PeakMiB)} MiB.";
+    }
+
+    // At most `max` points, evenly spread, first and last kept.
+    internal static IEnumerable<SeriesPoint> Thin(IReadOnlyList<SeriesPoint> points, int max)
+    {
+        if (points.Count <= max)
+        {
+            return points;
+        }
+
+        return Enumerable.Range(0, max).Select(i => points[(int)Math.Round((double)i * (points.Count - 1) / (max - 1))]);
     }
 
     private static void AppendThresholds(StringBuilder sb, IReadOnlyList<ThresholdResult> thresholds)
@@ -125,11 +160,29 @@ public static class MarkdownReport
         if (s.Metrics.Count > 0)
         {
             sb.AppendLine("## Scenario metrics").AppendLine();
-            sb.AppendLine("| metric | value |");
-            sb.AppendLine("|---|--:|");
+            sb.AppendLine("| metric | value | meaning |");
+            sb.AppendLine("|---|--:|---|");
             foreach (var (name, value) in s.Metrics)
             {
-                sb.AppendLine($"| {name} | {Fmt.N(value)} |");
+                sb.AppendLine($"| {name} | {Fmt.N(value)} | {MetricLabels.Of(name)} |");
+            }
+
+            sb.AppendLine();
+        }
+
+        foreach (var (name, points) in s.Series)
+        {
+            sb.AppendLine($"## {ReportCharts.SeriesTitle(name)}").AppendLine();
+            if (name == Scenarios.SoakScenario.RssSeries)
+            {
+                sb.AppendLine(RssText(points)).AppendLine();
+            }
+
+            sb.AppendLine("| s | value |");
+            sb.AppendLine("|--:|--:|");
+            foreach (var p in Thin(points, 20))
+            {
+                sb.AppendLine($"| {Fmt.N(p.Seconds, "0.0")} | {Fmt.N(p.Value)} |");
             }
 
             sb.AppendLine();

@@ -37,8 +37,31 @@ public static class ReportCharts
                 "time (s)",
                 "% of one core",
                 [new ChartSeries("generator CPU", iv.Select(i => P(i, i.CpuPercent)).ToArray())]),
+            .. report.Stats.Series.Select(kv => new SvgLineChart(
+                "chart-" + kv.Key.Replace('_', '-'),
+                SeriesTitle(kv.Key),
+                "time (s)",
+                SeriesUnit(kv.Key),
+                [new ChartSeries(SeriesUnit(kv.Key), kv.Value.Select(p => new ChartPoint(p.Seconds, p.Value)).ToArray())])),
         ];
     }
+
+    // soak: one line per model and connection count
+    private static IEnumerable<SvgLineChart> RssOverTime(CompareReport report)
+    {
+        var lines = report.Rows
+            .Where(r => r.Stats?.Series.ContainsKey(Scenarios.SoakScenario.RssSeries) == true)
+            .Select(r => new ChartSeries(
+                $"{r.Model} @ {r.Connections}",
+                r.Stats!.Series[Scenarios.SoakScenario.RssSeries].Select(p => new ChartPoint(p.Seconds, p.Value)).ToArray()))
+            .ToArray();
+        return lines.Length == 0 ? [] : [new SvgLineChart("chart-rss-time", "Server RSS over time", "time (s)", "RSS (MiB)", lines)];
+    }
+
+    /// <summary>Gets the title of a scenario series.</summary>
+    public static string SeriesTitle(string name) => name == Scenarios.SoakScenario.RssSeries ? "Server RSS over time" : name;
+
+    private static string SeriesUnit(string name) => name == Scenarios.SoakScenario.RssSeries ? "RSS (MiB)" : name;
 
     /// <summary>Charts over connection counts, one line per model.</summary>
     public static IReadOnlyList<SvgLineChart> ForCompare(CompareReport report)
@@ -57,6 +80,7 @@ public static class ReportCharts
             new SvgLineChart("chart-p99", "p99 latency vs connections", "connections", "p99 latency (ms)", Lines(r => r.Stats is { Ok: > 0 } s ? s.Latency.P99Us / 1000 : null), logX),
             new SvgLineChart("chart-rss", "Server memory (peak RSS) vs connections", "connections", "peak RSS (MiB)", Lines(r => r.Server is { Samples: > 0 } s ? s.PeakRssKb / 1024.0 : null), logX),
             new SvgLineChart("chart-threads", "Server threads vs connections", "connections", "threads (max)", Lines(r => r.Server is { Samples: > 0 } s ? s.MaxThreads : null), logX),
+            .. RssOverTime(report),
         ];
     }
 }

@@ -19,6 +19,9 @@ internal sealed class ChatMember : IDisposable
     private int _buffered;
     private long _outOfOrder;
     private long _errorLines;
+    private long _otherLines;
+    private long _notices;
+    private long _maxLatencyTicks;
 
     public ChatMember(int index, TcpConnection connection, int publishers)
     {
@@ -40,6 +43,18 @@ internal sealed class ChatMember : IDisposable
     public long ErrorLines => Interlocked.Read(ref _errorLines);
 
     public bool Closed { get; private set; }
+
+    /// <summary>Gets the member lines received that are not <c>LG</c> deliveries (e.g. a flooder's lines).</summary>
+    public long OtherLines => Interlocked.Read(ref _otherLines);
+
+    /// <summary>Gets the longest delivery latency seen, in <see cref="Stopwatch"/> ticks.</summary>
+    public long MaxLatencyTicks => Interlocked.Read(ref _maxLatencyTicks);
+
+    /// <summary>Gets the notices (<c>* ...</c>) received after the welcome.</summary>
+    public long Notices => Interlocked.Read(ref _notices);
+
+    /// <summary>Gets or sets what is called with NAME for every <c>* NAME left (too slow)</c> received.</summary>
+    public Action<string>? TooSlowNotice { get; set; }
 
     public long ReceivedFrom(int publisher) => Interlocked.Read(ref _received[publisher]);
 
@@ -142,8 +157,19 @@ internal sealed class ChatMember : IDisposable
 
     private void OnLine(ReadOnlySpan<byte> line, StatsCollector stats)
     {
-        if (line.IsEmpty || line[0] == (byte)'*')
+        if (line.IsEmpty)
         {
+            return;
+        }
+
+        if (line[0] == (byte)'*')
+        {
+            Interlocked.Increment(ref _notices);
+            if (TooSlowNotice is { } onTooSlow && line.EndsWith(" left (too slow)"u8) && line.Length > 2 + " left (too slow)"u8.Length)
+            {
+                onTooSlow(System.Text.Encoding.UTF8.GetString(line[2..^" left (too slow)"u8.Length]));
+            }
+
             return;
         }
 
@@ -156,6 +182,7 @@ internal sealed class ChatMember : IDisposable
         int marker = line.IndexOf("> LG "u8);
         if (line[0] != (byte)'<' || marker < 0)
         {
+            Interlocked.Increment(ref _otherLines);
             return;
         }
 
@@ -177,6 +204,11 @@ internal sealed class ChatMember : IDisposable
         }
 
         _lastSeq[publisher] = seq;
+        if (now - sentAt > _maxLatencyTicks)
+        {
+            Interlocked.Exchange(ref _maxLatencyTicks, now - sentAt);
+        }
+
         stats.RecordOk(now - sentAt);
     }
 

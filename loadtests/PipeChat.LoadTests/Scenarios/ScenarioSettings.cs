@@ -48,6 +48,24 @@ public sealed record ScenarioSettings
     /// <summary>Gets how many connects may be pending at once.</summary>
     public int MaxPendingConnects { get; init; } = 16;
 
+    /// <summary>Gets the server protocol of slowloris, storm and soak: <c>echo</c> or <c>chat</c>; null means the scenario's default.</summary>
+    public string? Protocol { get; init; }
+
+    /// <summary>Gets what the flood scenario's flooder sends: <c>lines</c> (chat lines) or <c>nick</c> (<c>/nick</c> commands).</summary>
+    public string FloodKind { get; init; } = "lines";
+
+    /// <summary>Gets how often each slowloris connection sends one more byte of its never-ending line.</summary>
+    public TimeSpan TrickleInterval { get; init; } = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>Gets the server's process id, for sampling its RSS (soak); null when unknown.</summary>
+    public int? ServerPid { get; init; }
+
+    /// <summary>Gets how often soak samples the server's RSS.</summary>
+    public TimeSpan RssSampleInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Gets the protocol: <see cref="Protocol"/> or <paramref name="fallback"/>.</summary>
+    public bool IsChat(string fallback = "echo") => (Protocol ?? fallback) == "chat";
+
     /// <summary>Resolves the target: the given one, or 127.0.0.1 with <paramref name="defaultPort"/>.</summary>
     public IPEndPoint TargetOr(int defaultPort) => Target ?? new IPEndPoint(IPAddress.Loopback, defaultPort);
 

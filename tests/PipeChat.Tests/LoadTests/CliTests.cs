@@ -25,6 +25,9 @@ public sealed class CliTests : IDisposable
     [InlineData("run", "--unknown")]
     [InlineData("compare", "--conns", "1,x")]
     [InlineData("compare", "--models", "async,fibers")]
+    [InlineData("run", "--scenario", "flood", "--flood-kind", "bogus")]
+    [InlineData("run", "--scenario", "storm", "--protocol", "udp")]
+    [InlineData("run", "--scenario", "slowloris", "--trickle-interval", "0s")]
     [InlineData("bogus")]
     public async Task Usage_errors_exit_2_with_a_message(params string[] args)
     {

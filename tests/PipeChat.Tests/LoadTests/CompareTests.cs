@@ -149,6 +149,38 @@ public sealed class CompareTests : IDisposable
     }
 
     [Fact]
+    public async Task Compare_passes_server_args_and_gives_soak_the_servers_pid()
+    {
+        Assert.True(File.Exists("/usr/bin/python3"), "this test uses python3 as a stand-in server (Debian package python3)");
+        string script = Path.Combine(_dir, "fake_echo.py");
+        await File.WriteAllTextAsync(script, PythonEchoServer);
+        var options = new CompareOptions
+        {
+            Scenario = "soak",
+            Models = ["async"],
+            Connections = [4],
+            Settings = new ScenarioSettings { Duration = TimeSpan.FromSeconds(1), Rate = 20, RssSampleInterval = TimeSpan.FromMilliseconds(50) },
+            ServerCommand = $"/usr/bin/python3 -u {script} {{model}}",
+            ServerArgs = "--max-connections 200",
+            RepositoryRoot = _dir,
+            StopTimeout = TimeSpan.FromSeconds(5),
+            RunOptions = new RunOptions { Progress = ProgressMode.Off },
+            Log = TextWriter.Null,
+        };
+
+        var report = await CompareRunner.RunAsync(options);
+
+        Assert.EndsWith("{model} --max-connections 200", report.ServerCommand, StringComparison.Ordinal);
+        Assert.False(report.Settings.ContainsKey("flood limit")); // not a capacity run
+        var row = Assert.Single(report.Rows);
+        Assert.Null(row.Error);
+        Assert.Equal(20, row.Stats!.Ok);
+        Assert.True(row.Stats.Series[SoakScenario.RssSeries].Count >= 2, "the server's RSS was sampled");
+        Assert.Contains("## Server RSS over time", MarkdownReport.Compare(report), StringComparison.Ordinal);
+        Assert.Contains("id=\"chart-rss-time\"", HtmlReport.Compare(report), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_server_that_never_listens_is_reported_not_waited_for_forever()
     {
         var options = new CompareOptions
