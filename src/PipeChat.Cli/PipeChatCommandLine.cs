@@ -121,6 +121,8 @@ public static class PipeChatCommandLine
         "--io" => "Async model: socket I/O, auto (default: epoll on Linux), epoll or saea (SocketAsyncEventArgs).",
         "--max-pending-output" => "Chat: bytes queued for one member before it is cut off as too slow (default 1048576).",
         "--wake-coalescing-ms" => "Chat: shortest time between wake-ups of a busy room's readers: auto (default: 10 µs per member, none under 0.5 ms), MS, or 0 (off).",
+        "--max-connections-per-ip" => "TCP connections from one client IP address at once; 0 = no limit (default).",
+        "--keepalive" => "TCP keepalive after SECONDS of silence, probes every 10 s, 6 probes; 0 = off (default 60).",
         _ => option,
     };
 }

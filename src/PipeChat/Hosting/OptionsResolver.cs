@@ -34,6 +34,8 @@ public static class OptionsResolver
         ("--metrics-port", "MetricsPort"),
         ("--metrics-host", "MetricsHost"),
         ("--log-format", "LogFormat"),
+        ("--max-connections-per-ip", "MaxConnectionsPerIp"),
+        ("--keepalive", "Keepalive"),
     ];
 
     public static PipeChatOptions Resolve(ProtocolKind protocol, IConfiguration configuration)
@@ -65,8 +67,17 @@ public static class OptionsResolver
             MetricsPort = Int(section, "--metrics-port", "MetricsPort", 0, 65535),
             MetricsHost = Address(section, "--metrics-host", "MetricsHost"),
             LogFormat = Format(section),
+            MaxConnectionsPerIp = TcpOnly(udp, "--max-connections-per-ip", Int(section, "--max-connections-per-ip", "MaxConnectionsPerIp", 0, 1_000_000)) ?? 0,
+            Keepalive = TimeSpan.FromSeconds(TcpOnly(udp, "--keepalive", Int(section, "--keepalive", "Keepalive", 0, MaxKeepalive)) ?? 60),
         };
     }
+
+    // Linux caps TCP_KEEPIDLE at 32767 seconds.
+    private const int MaxKeepalive = 32_767;
+
+    private static T? TcpOnly<T>(bool udp, string option, T? value)
+        where T : struct =>
+        udp && value is not null ? throw new UsageException($"{option} does not apply to --udp (TCP only)") : value;
 
     /// <summary>PIPECHAT_MAX_CONNECTIONS → PipeChat:MaxConnections (SPEC §2 names).</summary>
     public static string? KeyForEnvironmentVariable(string name)
