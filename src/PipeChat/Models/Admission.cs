@@ -52,6 +52,18 @@ internal sealed class Admission
             return true;
         }
 
+        if (!TryCount(key))
+        {
+            return false;
+        }
+
+        address = key;
+        return true;
+    }
+
+    /// <summary>Counts one more connection of <paramref name="key"/>, unless it holds the cap already.</summary>
+    internal bool TryCount(ClientAddress key)
+    {
         lock (_lock)
         {
             ref var count = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_perIp, key, out _);
@@ -61,10 +73,8 @@ internal sealed class Admission
             }
 
             count++;
+            return true;
         }
-
-        address = key;
-        return true;
     }
 
     /// <summary>Gives back what <see cref="TryAdmitAddress"/> counted.</summary>

@@ -42,17 +42,18 @@ public sealed partial class CliProcess : IDisposable
 
     public int Pid => _process.Id;
 
-    public static CliProcess Start(string arguments, IDictionary<string, string>? environment = null, string? stdin = null)
+    /// <summary>Starts `pipechat ARGUMENTS`; <paramref name="fileLimit"/> lowers its RLIMIT_NOFILE (ulimit -n) first.</summary>
+    public static CliProcess Start(string arguments, IDictionary<string, string>? environment = null, string? stdin = null, int? fileLimit = null)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "pipechat.dll");
-        var info = new ProcessStartInfo("dotnet", $"\"{dll}\" {arguments}")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
+        var info = fileLimit is { } limit
+            ? new ProcessStartInfo("bash", ["-c", $"ulimit -n {limit} && exec dotnet \"{dll}\" {arguments}"])
+            : new ProcessStartInfo("dotnet", $"\"{dll}\" {arguments}");
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.RedirectStandardInput = true;
+        info.UseShellExecute = false;
+        info.WorkingDirectory = AppContext.BaseDirectory;
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             info.Environment[key] = value;
