@@ -37,7 +37,15 @@ internal sealed partial class ServerHostedService(ServerHolder holder, PipeChatO
 
         // SPEC §2: exactly one line on stdout once the socket is bound.
         var ready = ReadyLine(options, server.LocalEndPoint);
-        Listening(logger, ready, options.MaxConnections, options.MaxConnectionsPerIp, (int)options.Keepalive.TotalSeconds);
+        if (options.Udp)
+        {
+            ListeningUdp(logger, ready);
+        }
+        else
+        {
+            Listening(logger, ready, options.MaxConnections, options.MaxConnectionsPerIp, (int)options.Keepalive.TotalSeconds);
+        }
+
         readyOutput.WriteLine(ready);
         readyOutput.Flush();
         if (_notifier is { IsEnabled: true })
@@ -96,6 +104,9 @@ internal sealed partial class ServerHostedService(ServerHolder holder, PipeChatO
 
     [LoggerMessage(11, LogLevel.Information, "{Ready} (max-connections {MaxConnections}, per-ip {MaxPerIp}, keepalive {Keepalive} s)")]
     private static partial void Listening(ILogger logger, string ready, int maxConnections, int maxPerIp, int keepalive);
+
+    [LoggerMessage(15, LogLevel.Information, "{Ready}")]
+    private static partial void ListeningUdp(ILogger logger, string ready);
 
     [LoggerMessage(12, LogLevel.Information, "shutting down: accepting stopped, draining {Active} connections for up to {Timeout} s")]
     private static partial void DrainStarted(ILogger logger, long active, double timeout);
