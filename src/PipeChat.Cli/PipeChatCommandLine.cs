@@ -34,13 +34,14 @@ public static class PipeChatCommandLine
         var name = protocol.ToString().ToLowerInvariant();
         var command = new Command(name, description);
         var options = new Dictionary<string, Option>();
-        foreach (var (option, key) in OptionsResolver.Keys)
+        foreach (var option in ServerOptions.All.Where(o => o.Commands.Contains(protocol)))
         {
-            Option symbol = option == "--udp"
-                ? new Option<bool>(option) { Description = "Serve UDP instead of TCP." }
-                : new Option<string>(option) { Description = Describe(option, protocol), HelpName = key.ToUpperInvariant() };
+            var help = $"{option.Description} [{option.EnvironmentVariable}]";
+            Option symbol = option.IsFlag
+                ? new Option<bool>(option.Name) { Description = help }
+                : new Option<string>(option.Name) { Description = help, HelpName = HelpName(option.Key) };
             command.Options.Add(symbol);
-            options[key] = symbol;
+            options[option.Key] = symbol;
         }
 
         command.SetAction(async (result, _) =>
@@ -82,7 +83,7 @@ public static class PipeChatCommandLine
                 return 2;
             }
 
-            return await EchoClient.RunAsync(endPoint, result.GetValue(udp), Console.In, stdout, stderr).ConfigureAwait(false);
+            return await EchoClient.RunAsync(endPoint, result.GetValue(udp), StandardInput(), stdout, stderr).ConfigureAwait(false);
         });
 
         var chatAddress = new Argument<string?>("HOST:PORT") { Description = "Server address (default 127.0.0.1:7000).", Arity = ArgumentArity.ZeroOrOne };
@@ -102,27 +103,21 @@ public static class PipeChatCommandLine
                 return 2;
             }
 
-            return await ChatClient.RunAsync(endPoint, result.GetValue(chatUdp), result.GetValue(name), Console.In, stdout, stderr).ConfigureAwait(false);
+            return await ChatClient.RunAsync(endPoint, result.GetValue(chatUdp), result.GetValue(name), StandardInput(), stdout, stderr).ConfigureAwait(false);
         });
 
         return new Command("client", "Interactive clients.") { echo, chat };
     }
 
-    private static string Describe(string option, ProtocolKind protocol) => option switch
-    {
-        "--host" => "Address to bind (default 127.0.0.1; 0.0.0.0 or :: to expose).",
-        "--port" => $"Port (default {PipeChatOptions.DefaultPort(protocol)}; 0 lets the OS pick).",
-        "--model" => protocol == ProtocolKind.Echo ? "async (default), threads or iterative." : "async (default) or threads.",
-        "--max-connections" => "TCP connections (UDP chat: registrations) held at once (default 10000).",
-        "--max-line" => "Chat: longest line in bytes, newline excluded (default 4096).",
-        "--idle-timeout" => "Seconds of silence before a member is dropped (chat TCP 0 = off, UDP chat 600).",
-        "--shutdown-timeout" => "Seconds to drain on SIGINT/SIGTERM; 0 aborts at once (default 5).",
-        "--log-level" => "trace, debug, information (default), warning or error.",
-        "--io" => "Async model: socket I/O, auto (default: epoll on Linux), epoll or saea (SocketAsyncEventArgs).",
-        "--max-pending-output" => "Chat: bytes queued for one member before it is cut off as too slow (default 1048576).",
-        "--wake-coalescing-ms" => "Chat: shortest time between wake-ups of a busy room's readers: auto (default: 10 µs per member, none under 0.5 ms), MS, or 0 (off).",
-        "--max-connections-per-ip" => "TCP connections from one client IP address at once; 0 = no limit (default).",
-        "--keepalive" => "TCP keepalive after SECONDS of silence, probes every 10 s, 6 probes; 0 = off (default 60).",
-        _ => option,
-    };
+    /// <summary>
+    /// Standard input as a plain byte stream. Not Console.In: on a terminal its reader holds the
+    /// console lock while it waits for a key, so a receive loop printing from another thread
+    /// blocks until the user presses Enter (and with inline socket completions, so does the
+    /// socket engine). Line editing and echo stay with the terminal's own canonical mode.
+    /// </summary>
+    private static StreamReader StandardInput() => new(Console.OpenStandardInput(), new System.Text.UTF8Encoding(false));
+
+    // MaxConnections → MAX_CONNECTIONS, as the value's placeholder in --help.
+    private static string HelpName(string key) =>
+        string.Concat(key.Select((c, i) => i > 0 && char.IsUpper(c) ? "_" + c : c.ToString())).ToUpperInvariant();
 }

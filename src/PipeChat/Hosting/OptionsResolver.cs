@@ -16,31 +16,47 @@ public static class OptionsResolver
     /// <summary>Configuration section holding the settings.</summary>
     public const string Section = "PipeChat";
 
-    /// <summary>The server options as (command-line name, configuration key).</summary>
-    public static readonly IReadOnlyList<(string Option, string Key)> Keys =
-    [
-        ("--host", "Host"),
-        ("--port", "Port"),
-        ("--model", "Model"),
-        ("--udp", "Udp"),
-        ("--max-connections", "MaxConnections"),
-        ("--max-line", "MaxLine"),
-        ("--idle-timeout", "IdleTimeout"),
-        ("--shutdown-timeout", "ShutdownTimeout"),
-        ("--log-level", "LogLevel"),
-        ("--max-pending-output", "MaxPendingOutput"),
-        ("--wake-coalescing-ms", "WakeCoalescingMs"),
-        ("--io", "Io"),
-        ("--metrics-port", "MetricsPort"),
-        ("--metrics-host", "MetricsHost"),
-        ("--log-format", "LogFormat"),
-        ("--max-connections-per-ip", "MaxConnectionsPerIp"),
-        ("--keepalive", "Keepalive"),
-    ];
+    public static PipeChatOptions Resolve(ProtocolKind protocol, IConfiguration configuration) => Resolve(protocol, configuration, warnings: null);
 
-    public static PipeChatOptions Resolve(ProtocolKind protocol, IConfiguration configuration)
+    /// <summary>
+    /// Resolves and checks the settings. An option given on the command line where it does not
+    /// apply is a usage error; set in a file or a variable (which may serve several commands) it
+    /// is ignored with a warning, and so is an unknown key in the section.
+    /// </summary>
+    public static PipeChatOptions Resolve(ProtocolKind protocol, IConfiguration configuration, ICollection<string>? warnings)
     {
-        var section = configuration.GetSection(Section);
+        var options = ResolveValues(protocol, configuration);
+        var section = new SettingsSection(configuration);
+        foreach (var key in section.Keys)
+        {
+            if (ServerOptions.ByKey(key) is not { } option)
+            {
+                warnings?.Add($"unknown setting {section.Origin(key, Section + ":" + key)} is ignored");
+                continue;
+            }
+
+            var reason = !option.Commands.Contains(protocol)
+                ? $"applies to {string.Join(" and ", option.Commands.Select(c => c.ToString().ToLowerInvariant()))} only"
+                : option.NotApplicable?.Invoke(options);
+            if (reason is null || Raw(section, key) is null)
+            {
+                continue;
+            }
+
+            if (section.FromCommandLine(key, option.Name))
+            {
+                throw new UsageException($"{option.Name} {reason}");
+            }
+
+            warnings?.Add($"{section.Origin(key, option.Name)} {reason}: ignored");
+        }
+
+        return options;
+    }
+
+    private static PipeChatOptions ResolveValues(ProtocolKind protocol, IConfiguration configuration)
+    {
+        var section = new SettingsSection(configuration);
         var udp = Bool(section, "--udp", "Udp") ?? false;
         var model = Model(section) ?? ConnectionModel.Async;
         if (protocol == ProtocolKind.Chat && model == ConnectionModel.Iterative)
@@ -67,46 +83,25 @@ public static class OptionsResolver
             MetricsPort = Int(section, "--metrics-port", "MetricsPort", 0, 65535),
             MetricsHost = Address(section, "--metrics-host", "MetricsHost"),
             LogFormat = Format(section),
-            MaxConnectionsPerIp = TcpOnly(udp, "--max-connections-per-ip", Int(section, "--max-connections-per-ip", "MaxConnectionsPerIp", 0, 1_000_000)) ?? 0,
-            Keepalive = TimeSpan.FromSeconds(TcpOnly(udp, "--keepalive", Int(section, "--keepalive", "Keepalive", 0, MaxKeepalive)) ?? 60),
+            MaxConnectionsPerIp = Int(section, "--max-connections-per-ip", "MaxConnectionsPerIp", 0, 1_000_000) ?? 0,
+            Keepalive = TimeSpan.FromSeconds(Int(section, "--keepalive", "Keepalive", 0, MaxKeepalive) ?? 60),
         };
     }
+
+    /// <summary>PIPECHAT_MAX_CONNECTIONS → PipeChat:MaxConnections (SPEC §2 names).</summary>
+    public static string? KeyForEnvironmentVariable(string name) =>
+        ServerOptions.ByEnvironmentVariable(name) is { } option ? Section + ":" + option.Key : null;
 
     // Linux caps TCP_KEEPIDLE at 32767 seconds.
     private const int MaxKeepalive = 32_767;
 
-    private static T? TcpOnly<T>(bool udp, string option, T? value)
-        where T : struct =>
-        udp && value is not null ? throw new UsageException($"{option} does not apply to --udp (TCP only)") : value;
-
-    /// <summary>PIPECHAT_MAX_CONNECTIONS → PipeChat:MaxConnections (SPEC §2 names).</summary>
-    public static string? KeyForEnvironmentVariable(string name)
-    {
-        const string prefix = "PIPECHAT_";
-        if (!name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
-        {
-            return null;
-        }
-
-        var option = "--" + name[prefix.Length..].Replace('_', '-').ToLowerInvariant();
-        foreach (var (opt, key) in Keys)
-        {
-            if (opt == option)
-            {
-                return Section + ":" + key;
-            }
-        }
-
-        return null;
-    }
-
-    private static string? Raw(IConfigurationSection section, string key)
+    private static string? Raw(SettingsSection section, string key)
     {
         var value = section[key];
         return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
     }
 
-    private static int? Int(IConfigurationSection section, string option, string key, int min, int max)
+    private static int? Int(SettingsSection section, string option, string key, int min, int max)
     {
         var raw = Raw(section, key);
         if (raw is null)
@@ -116,13 +111,13 @@ public static class OptionsResolver
 
         if (!int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
         {
-            throw new UsageException($"invalid value '{raw}' for {option}: expected an integer from {min} to {max}");
+            throw new UsageException($"invalid value '{raw}' for {section.Origin(key, option)}: expected an integer from {min} to {max}");
         }
 
         return value;
     }
 
-    private static double? Double(IConfigurationSection section, string option, string key)
+    private static double? Double(SettingsSection section, string option, string key)
     {
         var raw = Raw(section, key);
         if (raw is null)
@@ -132,13 +127,13 @@ public static class OptionsResolver
 
         if (!double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || value < 0 || value > 31_536_000 || double.IsNaN(value))
         {
-            throw new UsageException($"invalid value '{raw}' for {option}: expected seconds, 0 or more");
+            throw new UsageException($"invalid value '{raw}' for {section.Origin(key, option)}: expected seconds, 0 or more");
         }
 
         return value;
     }
 
-    private static bool? Bool(IConfigurationSection section, string option, string key)
+    private static bool? Bool(SettingsSection section, string option, string key)
     {
         var raw = Raw(section, key);
         if (raw is null)
@@ -148,10 +143,10 @@ public static class OptionsResolver
 
         return bool.TryParse(raw, out var value)
             ? value
-            : throw new UsageException($"invalid value '{raw}' for {option}: expected true or false");
+            : throw new UsageException($"invalid value '{raw}' for {section.Origin(key, option)}: expected true or false");
     }
 
-    private static ConnectionModel? Model(IConfigurationSection section)
+    private static ConnectionModel? Model(SettingsSection section)
     {
         var raw = Raw(section, "Model");
         return raw?.ToLowerInvariant() switch
@@ -160,11 +155,11 @@ public static class OptionsResolver
             "async" => ConnectionModel.Async,
             "threads" => ConnectionModel.Threads,
             "iterative" => ConnectionModel.Iterative,
-            _ => throw new UsageException($"invalid value '{raw}' for --model: expected async, threads or iterative"),
+            _ => throw new UsageException($"invalid value '{raw}' for {section.Origin("Model", "--model")}: expected async, threads or iterative"),
         };
     }
 
-    private static Transport.SocketIoKind Io(IConfigurationSection section)
+    private static Transport.SocketIoKind Io(SettingsSection section)
     {
         var raw = Raw(section, "Io");
         return raw?.ToLowerInvariant() switch
@@ -173,11 +168,11 @@ public static class OptionsResolver
             "epoll" when OperatingSystem.IsLinux() => Transport.SocketIoKind.Epoll,
             "epoll" => throw new UsageException("--io epoll needs Linux (use auto or saea)"),
             "saea" => Transport.SocketIoKind.Saea,
-            _ => throw new UsageException($"invalid value '{raw}' for --io: expected auto, epoll or saea"),
+            _ => throw new UsageException($"invalid value '{raw}' for {section.Origin("Io", "--io")}: expected auto, epoll or saea"),
         };
     }
 
-    private static Protocols.Chat.WakeCoalescing Coalescing(IConfigurationSection section)
+    private static Protocols.Chat.WakeCoalescing Coalescing(SettingsSection section)
     {
         var raw = Raw(section, "WakeCoalescingMs");
         if (raw is null || raw.Equals("auto", StringComparison.OrdinalIgnoreCase))
@@ -187,26 +182,26 @@ public static class OptionsResolver
 
         if (!int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) || ms < 0 || ms > 1000)
         {
-            throw new UsageException($"invalid value '{raw}' for --wake-coalescing-ms: expected auto or an integer from 0 to 1000");
+            throw new UsageException($"invalid value '{raw}' for {section.Origin("WakeCoalescingMs", "--wake-coalescing-ms")}: expected auto or an integer from 0 to 1000");
         }
 
         return Protocols.Chat.WakeCoalescing.Fixed(TimeSpan.FromMilliseconds(ms));
     }
 
-    private static string Format(IConfigurationSection section)
+    private static string Format(SettingsSection section)
     {
         var raw = Raw(section, "LogFormat");
         return raw?.ToLowerInvariant() switch
         {
             null or "text" => "text",
             "json" => "json",
-            _ => throw new UsageException($"invalid value '{raw}' for --log-format: expected text or json"),
+            _ => throw new UsageException($"invalid value '{raw}' for {section.Origin("LogFormat", "--log-format")}: expected text or json"),
         };
     }
 
-    private static IPAddress? Host(IConfigurationSection section) => Address(section, "--host", "Host");
+    private static IPAddress? Host(SettingsSection section) => Address(section, "--host", "Host");
 
-    private static IPAddress? Address(IConfigurationSection section, string option, string key)
+    private static IPAddress? Address(SettingsSection section, string option, string key)
     {
         var raw = Raw(section, key);
         if (raw is null)
@@ -221,10 +216,10 @@ public static class OptionsResolver
 
         return IPAddress.TryParse(raw.Trim('[', ']'), out var address)
             ? address
-            : throw new UsageException($"invalid value '{raw}' for {option}: expected an IP address such as 127.0.0.1, ::1, 0.0.0.0 or ::");
+            : throw new UsageException($"invalid value '{raw}' for {section.Origin(key, option)}: expected an IP address such as 127.0.0.1, ::1, 0.0.0.0 or ::");
     }
 
-    private static LogLevel? Level(IConfigurationSection section)
+    private static LogLevel? Level(SettingsSection section)
     {
         var raw = Raw(section, "LogLevel");
         return raw?.ToLowerInvariant() switch
@@ -235,7 +230,7 @@ public static class OptionsResolver
             "information" or "info" => LogLevel.Information,
             "warning" or "warn" => LogLevel.Warning,
             "error" => LogLevel.Error,
-            _ => throw new UsageException($"invalid value '{raw}' for --log-level: expected trace, debug, information, warning or error"),
+            _ => throw new UsageException($"invalid value '{raw}' for {section.Origin("LogLevel", "--log-level")}: expected trace, debug, information, warning or error"),
         };
     }
 }

@@ -15,42 +15,83 @@ namespace PipeChat.Hosting;
 /// </summary>
 public static class PipeChatHost
 {
-    /// <summary>Configuration from appsettings.json beside the executable, PIPECHAT_* variables, then the command line.</summary>
+    /// <summary>
+    /// Configuration, later sources winning: appsettings.json beside the executable, the file named
+    /// by --config or PIPECHAT_CONFIG, PIPECHAT_* variables, then the command line.
+    /// </summary>
+    /// <exception cref="UsageException">The --config file is missing, or a JSON file is malformed (file, line and position named).</exception>
     public static IConfiguration BuildConfiguration(IReadOnlyDictionary<string, string?> commandLine)
     {
-        var environment = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
-        foreach (System.Collections.DictionaryEntry entry in Environment.GetEnvironmentVariables())
+        var configKey = OptionsResolver.Section + ":Config";
+        var configFile = commandLine.GetValueOrDefault(configKey) ?? Environment.GetEnvironmentVariable("PIPECHAT_CONFIG");
+        var builder = new ConfigurationBuilder()
+            .SetBasePath(AppContext.BaseDirectory)
+            .AddJsonFile("appsettings.json", optional: true, reloadOnChange: false);
+        if (!string.IsNullOrWhiteSpace(configFile))
         {
-            if (entry.Key is string name && OptionsResolver.KeyForEnvironmentVariable(name) is { } key)
+            var full = Path.GetFullPath(configFile);
+            if (!File.Exists(full))
             {
-                environment[key] = entry.Value as string;
+                var named = commandLine.ContainsKey(configKey) ? "--config" : "PIPECHAT_CONFIG";
+                throw new UsageException($"{named}: cannot read {full}: no such file");
+            }
+
+            builder.AddJsonFile(new Microsoft.Extensions.FileProviders.PhysicalFileProvider(Path.GetDirectoryName(full)!), Path.GetFileName(full), optional: false, reloadOnChange: false);
+        }
+
+        builder.Add(new EnvironmentOptionsSource());
+        builder.AddInMemoryCollection(commandLine);
+        try
+        {
+            return builder.Build();
+        }
+        catch (InvalidDataException e)
+        {
+            throw new UsageException(MalformedJson(builder, e));
+        }
+    }
+
+    private static string MalformedJson(IConfigurationBuilder builder, InvalidDataException e)
+    {
+        // The JSON provider names no file; find the one that does not parse and say where.
+        foreach (var source in builder.Sources.OfType<Microsoft.Extensions.Configuration.Json.JsonConfigurationSource>())
+        {
+            var path = SettingsSection.FileOf(source);
+            if (!File.Exists(path))
+            {
+                continue;
+            }
+
+            try
+            {
+                using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(path), new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            }
+            catch (System.Text.Json.JsonException json)
+            {
+                return $"{path}:{json.LineNumber + 1}:{json.BytePositionInLine + 1}: malformed JSON: {json.Message.Split(" Path:", 2)[0].Split(" LineNumber:", 2)[0]}";
             }
         }
 
-        return new ConfigurationBuilder()
-            .SetBasePath(AppContext.BaseDirectory)
-            .AddJsonFile("appsettings.json", optional: true, reloadOnChange: false)
-            .AddInMemoryCollection(environment)
-            .AddInMemoryCollection(commandLine)
-            .Build();
+        return $"settings file: {e.Message}";
     }
 
     public static async Task<int> RunAsync(ProtocolKind protocol, IReadOnlyDictionary<string, string?> commandLine, TextWriter stdout, TextWriter stderr)
     {
         PipeChatOptions options;
+        var warnings = new List<string>();
         try
         {
-            options = OptionsResolver.Resolve(protocol, BuildConfiguration(commandLine));
+            options = OptionsResolver.Resolve(protocol, BuildConfiguration(commandLine), warnings);
         }
         catch (UsageException e)
         {
             await stderr.WriteLineAsync($"pipechat: {e.Message}").ConfigureAwait(false);
             return 2;
         }
-        catch (InvalidDataException e)
+
+        foreach (var warning in warnings)
         {
-            await stderr.WriteLineAsync($"pipechat: appsettings.json: {e.Message}").ConfigureAwait(false);
-            return 2;
+            await stderr.WriteLineAsync($"pipechat: warning: {warning}").ConfigureAwait(false);
         }
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings

@@ -36,7 +36,7 @@ internal sealed partial class ServerHostedService(ServerHolder holder, PipeChatO
         server.Start();
 
         // SPEC §2: exactly one line on stdout once the socket is bound.
-        var ready = ReadyLine(options, server.LocalEndPoint);
+        var ready = ReadyLine(options, server.LocalEndPoint, (server as Models.AsyncTcpServer)?.Io);
         if (options.Udp)
         {
             ListeningUdp(logger, ready);
@@ -87,11 +87,13 @@ internal sealed partial class ServerHostedService(ServerHolder holder, PipeChatO
         _metricsRegistration?.Dispose();
     }
 
-    public static string ReadyLine(PipeChatOptions options, IPEndPoint endPoint)
+    /// <summary>E.g. <c>pipechat echo (async, epoll) listening on tcp://127.0.0.1:7007</c>: the socket I/O is named where there is a choice.</summary>
+    public static string ReadyLine(PipeChatOptions options, IPEndPoint endPoint, Transport.SocketIoKind? io = null)
     {
         var protocol = options.Protocol.ToString().ToLowerInvariant();
         var model = options.Model.ToString().ToLowerInvariant();
-        return $"pipechat {protocol} ({model}) listening on {options.Scheme}://{Format(endPoint)}";
+        var how = io is { } kind ? $"{model}, {kind.ToString().ToLowerInvariant()}" : model;
+        return $"pipechat {protocol} ({how}) listening on {options.Scheme}://{Format(endPoint)}";
     }
 
     public static string Format(IPEndPoint endPoint) =>

@@ -13,6 +13,12 @@ public class CliTests
     [InlineData("echo --model fibers", "--model")]
     [InlineData("echo --max-connections -5", "--max-connections")]
     [InlineData("frobnicate", "frobnicate")]
+    [InlineData("echo --max-line 5", "--max-line")]
+    [InlineData("echo --wake-coalescing-ms 5", "--wake-coalescing-ms")]
+    [InlineData("echo --model threads --io epoll", "--io")]
+    [InlineData("chat --udp --io saea", "--io")]
+    [InlineData("echo --udp --idle-timeout 5", "--idle-timeout")]
+    [InlineData("echo --config /nonexistent/pipechat.json", "/nonexistent/pipechat.json")]
     public async Task Usage_errors_exit_2_with_one_line_naming_the_problem(string arguments, string named)
     {
         using var cli = CliProcess.Start(arguments);
@@ -58,7 +64,8 @@ public class CliTests
         cli.Signal("TERM");
         Assert.Equal(0, await cli.ExitCodeAsync());
         var stdout = cli.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal($"pipechat echo ({model}) listening on tcp://{endPoint}", Assert.Single(stdout));
+        var how = model == "async" ? "async, epoll" : model;
+        Assert.Equal($"pipechat echo ({how}) listening on tcp://{endPoint}", Assert.Single(stdout));
     }
 
     [Theory]
@@ -147,5 +154,77 @@ public class CliTests
         using var unreachable = CliProcess.Start($"client echo {endPoint}", stdin: "x\n");
         Assert.Equal(1, await unreachable.ExitCodeAsync());
         Assert.Single(unreachable.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Theory]
+    [InlineData("echo")]
+    [InlineData("chat")]
+    public async Task Help_describes_every_option_of_the_command_with_its_variable_and_no_other(string command)
+    {
+        using var cli = CliProcess.Start($"{command} --help");
+        Assert.Equal(0, await cli.ExitCodeAsync());
+        var protocol = command == "echo" ? PipeChat.Hosting.ProtocolKind.Echo : PipeChat.Hosting.ProtocolKind.Chat;
+        var help = string.Join(' ', cli.Stdout.Split((char[])['\n', ' '], StringSplitOptions.RemoveEmptyEntries));
+        foreach (var option in PipeChat.Hosting.ServerOptions.All)
+        {
+            if (option.Commands.Contains(protocol))
+            {
+                Assert.Contains(option.Name + " ", help, StringComparison.Ordinal);
+                Assert.Contains($"{option.Description} [{option.EnvironmentVariable}]", help, StringComparison.Ordinal);
+            }
+            else
+            {
+                Assert.DoesNotContain(option.Name + " ", help, StringComparison.Ordinal);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_bad_value_from_a_variable_names_the_variable()
+    {
+        using var cli = CliProcess.Start("echo", new Dictionary<string, string> { ["PIPECHAT_PORT"] = "abc" });
+        Assert.Equal(2, await cli.ExitCodeAsync());
+        Assert.Contains("invalid value 'abc' for PIPECHAT_PORT", Assert.Single(Lines(cli.Stderr)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_bad_value_from_a_config_file_names_the_file_and_key()
+    {
+        var file = TempJson("""{ "PipeChat": { "Port": "abc" } }""");
+        using var cli = CliProcess.Start($"echo --config {file}");
+        Assert.Equal(2, await cli.ExitCodeAsync());
+        Assert.Contains($"invalid value 'abc' for PipeChat:Port in {file}", Assert.Single(Lines(cli.Stderr)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Malformed_json_names_the_file_line_and_position()
+    {
+        var file = TempJson("{ \"PipeChat\": {\n  \"Port\": 0\n  \"Model\": \"threads\" } }");
+        using var cli = CliProcess.Start("echo", new Dictionary<string, string> { ["PIPECHAT_CONFIG"] = file });
+        Assert.Equal(2, await cli.ExitCodeAsync());
+        Assert.StartsWith($"pipechat: {file}:3:3: malformed JSON", Assert.Single(Lines(cli.Stderr)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unknown_and_inapplicable_settings_in_a_file_are_warned_about_and_the_rest_applies()
+    {
+        var file = TempJson("""{ "PipeChat": { "Port": 0, "Model": "threads", "Prot": 9005, "MaxLine": 10 } }""");
+        using var cli = CliProcess.Start($"echo --config {file}", new Dictionary<string, string> { ["PIPECHAT_IO"] = "epoll" });
+        await cli.ReadyAsync();
+        Assert.Contains("pipechat echo (threads) listening on", cli.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"warning: unknown setting PipeChat:Prot in {file} is ignored", cli.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"warning: PipeChat:MaxLine in {file} applies to chat only: ignored", cli.Stderr, StringComparison.Ordinal);
+        Assert.Contains("warning: PIPECHAT_IO applies to --model async only: ignored", cli.Stderr, StringComparison.Ordinal);
+        cli.Signal("TERM");
+        Assert.Equal(0, await cli.ExitCodeAsync());
+    }
+
+    private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    private static string TempJson(string json)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"pipechat-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, json);
+        return path;
     }
 }

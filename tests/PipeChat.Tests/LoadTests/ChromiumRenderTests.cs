@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using PipeChat.LoadTests.Reports;
+using PipeChat.Tests.Support;
 
 namespace PipeChat.Tests.LoadTests;
 
@@ -13,7 +14,7 @@ public sealed class ChromiumRenderTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    [Fact]
+    [ToolFact(Chromium, "chromium")]
     public async Task Compare_report_charts_render_in_headless_chromium()
     {
         var paths = ReportWriter.WriteCompare(TestData.Compare("async", "threads"), _dir);
@@ -26,7 +27,7 @@ public sealed class ChromiumRenderTests : IDisposable
         Assert.Contains("<polyline", dom, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [ToolFact(Chromium, "chromium")]
     public async Task Run_report_charts_render_in_headless_chromium()
     {
         var paths = ReportWriter.WriteRun(ReportTests.SampleRun(), _dir);

@@ -47,10 +47,29 @@ public sealed partial class CliProcess : IDisposable
     /// <summary>Starts `pipechat ARGUMENTS`; <paramref name="fileLimit"/> lowers its RLIMIT_NOFILE (ulimit -n) first.</summary>
     public static CliProcess Start(string arguments, IDictionary<string, string>? environment = null, string? stdin = null, int? fileLimit = null)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "pipechat.dll");
         var info = fileLimit is { } limit
-            ? new ProcessStartInfo("bash", ["-c", $"ulimit -n {limit} && exec dotnet \"{dll}\" {arguments}"])
-            : new ProcessStartInfo("dotnet", $"\"{dll}\" {arguments}");
+            ? new ProcessStartInfo("bash", ["-c", $"ulimit -n {limit} && exec {(Native is null ? $"dotnet \"{Dll}\"" : $"\"{Native}\"")} {arguments}"])
+            : new ProcessStartInfo(Native ?? "dotnet", Native is null ? $"\"{Dll}\" {arguments}" : arguments);
+        return Start(info, environment, stdin, closeStdin: true);
+    }
+
+    /// <summary>
+    /// Runs pipechat on a pseudo-terminal (util-linux `script`), as a user at a terminal does;
+    /// standard input stays open, so the program sees a terminal waiting for a key.
+    /// </summary>
+    public static CliProcess StartOnTerminal(string arguments) =>
+        Start(new ProcessStartInfo("script", ["-qfec", Native is null ? $"dotnet \"{Dll}\" {arguments}" : $"\"{Native}\" {arguments}", "/dev/null"]), null, null, closeStdin: false);
+
+    private static string Dll => Path.Combine(AppContext.BaseDirectory, "pipechat.dll");
+
+    /// <summary>
+    /// PIPECHAT_CLI names a native (ahead-of-time compiled) pipechat to test instead of the JIT
+    /// build beside the tests; .ci/run sets it for a second run of the CLI tests.
+    /// </summary>
+    private static string? Native => Environment.GetEnvironmentVariable("PIPECHAT_CLI") is { Length: > 0 } path ? Path.GetFullPath(path) : null;
+
+    private static CliProcess Start(ProcessStartInfo info, IDictionary<string, string>? environment, string? stdin, bool closeStdin)
+    {
         info.RedirectStandardOutput = true;
         info.RedirectStandardError = true;
         info.RedirectStandardInput = true;
@@ -72,7 +91,7 @@ public sealed partial class CliProcess : IDisposable
 
             lock (cli._stdout)
             {
-                cli._stdout.AppendLine(e.Data);
+                cli._stdout.AppendLine(e.Data.TrimEnd('\r'));
             }
 
             if (e.Data.Contains("listening on", StringComparison.Ordinal))
@@ -98,7 +117,11 @@ public sealed partial class CliProcess : IDisposable
             process.StandardInput.Write(stdin);
         }
 
-        process.StandardInput.Close();
+        if (closeStdin)
+        {
+            process.StandardInput.Close();
+        }
+
         return cli;
     }
 
