@@ -6,15 +6,21 @@ namespace PipeChat.Diagnostics;
 /// <summary>Source-generated log messages: no boxing or formatting unless the level is on.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(1, LogLevel.Warning, "accept failed: {Error}")]
-    public static partial void AcceptFailed(ILogger logger, SocketError error);
+    [LoggerMessage(1, LogLevel.Warning, "accept failed: {Error} ({Suppressed} more since the last report)")]
+    public static partial void AcceptFailed(ILogger logger, SocketError error, long suppressed);
 
     [LoggerMessage(2, LogLevel.Error, "connection ended by a fault in the protocol session")]
     public static partial void SessionFault(ILogger logger, Exception error);
 
-    [LoggerMessage(3, LogLevel.Warning, "UDP receive failed: {Error}")]
-    public static partial void UdpReceiveFailed(ILogger logger, SocketError error);
+    [LoggerMessage(3, LogLevel.Warning, "UDP receive failed: {Error} ({Suppressed} more since the last report)")]
+    public static partial void UdpReceiveFailed(ILogger logger, SocketError error, long suppressed);
 
-    [LoggerMessage(4, LogLevel.Warning, "UDP send failed: {Error}")]
-    public static partial void UdpSendFailed(ILogger logger, SocketError error);
+    [LoggerMessage(4, LogLevel.Warning, "UDP send failed: {Error} ({Suppressed} more since the last report)")]
+    public static partial void UdpSendFailed(ILogger logger, SocketError error, long suppressed);
+
+    [LoggerMessage(5, LogLevel.Information, "connection from {Address} refused: {Limit} reached ({Suppressed} more refused since the last report)")]
+    public static partial void ConnectionRejected(ILogger logger, string address, string limit, long suppressed);
+
+    [LoggerMessage(6, LogLevel.Warning, "accepting paused: {Cause} ({Suppressed} more pauses since the last report)")]
+    public static partial void AcceptBackoff(ILogger logger, string cause, long suppressed);
 }

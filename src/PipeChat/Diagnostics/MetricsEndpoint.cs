@@ -21,38 +21,44 @@ public sealed class MetricsEndpoint : IAsyncDisposable
         _registry = Metrics.NewCustomRegistry();
         var factory = Metrics.WithCustomRegistry(_registry);
         string[] labels = ["model", "protocol", "transport"];
-        var gauges = new List<(Gauge Metric, Func<MetricsSource, long?> Read)>();
-        var counters = new List<(Counter Metric, Func<MetricsSource, long?> Read)>();
+        var series = new List<(Collector Metric, MetricDefinition Definition)>();
+        var created = new Dictionary<string, Collector>();
         foreach (var definition in PipeChatMetrics.Definitions)
         {
-            var help = definition.Description + ".";
-            if (definition.IsGauge)
+            if (!created.TryGetValue(definition.Name, out var metric))
             {
-                gauges.Add((factory.CreateGauge(definition.PrometheusName, help, labels), definition.Read));
+                var help = definition.Description + ".";
+                string[] names = definition.Label is { } label ? [.. labels, label.Name] : labels;
+                metric = definition.IsGauge
+                    ? factory.CreateGauge(definition.PrometheusName, help, names)
+                    : factory.CreateCounter(definition.PrometheusName, help, names);
+                created[definition.Name] = metric;
             }
-            else
-            {
-                counters.Add((factory.CreateCounter(definition.PrometheusName, help, labels), definition.Read));
-            }
+
+            series.Add((metric, definition));
         }
 
         _registry.AddBeforeCollectCallback(() =>
         {
             foreach (var source in PipeChatMetrics.Snapshot())
             {
-                foreach (var (gauge, read) in gauges)
+                foreach (var (metric, definition) in series)
                 {
-                    if (read(source) is { } value)
+                    if (definition.Read(source) is not { } value)
                     {
-                        gauge.WithLabels(source.Model, source.Protocol, source.Transport).Set(value);
+                        continue;
                     }
-                }
 
-                foreach (var (counter, read) in counters)
-                {
-                    if (read(source) is { } value)
+                    string[] values = definition.Label is { } label
+                        ? [source.Model, source.Protocol, source.Transport, label.Value]
+                        : [source.Model, source.Protocol, source.Transport];
+                    if (metric is Gauge gauge)
                     {
-                        counter.WithLabels(source.Model, source.Protocol, source.Transport).IncTo(value);
+                        gauge.WithLabels(values).Set(value);
+                    }
+                    else
+                    {
+                        ((Counter)metric).WithLabels(values).IncTo(value);
                     }
                 }
             }

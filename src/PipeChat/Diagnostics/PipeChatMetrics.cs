@@ -36,6 +36,12 @@ public sealed record MetricDefinition(string Name, bool IsGauge, string Unit, st
 {
     /// <summary>The Prometheus name: dots to underscores, counters end in _total.</summary>
     public string PrometheusName => Name.Replace('.', '_') + (IsGauge ? string.Empty : "_total");
+
+    /// <summary>
+    /// A label that tells apart several series of one metric (e.g. reason="per-ip"): definitions
+    /// that share a name are one instrument, one series per label value. Null: no extra label.
+    /// </summary>
+    public (string Name, string Value)? Label { get; init; }
 }
 
 /// <summary>
@@ -58,7 +64,9 @@ public static class PipeChatMetrics
     [
         new("pipechat.connections.active", IsGauge: true, "{connection}", "TCP connections open now", s => s.Stats.Active),
         new("pipechat.connections.accepted", IsGauge: false, "{connection}", "TCP connections accepted", s => s.Stats.Accepted),
-        new("pipechat.connections.rejected", IsGauge: false, "{connection}", "TCP connections closed on arrival because --max-connections was reached", s => s.Stats.Rejected),
+        new("pipechat.connections.rejected", IsGauge: false, "{connection}", "TCP connections closed on arrival because a connection limit was reached", s => s.Stats.RejectedMaxConnections) { Label = ("reason", "max-connections") },
+        new("pipechat.connections.rejected", IsGauge: false, "{connection}", "TCP connections closed on arrival because a connection limit was reached", s => s.Stats.RejectedPerIp) { Label = ("reason", "per-ip") },
+        new("pipechat.accept.backoff", IsGauge: false, "{pause}", "Pauses in accepting for lack of file descriptors or memory", s => s.Stats.AcceptBackoffs),
         new("pipechat.bytes.received", IsGauge: false, "By", "Bytes received from clients", s => s.Stats.BytesIn),
         new("pipechat.bytes.sent", IsGauge: false, "By", "Bytes sent to clients", s => s.Stats.BytesOut),
         new("pipechat.echo.messages", IsGauge: false, "{message}", "Echo: reads (TCP) or datagrams (UDP) echoed", s => s.MessagesEchoed?.Invoke()),
@@ -69,16 +77,17 @@ public static class PipeChatMetrics
 
     static PipeChatMetrics()
     {
-        foreach (var definition in Definitions)
+        foreach (var series in Definitions.GroupBy(d => d.Name))
         {
-            var read = definition.Read;
+            var definition = series.First();
+            var members = series.ToArray();
             if (definition.IsGauge)
             {
-                Meter.CreateObservableUpDownCounter(definition.Name, () => Observe(read), definition.Unit, definition.Description);
+                Meter.CreateObservableUpDownCounter(definition.Name, () => Observe(members), definition.Unit, definition.Description);
             }
             else
             {
-                Meter.CreateObservableCounter(definition.Name, () => Observe(read), definition.Unit, definition.Description);
+                Meter.CreateObservableCounter(definition.Name, () => Observe(members), definition.Unit, definition.Description);
             }
         }
     }
@@ -106,16 +115,19 @@ public static class PipeChatMetrics
         }
     }
 
-    private static List<Measurement<long>> Observe(Func<MetricsSource, long?> read)
+    private static List<Measurement<long>> Observe(MetricDefinition[] series)
     {
         lock (Sources)
         {
-            var measurements = new List<Measurement<long>>(Sources.Count);
+            var measurements = new List<Measurement<long>>(Sources.Count * series.Length);
             foreach (var source in Sources)
             {
-                if (read(source) is { } value)
+                foreach (var definition in series)
                 {
-                    measurements.Add(new Measurement<long>(value, source.Tags));
+                    if (definition.Read(source) is { } value)
+                    {
+                        measurements.Add(new Measurement<long>(value, definition.Label is { } label ? [.. source.Tags, new(label.Name, label.Value)] : source.Tags));
+                    }
                 }
             }
 

@@ -7,7 +7,9 @@ namespace PipeChat.Diagnostics;
 public sealed class ServerStats
 {
     private long _accepted;
-    private long _rejected;
+    private long _rejectedMaxConnections;
+    private long _rejectedPerIp;
+    private long _acceptBackoffs;
     private long _active;
     private long _bytesIn;
     private long _bytesOut;
@@ -16,8 +18,17 @@ public sealed class ServerStats
     /// <summary>Connections (or UDP datagrams for UDP echo) accepted.</summary>
     public long Accepted => Volatile.Read(ref _accepted);
 
-    /// <summary>Connections closed at once because the limit was reached.</summary>
-    public long Rejected => Volatile.Read(ref _rejected);
+    /// <summary>Connections closed at once because a limit was reached (every reason).</summary>
+    public long Rejected => RejectedMaxConnections + RejectedPerIp;
+
+    /// <summary>Connections closed at once because --max-connections were open.</summary>
+    public long RejectedMaxConnections => Volatile.Read(ref _rejectedMaxConnections);
+
+    /// <summary>Connections closed at once because their client address held --max-connections-per-ip.</summary>
+    public long RejectedPerIp => Volatile.Read(ref _rejectedPerIp);
+
+    /// <summary>Times accepting paused for lack of descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM).</summary>
+    public long AcceptBackoffs => Volatile.Read(ref _acceptBackoffs);
 
     /// <summary>Connections open now.</summary>
     public long Active => Volatile.Read(ref _active);
@@ -42,7 +53,10 @@ public sealed class ServerStats
 
     internal void OnClosed() => Interlocked.Decrement(ref _active);
 
-    internal void OnRejected() => Interlocked.Increment(ref _rejected);
+    internal void OnRejected(RejectReason reason) =>
+        Interlocked.Increment(ref reason == RejectReason.PerIp ? ref _rejectedPerIp : ref _rejectedMaxConnections);
+
+    internal void OnAcceptBackoff() => Interlocked.Increment(ref _acceptBackoffs);
 
     internal void OnReceived(long bytes) => Interlocked.Add(ref _bytesIn, bytes);
 
@@ -62,4 +76,14 @@ public sealed class ServerStats
             current = seen;
         }
     }
+}
+
+/// <summary>Why a connection was closed on arrival.</summary>
+public enum RejectReason
+{
+    /// <summary>--max-connections were open.</summary>
+    MaxConnections,
+
+    /// <summary>The client's address held --max-connections-per-ip.</summary>
+    PerIp,
 }

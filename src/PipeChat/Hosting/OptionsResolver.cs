@@ -83,12 +83,17 @@ public static class OptionsResolver
             MetricsPort = Int(section, "--metrics-port", "MetricsPort", 0, 65535),
             MetricsHost = Address(section, "--metrics-host", "MetricsHost"),
             LogFormat = Format(section),
+            MaxConnectionsPerIp = Int(section, "--max-connections-per-ip", "MaxConnectionsPerIp", 0, 1_000_000) ?? 0,
+            Keepalive = TimeSpan.FromSeconds(Int(section, "--keepalive", "Keepalive", 0, MaxKeepalive) ?? 60),
         };
     }
 
     /// <summary>PIPECHAT_MAX_CONNECTIONS → PipeChat:MaxConnections (SPEC §2 names).</summary>
     public static string? KeyForEnvironmentVariable(string name) =>
         ServerOptions.ByEnvironmentVariable(name) is { } option ? Section + ":" + option.Key : null;
+
+    // Linux caps TCP_KEEPIDLE at 32767 seconds.
+    private const int MaxKeepalive = 32_767;
 
     private static string? Raw(SettingsSection section, string key)
     {

@@ -56,6 +56,12 @@ public sealed record PipeChatOptions
     /// <summary>Console log format: "text" (default) or "json".</summary>
     public string LogFormat { get; init; } = "text";
 
+    /// <summary>TCP connections from one client IP address at once; 0 is off.</summary>
+    public int MaxConnectionsPerIp { get; init; }
+
+    /// <summary>TCP keepalive idle time; zero is off.</summary>
+    public TimeSpan Keepalive { get; init; } = TimeSpan.FromSeconds(60);
+
     public string Scheme => Udp ? "udp" : "tcp";
 
     public static int DefaultPort(ProtocolKind protocol) => protocol == ProtocolKind.Echo ? 7007 : 7000;

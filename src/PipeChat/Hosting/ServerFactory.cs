@@ -21,6 +21,8 @@ public static class ServerFactory
         {
             EndPoint = new IPEndPoint(options.Host, options.Port),
             MaxConnections = options.MaxConnections,
+            MaxConnectionsPerIp = options.MaxConnectionsPerIp,
+            Keepalive = options.Keepalive,
             Transport = new Transport.TransportOptions { Io = options.Io },
         };
         var logger = loggers.CreateLogger("PipeChat.Server");

@@ -36,7 +36,17 @@ internal sealed partial class ServerHostedService(ServerHolder holder, PipeChatO
         server.Start();
 
         // SPEC §2: exactly one line on stdout once the socket is bound.
-        readyOutput.WriteLine(ReadyLine(options, server.LocalEndPoint, (server as Models.AsyncTcpServer)?.Io));
+        var ready = ReadyLine(options, server.LocalEndPoint, (server as Models.AsyncTcpServer)?.Io);
+        if (options.Udp)
+        {
+            ListeningUdp(logger, ready);
+        }
+        else
+        {
+            Listening(logger, ready, options.MaxConnections, options.MaxConnectionsPerIp, (int)options.Keepalive.TotalSeconds);
+        }
+
+        readyOutput.WriteLine(ready);
         readyOutput.Flush();
         if (_notifier is { IsEnabled: true })
         {
@@ -55,8 +65,13 @@ internal sealed partial class ServerHostedService(ServerHolder holder, PipeChatO
 
         if (holder.Server is { } server)
         {
+            var started = TimeProvider.System.GetTimestamp();
+            DrainStarted(logger, server.Stats.Active, options.ShutdownTimeout.TotalSeconds);
             await server.StopAsync(options.ShutdownTimeout).ConfigureAwait(false);
+            DrainEnded(logger, (long)TimeProvider.System.GetElapsedTime(started).TotalMilliseconds, server.Stats.Accepted, server.Stats.Rejected);
         }
+
+        Stopped(logger);
 
         await DisposeAsync().ConfigureAwait(false);
     }
@@ -88,4 +103,19 @@ internal sealed partial class ServerHostedService(ServerHolder holder, PipeChatO
 
     [LoggerMessage(10, LogLevel.Information, "metrics at {Url} (and /healthz)")]
     private static partial void MetricsListening(ILogger logger, string url);
+
+    [LoggerMessage(11, LogLevel.Information, "{Ready} (max-connections {MaxConnections}, per-ip {MaxPerIp}, keepalive {Keepalive} s)")]
+    private static partial void Listening(ILogger logger, string ready, int maxConnections, int maxPerIp, int keepalive);
+
+    [LoggerMessage(15, LogLevel.Information, "{Ready}")]
+    private static partial void ListeningUdp(ILogger logger, string ready);
+
+    [LoggerMessage(12, LogLevel.Information, "shutting down: accepting stopped, draining {Active} connections for up to {Timeout} s")]
+    private static partial void DrainStarted(ILogger logger, long active, double timeout);
+
+    [LoggerMessage(13, LogLevel.Information, "drained in {Elapsed} ms ({Accepted} connections accepted, {Rejected} refused in all)")]
+    private static partial void DrainEnded(ILogger logger, long elapsed, long accepted, long rejected);
+
+    [LoggerMessage(14, LogLevel.Information, "stopped")]
+    private static partial void Stopped(ILogger logger);
 }

@@ -28,6 +28,8 @@ public static class ServerOptions
         new("--log-format", "LogFormat", "Log lines on standard error: text (default) or json (one JSON object per line).", Both),
         new("--metrics-port", "MetricsPort", "Serve Prometheus /metrics and /healthz over HTTP on this port (default: off).", Both),
         new("--metrics-host", "MetricsHost", "Address of the metrics endpoint (default: the --host address).", Both),
+        new("--max-connections-per-ip", "MaxConnectionsPerIp", "TCP connections from one client IP address at once; 0 = no limit (default).", Both, TcpOnly),
+        new("--keepalive", "Keepalive", "TCP keepalive after SECONDS of silence, probes every 10 s, 6 probes; 0 = off (default 60).", Both, TcpOnly),
         new("--config", "Config", "A JSON settings file read after appsettings.json beside the executable (keys under \"PipeChat\").", Both),
     ];
 

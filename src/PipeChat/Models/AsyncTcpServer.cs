@@ -21,6 +21,9 @@ public sealed class AsyncTcpServer : IServer, IConnectionOwner
     private readonly ILogger _logger;
     private readonly ConnectionRegistry<SocketConnection> _connections;
     private readonly TransportResources _resources;
+    private readonly Admission _admission;
+    private readonly AcceptBackoff _backoff;
+    private readonly LogThrottle _acceptErrorLog = new();
     private Task _acceptLoop = Task.CompletedTask;
 
     public AsyncTcpServer(ServerSettings settings, IStreamProtocol protocol, ILogger logger)
@@ -32,6 +35,8 @@ public sealed class AsyncTcpServer : IServer, IConnectionOwner
         _listener = Listener.BindTcp(settings.EndPoint, settings.Backlog);
         LocalEndPoint = Listener.LocalEndPointOf(_listener);
         _resources = new TransportResources(settings.Transport, Stats, this, CreateIo(settings.Transport.Io));
+        _admission = new Admission(settings, protocol.ServerFullReply, Stats, logger);
+        _backoff = new AcceptBackoff(Stats, logger);
     }
 
     public IPEndPoint LocalEndPoint { get; }
@@ -66,28 +71,69 @@ public sealed class AsyncTcpServer : IServer, IConnectionOwner
             {
                 return; // Listener closed: shutting down.
             }
+            catch (SocketException e) when (AcceptBackoff.IsShortage(e.SocketErrorCode))
+            {
+                // Out of descriptors or memory: pause rather than spin (a spinning loop keeps the
+                // thread pool busy, and it answers by creating threads, which need descriptors).
+                await Task.Delay(_backoff.OnShortage(e.SocketErrorCode.ToString())).ConfigureAwait(false);
+                continue;
+            }
             catch (SocketException e)
             {
-                // E.g. EMFILE under a connection storm: keep the server alive and retry.
-                Log.AcceptFailed(_logger, e.SocketErrorCode);
-                await Task.Yield();
+                // One client's trouble (e.g. it reset before we accepted): log, go on.
+                if (_acceptErrorLog.TryLog(out var suppressed))
+                {
+                    Log.AcceptFailed(_logger, e.SocketErrorCode, suppressed);
+                }
+
                 continue;
             }
 
-            var id = _connections.TryReserve();
-            if (id < 0)
+            if (AcceptBackoff.IsInReserve(socket))
             {
-                Stats.OnRejected();
                 socket.Dispose();
+                await Task.Delay(_backoff.OnShortage("file descriptors nearly exhausted")).ConfigureAwait(false);
                 continue;
             }
 
-            socket.NoDelay = true;
-            Stats.OnAccepted();
-            var connection = new SocketConnection(socket, _protocol, _resources, id);
-            _connections.Set(id, connection);
-            connection.Start();
+            _backoff.OnAccepted();
+            Admit(socket);
         }
+    }
+
+    private void Admit(Socket socket)
+    {
+        if (!_admission.TryAdmitAddress(socket, out var address))
+        {
+            _admission.Reject(socket, RejectReason.PerIp);
+            return;
+        }
+
+        var id = _connections.TryReserve();
+        if (id < 0)
+        {
+            _admission.Release(address);
+            _admission.Reject(socket, RejectReason.MaxConnections);
+            return;
+        }
+
+        try
+        {
+            _admission.Configure(socket);
+        }
+        catch (SocketException)
+        {
+            // Reset before we got to it: nothing to serve.
+            _connections.Remove(id);
+            _admission.Release(address);
+            socket.Dispose();
+            return;
+        }
+
+        Stats.OnAccepted();
+        var connection = new SocketConnection(socket, _protocol, _resources, id) { ClientAddress = address };
+        _connections.Set(id, connection);
+        connection.Start();
     }
 
     /// <summary>The socket I/O actually used: what was asked, with Auto resolved for this OS.</summary>
@@ -119,6 +165,7 @@ public sealed class AsyncTcpServer : IServer, IConnectionOwner
         }
 
         _connections.Remove(connection.Id);
+        _admission.Release(connection.ClientAddress);
         Stats.OnClosed();
     }
 }

@@ -96,15 +96,15 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable
     public void Run()
     {
         Thread? writer = null;
-        if (_outbound is not null)
-        {
-            writer = new Thread(WriterLoop, 256 * 1024) { IsBackground = true, Name = "pipechat-writer" };
-            writer.Start();
-        }
-
         var buffer = ArrayPool<byte>.Shared.Rent(_settings.BlockingBufferSize);
         try
         {
+            if (_outbound is not null)
+            {
+                writer = new Thread(WriterLoop, 256 * 1024) { IsBackground = true, Name = "pipechat-writer" };
+                writer.Start();
+            }
+
             _socket.ReceiveTimeout = (int)StopCheckInterval.TotalMilliseconds;
             ReadLoop(ref buffer);
             _finished = true;
@@ -120,6 +120,12 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable
         catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
         {
             // Reset or aborted.
+        }
+        catch (OutOfMemoryException)
+        {
+            // No writer thread could be created (out of descriptors or memory): this connection
+            // cannot be served; close it, the server goes on.
+            writer = null;
         }
 #pragma warning disable CA1031 // A protocol bug must cost one connection, never the server.
         catch (Exception e)

@@ -17,6 +17,9 @@ public abstract class BlockingTcpServer : IServer
     private int _stopped;
     private readonly ILogger _logger;
     private readonly ConnectionRegistry<BlockingConnection> _connections;
+    private readonly Admission _admission;
+    private readonly AcceptBackoff _backoff;
+    private readonly LogThrottle _acceptErrorLog = new();
     private Thread? _acceptThread;
 
     protected BlockingTcpServer(ServerSettings settings, IStreamProtocol protocol, ILogger logger)
@@ -27,6 +30,8 @@ public abstract class BlockingTcpServer : IServer
         _connections = new ConnectionRegistry<BlockingConnection>(settings.MaxConnections);
         _listener = Listener.BindTcp(settings.EndPoint, settings.Backlog);
         LocalEndPoint = Listener.LocalEndPointOf(_listener);
+        _admission = new Admission(settings, protocol.ServerFullReply, Stats, logger);
+        _backoff = new AcceptBackoff(Stats, logger);
     }
 
     public IPEndPoint LocalEndPoint { get; }
@@ -72,8 +77,11 @@ public abstract class BlockingTcpServer : IServer
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>Runs <paramref name="serve"/> the way this model serves a connection.</summary>
-    protected abstract void Dispatch(Action serve);
+    /// <summary>
+    /// Runs <paramref name="serve"/> the way this model serves a connection; false when it could
+    /// not (no thread could be created: out of descriptors or memory).
+    /// </summary>
+    protected abstract bool TryDispatch(Action serve);
 
     /// <summary>
     /// Connections already waiting that are admitted together (each admission runs the session's
@@ -84,7 +92,7 @@ public abstract class BlockingTcpServer : IServer
 
     private void AcceptLoop()
     {
-        var batch = new List<(BlockingConnection Connection, long Id)>(AcceptBatch);
+        var batch = new List<(BlockingConnection Connection, long Id, ClientAddress? Address)>(AcceptBatch);
         while (true)
         {
             Socket socket;
@@ -96,12 +104,30 @@ public abstract class BlockingTcpServer : IServer
             {
                 return;
             }
-            catch (SocketException e)
+            catch (SocketException e) when (AcceptBackoff.IsShortage(e.SocketErrorCode))
             {
-                Log.AcceptFailed(_logger, e.SocketErrorCode);
-                Thread.Yield();
+                Thread.Sleep(_backoff.OnShortage(e.SocketErrorCode.ToString()));
                 continue;
             }
+            catch (SocketException e)
+            {
+                // One client's trouble (e.g. it reset before we accepted): log, go on.
+                if (_acceptErrorLog.TryLog(out var suppressed))
+                {
+                    Log.AcceptFailed(_logger, e.SocketErrorCode, suppressed);
+                }
+
+                continue;
+            }
+
+            if (AcceptBackoff.IsInReserve(socket))
+            {
+                socket.Dispose();
+                Thread.Sleep(_backoff.OnShortage("file descriptors nearly exhausted"));
+                continue;
+            }
+
+            _backoff.OnAccepted();
 
             DeferredWakes.Begin();
             try
@@ -118,12 +144,24 @@ public abstract class BlockingTcpServer : IServer
             finally
             {
                 DeferredWakes.End();
-                foreach (var (connection, id) in batch)
+                var shortage = false;
+                foreach (var (connection, id, address) in batch)
                 {
-                    Dispatch(() => Serve(connection, id));
+                    void Serve() => this.Serve(connection, id, address);
+                    if (!TryDispatch(Serve))
+                    {
+                        // No thread for it: close it here (Serve on a closed socket just cleans up).
+                        connection.Abort();
+                        Serve();
+                        shortage = true;
+                    }
                 }
 
                 batch.Clear();
+                if (shortage)
+                {
+                    Thread.Sleep(_backoff.OnShortage("no thread could be created"));
+                }
             }
         }
     }
@@ -132,7 +170,19 @@ public abstract class BlockingTcpServer : IServer
     {
         try
         {
-            return _listener.Poll(0, SelectMode.SelectRead) ? _listener.Accept() : null;
+            if (!_listener.Poll(0, SelectMode.SelectRead))
+            {
+                return null;
+            }
+
+            var socket = _listener.Accept();
+            if (AcceptBackoff.IsInReserve(socket))
+            {
+                socket.Dispose();
+                return null; // The blocking accept meets the shortage next and pauses.
+            }
+
+            return socket;
         }
         catch (Exception e) when (e is ObjectDisposedException or SocketException)
         {
@@ -140,24 +190,42 @@ public abstract class BlockingTcpServer : IServer
         }
     }
 
-    private void Admit(Socket socket, List<(BlockingConnection Connection, long Id)> batch)
+    private void Admit(Socket socket, List<(BlockingConnection Connection, long Id, ClientAddress? Address)> batch)
     {
+        if (!_admission.TryAdmitAddress(socket, out var address))
+        {
+            _admission.Reject(socket, RejectReason.PerIp);
+            return;
+        }
+
         var id = _connections.TryReserve();
         if (id < 0)
         {
-            Stats.OnRejected();
+            _admission.Release(address);
+            _admission.Reject(socket, RejectReason.MaxConnections);
+            return;
+        }
+
+        try
+        {
+            _admission.Configure(socket);
+        }
+        catch (SocketException)
+        {
+            // Reset before we got to it: nothing to serve.
+            _connections.Remove(id);
+            _admission.Release(address);
             socket.Dispose();
             return;
         }
 
-        socket.NoDelay = true;
         Stats.OnAccepted();
         var connection = new BlockingConnection(socket, _protocol, Stats, Settings);
         _connections.Set(id, connection);
-        batch.Add((connection, id));
+        batch.Add((connection, id, address));
     }
 
-    private void Serve(BlockingConnection connection, long id)
+    private void Serve(BlockingConnection connection, long id, ClientAddress? address)
     {
         try
         {
@@ -170,6 +238,7 @@ public abstract class BlockingTcpServer : IServer
         finally
         {
             _connections.Remove(id);
+            _admission.Release(address);
             Stats.OnClosed();
         }
     }
@@ -179,7 +248,11 @@ public abstract class BlockingTcpServer : IServer
 public sealed class IterativeTcpServer(ServerSettings settings, IStreamProtocol protocol, ILogger logger)
     : BlockingTcpServer(settings, protocol, logger)
 {
-    protected override void Dispatch(Action serve) => serve();
+    protected override bool TryDispatch(Action serve)
+    {
+        serve();
+        return true;
+    }
 }
 
 /// <summary>One dedicated OS thread per connection (ThreadingMixIn with daemon threads).</summary>
@@ -191,9 +264,18 @@ public sealed class ThreadedTcpServer(ServerSettings settings, IStreamProtocol p
 
     protected override int AcceptBatch => 64;
 
-    protected override void Dispatch(Action serve)
+    protected override bool TryDispatch(Action serve)
     {
         var thread = new Thread(() => serve(), StackSize) { IsBackground = true, Name = "pipechat-conn" };
-        thread.Start();
+        try
+        {
+            thread.Start();
+            return true;
+        }
+        catch (OutOfMemoryException)
+        {
+            // What Start throws when the runtime cannot create a thread, e.g. out of descriptors.
+            return false;
+        }
     }
 }

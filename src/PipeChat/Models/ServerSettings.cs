@@ -12,6 +12,12 @@ public sealed class ServerSettings
     /// <summary>TCP connections held at once; more are closed on arrival and counted.</summary>
     public int MaxConnections { get; init; } = 10_000;
 
+    /// <summary>TCP connections from one client IP address at once; 0 is no limit.</summary>
+    public int MaxConnectionsPerIp { get; init; }
+
+    /// <summary>TCP keepalive idle time of accepted sockets (probes every 10 s, 6 of them); zero is off.</summary>
+    public TimeSpan Keepalive { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Listen backlog.</summary>
     public int Backlog { get; init; } = 1024;
 

@@ -21,6 +21,8 @@ public sealed class UdpServer : IServer, IDatagramOutput
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _loops = [];
+    private readonly LogThrottle _receiveErrorLog = new();
+    private readonly LogThrottle _sendErrorLog = new();
     private Timer? _tick;
 
     public UdpServer(ServerSettings settings, IDatagramProtocol protocol, ConnectionModel model, ILogger logger)
@@ -66,7 +68,10 @@ public sealed class UdpServer : IServer, IDatagramOutput
         catch (SocketException e)
         {
             // UDP send errors (e.g. ICMP unreachable reported late) concern one peer only.
-            Log.UdpSendFailed(_logger, e.SocketErrorCode);
+            if (_sendErrorLog.TryLog(out var suppressed))
+            {
+                Log.UdpSendFailed(_logger, e.SocketErrorCode, suppressed);
+            }
         }
     }
 
@@ -126,13 +131,33 @@ public sealed class UdpServer : IServer, IDatagramOutput
             }
             catch (SocketException e)
             {
-                Log.UdpReceiveFailed(_logger, e.SocketErrorCode);
+                if (OnReceiveFailed(e.SocketErrorCode) is { } pause)
+                {
+                    await Task.Delay(pause, CancellationToken.None).ConfigureAwait(false);
+                }
+
                 continue;
             }
 
             Handle(buffer.AsSpan(0, count), from);
         }
     }
+
+    /// <summary>
+    /// Logs a failed receive (at most once a second); returns a pause when the cause is a
+    /// shortage of memory or descriptors, which retrying at once would only make worse.
+    /// </summary>
+    private TimeSpan? OnReceiveFailed(SocketError error)
+    {
+        if (_receiveErrorLog.TryLog(out var suppressed))
+        {
+            Log.UdpReceiveFailed(_logger, error, suppressed);
+        }
+
+        return AcceptBackoff.IsShortage(error) ? ShortagePause : null;
+    }
+
+    private static readonly TimeSpan ShortagePause = TimeSpan.FromMilliseconds(10);
 
     private Task StartBlockingLoop()
     {
@@ -174,7 +199,11 @@ public sealed class UdpServer : IServer, IDatagramOutput
             }
             catch (SocketException e)
             {
-                Log.UdpReceiveFailed(_logger, e.SocketErrorCode);
+                if (OnReceiveFailed(e.SocketErrorCode) is { } pause)
+                {
+                    Thread.Sleep(pause);
+                }
+
                 continue;
             }
 

@@ -45,6 +45,9 @@ public interface IStreamProtocol
     /// Called once, after accepting stopped and before connections are asked to finish.
     /// </summary>
     void OnServerStopping();
+
+    /// <summary>Sent to a connection refused because the server is full, before it is closed (chat: "! server full"); empty: closed without a word.</summary>
+    ReadOnlySpan<byte> ServerFullReply => default;
 }
 
 /// <summary>

@@ -73,6 +73,9 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
     /// <summary>The registry slot of this connection.</summary>
     public long Id { get; }
 
+    /// <summary>What the per-IP limit counted for this connection, given back when it closes.</summary>
+    public ClientAddress? ClientAddress { get; init; }
+
     /// <summary>An unexpected exception from the protocol session, if one ended the connection.</summary>
     public Exception? Fault { get; private set; }
 

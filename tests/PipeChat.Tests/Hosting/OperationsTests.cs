@@ -35,6 +35,8 @@ public partial class OperationsTests
         return values;
     }
 
+    private static string Reason(string tags, string reason) => tags[..^1] + $",reason=\"{reason}\"}}";
+
     private static double Delta(Dictionary<string, double> before, Dictionary<string, double> after, string name) =>
         after.GetValueOrDefault(name) - before.GetValueOrDefault(name);
 
@@ -65,7 +67,8 @@ public partial class OperationsTests
         Assert.Equal(15, Delta(before, after, "pipechat_bytes_received_total" + tags));
         Assert.Equal(15, Delta(before, after, "pipechat_bytes_sent_total" + tags));
         Assert.Equal(3, Delta(before, after, "pipechat_echo_messages_total" + tags));
-        Assert.Equal(0, Delta(before, after, "pipechat_connections_rejected_total" + tags));
+        Assert.Equal(0, Delta(before, after, "pipechat_connections_rejected_total" + Reason(tags, "max-connections")));
+        Assert.Equal(0, Delta(before, after, "pipechat_connections_rejected_total" + Reason(tags, "per-ip")));
 
         Assert.Equal("ok\n", await Http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/healthz")));
         cli.Signal("TERM");
@@ -97,7 +100,10 @@ public partial class OperationsTests
 
         var after = await ScrapeAsync(port);
         Assert.Equal(2, Delta(before, after, "pipechat_chat_lines_relayed_total" + tags));
-        Assert.Equal(1, Delta(before, after, "pipechat_connections_rejected_total" + tags));
+        Assert.Equal(1, Delta(before, after, "pipechat_connections_rejected_total" + Reason(tags, "max-connections")));
+        Assert.Equal(0, Delta(before, after, "pipechat_connections_rejected_total" + Reason(tags, "per-ip")));
+        Assert.True(after.ContainsKey("pipechat_connections_rejected_total" + Reason(tags, "per-ip")), "a per-ip series");
+        Assert.True(after.ContainsKey("pipechat_accept_backoff_total" + tags), "an accept back-off series");
         Assert.Equal(2, after["pipechat_connections_active" + tags]);
         cli.Signal("TERM");
         Assert.Equal(0, await cli.ExitCodeAsync());

@@ -42,8 +42,16 @@ public sealed partial class CliProcess : IDisposable
 
     public int Pid => _process.Id;
 
-    public static CliProcess Start(string arguments, IDictionary<string, string>? environment = null, string? stdin = null) =>
-        Start(new ProcessStartInfo(Native ?? "dotnet", Native is null ? $"\"{Dll}\" {arguments}" : arguments), environment, stdin, closeStdin: true);
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Starts `pipechat ARGUMENTS`; <paramref name="fileLimit"/> lowers its RLIMIT_NOFILE (ulimit -n) first.</summary>
+    public static CliProcess Start(string arguments, IDictionary<string, string>? environment = null, string? stdin = null, int? fileLimit = null)
+    {
+        var info = fileLimit is { } limit
+            ? new ProcessStartInfo("bash", ["-c", $"ulimit -n {limit} && exec {(Native is null ? $"dotnet \"{Dll}\"" : $"\"{Native}\"")} {arguments}"])
+            : new ProcessStartInfo(Native ?? "dotnet", Native is null ? $"\"{Dll}\" {arguments}" : arguments);
+        return Start(info, environment, stdin, closeStdin: true);
+    }
 
     /// <summary>
     /// Runs pipechat on a pseudo-terminal (util-linux `script`), as a user at a terminal does;

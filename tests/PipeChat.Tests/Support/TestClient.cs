@@ -13,9 +13,15 @@ public sealed class TestClient : IDisposable
 
     public Socket Socket { get; }
 
-    public static async Task<TestClient> ConnectAsync(IPEndPoint endPoint, int? bufferSize = null)
+    /// <summary>Connects; <paramref name="from"/> binds the client side first (e.g. 127.0.0.2: another client address on loopback).</summary>
+    public static async Task<TestClient> ConnectAsync(IPEndPoint endPoint, int? bufferSize = null, IPAddress? from = null)
     {
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        if (from is not null)
+        {
+            socket.Bind(new IPEndPoint(from, 0));
+        }
+
         if (bufferSize is { } size)
         {
             socket.ReceiveBufferSize = size;

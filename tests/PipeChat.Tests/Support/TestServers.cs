@@ -23,12 +23,14 @@ public static class TestServers
     public static IServer StartTcp(ConnectionModel model, IStreamProtocol? protocol = null, int maxConnections = 10_000) =>
         StartTcp(new TcpModel(model), protocol, maxConnections);
 
-    public static IServer StartTcp(TcpModel model, IStreamProtocol? protocol = null, int maxConnections = 10_000)
+    public static IServer StartTcp(TcpModel model, IStreamProtocol? protocol = null, int maxConnections = 10_000, int maxConnectionsPerIp = 0, TimeSpan? keepalive = null)
     {
         var settings = new ServerSettings
         {
             EndPoint = new IPEndPoint(IPAddress.Loopback, 0),
             MaxConnections = maxConnections,
+            MaxConnectionsPerIp = maxConnectionsPerIp,
+            Keepalive = keepalive ?? new ServerSettings().Keepalive,
             Transport = new TransportOptions { Io = model.Io },
         };
         protocol ??= EchoProtocol.Instance;

@@ -47,6 +47,9 @@ public sealed class ChatProtocol : IStreamProtocol, IDisposable
     public string Name => "chat";
 
     /// <inheritdoc />
+    public ReadOnlySpan<byte> ServerFullReply => "! server full\n"u8;
+
+    /// <inheritdoc />
     public IStreamSession CreateSession(IConnectionOutput connection)
     {
         var session = new ChatSession(this, connection);

@@ -27,12 +27,13 @@ internal sealed class TcpChatFixture : IAsyncDisposable
         int maxLine = 4096,
         int maxPendingOutput = 1024 * 1024,
         TimeSpan idleTimeout = default,
-        int maxConnections = 10_000)
+        int maxConnections = 10_000,
+        int maxConnectionsPerIp = 0)
     {
         var protocol = new ChatProtocol(new ChatLimits { MaxLine = maxLine, MaxPendingOutput = maxPendingOutput, IdleTimeout = idleTimeout });
         try
         {
-            return new TcpChatFixture(protocol, TestServers.StartTcp(model, protocol, maxConnections));
+            return new TcpChatFixture(protocol, TestServers.StartTcp(model, protocol, maxConnections, maxConnectionsPerIp));
         }
         catch
         {
@@ -45,7 +46,7 @@ internal sealed class TcpChatFixture : IAsyncDisposable
     public async Task<ChatTestClient> JoinAsync() => Track(await ChatTestClient.JoinAsync(EndPoint));
 
     /// <summary>A connection that has read nothing yet.</summary>
-    public async Task<ChatTestClient> ConnectAsync(int? bufferSize = null) => Track(await ChatTestClient.ConnectAsync(EndPoint, bufferSize));
+    public async Task<ChatTestClient> ConnectAsync(int? bufferSize = null, IPAddress? from = null) => Track(await ChatTestClient.ConnectAsync(EndPoint, bufferSize, from));
 
     /// <summary>
     /// Joins <paramref name="count"/> members one after another; every earlier member must get

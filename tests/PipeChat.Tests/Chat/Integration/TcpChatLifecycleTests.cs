@@ -122,8 +122,9 @@ public class TcpChatLifecycleTests
         var (a, b) = (members[0], members[1]);
 
         var extra = await chat.ConnectAsync();
-        await extra.ExpectClosedAsync(); // closed without a welcome
-        await Wait.UntilAsync(() => chat.Server.Stats.Rejected == 1, "one rejection counted");
+        await extra.ExpectAsync("! server full"); // and no welcome
+        await extra.ExpectClosedAsync();
+        await Wait.UntilAsync(() => chat.Server.Stats.RejectedMaxConnections == 1, "one rejection counted");
         await a.SendLineAsync("/who");
         await a.ExpectAsync($"* in lobby: {Sorted(a.Name, b.Name)}");
 
