@@ -115,12 +115,14 @@ public static class PipeChatCommandLine
         "--model" => protocol == ProtocolKind.Echo ? "async (default), threads or iterative." : "async (default) or threads.",
         "--max-connections" => "TCP connections (UDP chat: registrations) held at once (default 10000).",
         "--max-line" => "Chat: longest line in bytes, newline excluded (default 4096).",
-        "--idle-timeout" => "Seconds of silence before a member is dropped (chat TCP 0 = off, UDP chat 600).",
+        "--idle-timeout" => "Seconds of silence before a member or echo connection is dropped (TCP 0 = off, UDP chat 600).",
         "--shutdown-timeout" => "Seconds to drain on SIGINT/SIGTERM; 0 aborts at once (default 5).",
         "--log-level" => "trace, debug, information (default), warning or error.",
         "--io" => "Async model: socket I/O, auto (default: epoll on Linux), epoll or saea (SocketAsyncEventArgs).",
         "--max-pending-output" => "Chat: bytes queued for one member before it is cut off as too slow (default 1048576).",
         "--wake-coalescing-ms" => "Chat: shortest time between wake-ups of a busy room's readers: auto (default: 10 µs per member, none under 0.5 ms), MS, or 0 (off).",
+        "--max-line-rate" => "Chat: lines per member per second, bursts up to as many; past it the member is not read (default 100; 0 = unlimited).",
+        "--line-timeout" => "Chat TCP: seconds an unfinished line may take from its first byte (default 30; 0 = off).",
         _ => option,
     };
 }

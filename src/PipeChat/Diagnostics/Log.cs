@@ -17,4 +17,7 @@ internal static partial class Log
 
     [LoggerMessage(4, LogLevel.Warning, "UDP send failed: {Error}")]
     public static partial void UdpSendFailed(ILogger logger, SocketError error);
+
+    [LoggerMessage(40, LogLevel.Information, "limit hit: {Limit} ({Count} so far; logged at most once a second)")]
+    public static partial void LimitHit(ILogger logger, string limit, long count);
 }

@@ -56,6 +56,12 @@ public sealed record PipeChatOptions
     /// <summary>Console log format: "text" (default) or "json".</summary>
     public string LogFormat { get; init; } = "text";
 
+    /// <summary>Chat: lines per member per second, bursts up to as many (TCP: backpressure); zero is unlimited.</summary>
+    public int MaxLineRate { get; init; } = 100;
+
+    /// <summary>Chat TCP: an unfinished line must end this long after its first byte; zero is off.</summary>
+    public TimeSpan LineTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     public string Scheme => Udp ? "udp" : "tcp";
 
     public static int DefaultPort(ProtocolKind protocol) => protocol == ProtocolKind.Echo ? 7007 : 7000;
