@@ -375,7 +375,10 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
                 var buffer = result.Buffer;
                 var action = _session.OnInput(buffer, _inputEnded, buffers.Output.Writer, out var consumed);
                 buffers.InputBuffered = buffer.Slice(consumed).Length;
-                reader.AdvanceTo(consumed, buffer.End);
+
+                // Held back (paused), the rest counts as not examined: else TryRead would not offer it again
+                // until more bytes arrive.
+                reader.AdvanceTo(consumed, action == SessionAction.Pause ? consumed : buffer.End);
                 close |= action == SessionAction.Close;
                 if (action == SessionAction.Pause)
                 {
