@@ -8,6 +8,10 @@ lg=${PIPECHAT_TOOLS_DIR:-${TMPDIR:-/tmp}/pipechat-tools/$(id -u)}/build/loadgen
 dll=$root/src/PipeChat.Cli/bin/Release/net10.0/pipechat.dll
 [[ -f $dll ]] || dotnet build -c Release "$root/src/PipeChat.Cli" >/dev/null
 ncat_server=(ncat --broker --chat --max-conns 2000 -l 127.0.0.1)
+# A capacity run measures fan-out, not the flood guard: the publisher must not be held to --max-line-rate
+# (100 lines/s by default). Set through the environment (same as --max-line-rate 0), which builds from
+# before that option ignore, so chat-ab.sh can still compare them.
+export PIPECHAT_MAX_LINE_RATE=0
 
 # serve PORT CMD...: starts CMD, which listens on PORT, in a session of its own, bounded by
 # timeout; sets launcher and pid (the process that listens on PORT). Fails if none does within 10 s.
