@@ -2,7 +2,12 @@
 # Sourced by chat-compare.sh and chat-ab.sh: the tools, and one chat run against one server.
 # Sets root, lg (loadgen), dll (pipechat's Release build; built if missing).
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# The C load generator lives outside this repository (TOOLS, default ../shared/tools beside the clone).
 tools=${TOOLS:-$root/../shared/tools}
+if [[ ! -d $tools/loadgen ]]; then
+  echo "chat-lib.sh: the load generator is not at $tools/loadgen: set TOOLS to the folder holding loadgen/" >&2
+  exit 2
+fi
 make -s -C "$tools/loadgen" >/dev/null
 lg=${PIPECHAT_TOOLS_DIR:-${TMPDIR:-/tmp}/pipechat-tools/$(id -u)}/build/loadgen
 dll=$root/src/PipeChat.Cli/bin/Release/net10.0/pipechat.dll

@@ -23,4 +23,7 @@ internal static partial class Log
 
     [LoggerMessage(6, LogLevel.Warning, "accepting paused: {Cause} ({Suppressed} more pauses since the last report)")]
     public static partial void AcceptBackoff(ILogger logger, string cause, long suppressed);
+
+    [LoggerMessage(40, LogLevel.Information, "limit hit: {Limit} ({Count} so far; logged at most once a second)")]
+    public static partial void LimitHit(ILogger logger, string limit, long count);
 }

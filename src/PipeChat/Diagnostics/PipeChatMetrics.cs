@@ -21,6 +21,12 @@ public sealed record MetricsSource
 
     public Func<long>? Registrations { get; init; }
 
+    public Func<long>? IdleTimeouts { get; init; }
+
+    public Func<long>? LineTimeouts { get; init; }
+
+    public Func<long>? InputPauses { get; init; }
+
     internal KeyValuePair<string, object?>[] Tags => _tags ??=
     [
         new("model", Model),
@@ -72,6 +78,9 @@ public static class PipeChatMetrics
         new("pipechat.echo.messages", IsGauge: false, "{message}", "Echo: reads (TCP) or datagrams (UDP) echoed", s => s.MessagesEchoed?.Invoke()),
         new("pipechat.chat.lines_relayed", IsGauge: false, "{line}", "Chat: member lines relayed to their room, counted once each", s => s.LinesRelayed?.Invoke()),
         new("pipechat.chat.members_cut", IsGauge: false, "{member}", "Chat: members cut off as too slow", s => s.MembersCutOff?.Invoke()),
+        new("pipechat.connections.idle_timeouts", IsGauge: false, "{connection}", "TCP connections closed by --idle-timeout", s => s.IdleTimeouts?.Invoke()),
+        new("pipechat.chat.line_timeouts", IsGauge: false, "{connection}", "Chat: connections closed by --line-timeout (a line left unfinished)", s => s.LineTimeouts?.Invoke()),
+        new("pipechat.chat.input_pauses", IsGauge: false, "{pause}", "Chat: times a member was not read because it used up --max-line-rate", s => s.InputPauses?.Invoke()),
         new("pipechat.udp.registrations", IsGauge: true, "{member}", "UDP chat: registrations held now", s => s.Registrations?.Invoke()),
     ];
 

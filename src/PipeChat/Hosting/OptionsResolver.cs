@@ -85,6 +85,8 @@ public static class OptionsResolver
             LogFormat = Format(section),
             MaxConnectionsPerIp = Int(section, "--max-connections-per-ip", "MaxConnectionsPerIp", 0, 1_000_000) ?? 0,
             Keepalive = TimeSpan.FromSeconds(Int(section, "--keepalive", "Keepalive", 0, MaxKeepalive) ?? 60),
+            MaxLineRate = Int(section, "--max-line-rate", "MaxLineRate", 0, 1_000_000) ?? 100,
+            LineTimeout = TimeSpan.FromSeconds(Double(section, "--line-timeout", "LineTimeout") ?? 30),
         };
     }
 

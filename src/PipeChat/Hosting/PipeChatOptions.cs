@@ -61,6 +61,11 @@ public sealed record PipeChatOptions
 
     /// <summary>TCP keepalive idle time; zero is off.</summary>
     public TimeSpan Keepalive { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>Chat: lines per member per second, bursts up to as many (TCP: backpressure); zero is unlimited.</summary>
+    public int MaxLineRate { get; init; } = 100;
+
+    /// <summary>Chat TCP: an unfinished line must end this long after its first byte; zero is off.</summary>
+    public TimeSpan LineTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     public string Scheme => Udp ? "udp" : "tcp";
 

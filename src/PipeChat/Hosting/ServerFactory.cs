@@ -53,9 +53,9 @@ public static class ServerFactory
         Func<MetricsSource, MetricsSource> protocolMetrics;
         if (options.Protocol == ProtocolKind.Echo)
         {
-            var echo = new EchoProtocol();
+            var echo = new EchoProtocol(options.IdleTimeout, logger: logger);
             protocol = echo;
-            protocolMetrics = m => m with { MessagesEchoed = () => echo.MessagesEchoed };
+            protocolMetrics = m => m with { MessagesEchoed = () => echo.MessagesEchoed, IdleTimeouts = () => echo.IdleTimeouts.Count };
         }
         else
         {
@@ -65,9 +65,19 @@ public static class ServerFactory
                 MaxPendingOutput = options.MaxPendingOutput,
                 WakeCoalescing = options.WakeCoalescing,
                 IdleTimeout = options.IdleTimeout,
+                LineTimeout = options.LineTimeout,
+                MaxLineRate = options.MaxLineRate,
+                Logger = logger,
             });
             protocol = chat;
-            protocolMetrics = m => m with { LinesRelayed = () => chat.Hub.LinesRelayed, MembersCutOff = () => chat.Hub.MembersCutOff };
+            protocolMetrics = m => m with
+            {
+                LinesRelayed = () => chat.Hub.LinesRelayed,
+                MembersCutOff = () => chat.Hub.MembersCutOff,
+                IdleTimeouts = () => chat.IdleTimeouts.Count,
+                LineTimeouts = () => chat.LineTimeouts.Count,
+                InputPauses = () => chat.LinesThrottled.Count,
+            };
         }
 
         IServer server = options.Model switch

@@ -24,6 +24,8 @@ public static class ServerOptions
         new("--shutdown-timeout", "ShutdownTimeout", "Seconds to drain on SIGINT/SIGTERM; 0 aborts at once (default 5).", Both),
         new("--max-pending-output", "MaxPendingOutput", "Chat: bytes queued for one member before it is cut off as too slow (default 1048576).", ChatOnly, TcpOnly),
         new("--wake-coalescing-ms", "WakeCoalescingMs", "Chat: shortest time between wake-ups of a busy room's readers: auto (default: 10 µs per member, none under 0.5 ms), MS, or 0 (off).", ChatOnly, TcpOnly),
+        new("--max-line-rate", "MaxLineRate", "Chat: lines per member per second, bursts up to as many; past it the member is not read (UDP: dropped) (default 100; 0 = unlimited).", ChatOnly),
+        new("--line-timeout", "LineTimeout", "Chat: seconds an unfinished line may take from its first byte before the member is cut (default 30; 0 = off).", ChatOnly, TcpOnly),
         new("--log-level", "LogLevel", "trace, debug, information (default), warning or error.", Both),
         new("--log-format", "LogFormat", "Log lines on standard error: text (default) or json (one JSON object per line).", Both),
         new("--metrics-port", "MetricsPort", "Serve Prometheus /metrics and /healthz over HTTP on this port (default: off).", Both),

@@ -155,44 +155,60 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable
     private void ReadLoop(ref byte[] buffer)
     {
         var buffered = 0;
+        var ended = false;
+        var pause = TimeSpan.Zero;
         while (true)
         {
-            if (buffered == buffer.Length)
+            if (pause > TimeSpan.Zero)
             {
-                // The session kept everything (an unfinished frame): grow, within a bound.
-                if (buffer.Length >= MaxBuffer)
+                // The session asked for a break (rate limit): read nothing meanwhile, so the unread
+                // input stays in the kernel and TCP backpressure reaches the sender.
+                if (!SleepUnlessStopped(pause))
                 {
                     return;
                 }
 
-                var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                buffer.AsSpan(0, buffered).CopyTo(bigger);
-                ArrayPool<byte>.Shared.Return(buffer);
-                buffer = bigger;
+                pause = TimeSpan.Zero;
             }
-
-            if (_stopRequested || _closeRequested)
+            else
             {
-                return;
-            }
+                if (buffered == buffer.Length)
+                {
+                    // The session kept everything (an unfinished frame): grow, within a bound.
+                    if (buffer.Length >= MaxBuffer)
+                    {
+                        return;
+                    }
 
-            // The overload with an error code: the periodic time-out is not worth an exception
-            // (1000 idle members threw 5000 SocketExceptions a second).
-            var count = _socket.Receive(buffer, buffered, buffer.Length - buffered, SocketFlags.None, out var error);
-            if (error == SocketError.TimedOut)
-            {
-                continue; // Periodic wake-up: check the stop flags.
-            }
+                    var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, buffered).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
+                }
 
-            if (error != SocketError.Success)
-            {
-                throw new SocketException((int)error);
-            }
+                if (_stopRequested || _closeRequested)
+                {
+                    return;
+                }
 
-            var ended = count == 0;
-            buffered += count;
-            _stats.OnReceived(count);
-            _stats.ObserveBuffered(buffered);
+                // The overload with an error code: the periodic time-out is not worth an exception
+                // (1000 idle members threw 5000 SocketExceptions a second).
+                var count = _socket.Receive(buffer, buffered, buffer.Length - buffered, SocketFlags.None, out var error);
+                if (error == SocketError.TimedOut)
+                {
+                    continue; // Periodic wake-up: check the stop flags.
+                }
+
+                if (error != SocketError.Success)
+                {
+                    throw new SocketException((int)error);
+                }
+
+                ended = count == 0;
+                buffered += count;
+                _stats.OnReceived(count);
+                _stats.ObserveBuffered(buffered);
+            }
 
             var input = new ReadOnlySequence<byte>(buffer, 0, buffered);
             SessionAction action;
@@ -221,10 +237,40 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable
                 _replies.ResetWrittenCount();
             }
 
-            if (action == SessionAction.Close || ended || _closeRequested)
+            if (action == SessionAction.Pause)
+            {
+                pause = _session.InputPause;
+            }
+            else if (action == SessionAction.Close || ended)
             {
                 return;
             }
+
+            if (_closeRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Sleeps <paramref name="pause"/>, waking every <see cref="StopCheckInterval"/> for the stop flags; false once stopping.</summary>
+    private bool SleepUnlessStopped(TimeSpan pause)
+    {
+        var deadline = Environment.TickCount64 + (long)Math.Ceiling(pause.TotalMilliseconds);
+        while (true)
+        {
+            if (_stopRequested || _closeRequested)
+            {
+                return false;
+            }
+
+            var left = deadline - Environment.TickCount64;
+            if (left <= 0)
+            {
+                return true;
+            }
+
+            Thread.Sleep((int)Math.Min(left, (long)StopCheckInterval.TotalMilliseconds));
         }
     }
 

@@ -10,6 +10,13 @@ public enum SessionAction
 
     /// <summary>Flush what was written, then close the connection.</summary>
     Close,
+
+    /// <summary>
+    /// Handled what it may for now (a rate limit): offer the input again, and read nothing more from the
+    /// socket, only once <see cref="IStreamSession.InputPause"/> has passed. Unread input stays in the
+    /// kernel's buffers, so TCP backpressure reaches the sender.
+    /// </summary>
+    Pause,
 }
 
 /// <summary>
@@ -26,6 +33,9 @@ public interface IStreamSession
     /// down its sending side: no more input will come.
     /// </summary>
     SessionAction OnInput(in ReadOnlySequence<byte> input, bool inputEnded, IBufferWriter<byte> output, out SequencePosition consumed);
+
+    /// <summary>After <see cref="SessionAction.Pause"/>: how long until input may be offered again.</summary>
+    TimeSpan InputPause { get; }
 
     /// <summary>Called once when the connection is gone, whatever the reason.</summary>
     void OnClosed();

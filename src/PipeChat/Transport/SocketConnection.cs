@@ -42,6 +42,8 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
     private int _wakeQueued;
     private int _abortRequested;
     private int _disposed;
+    private int _resumeDue;
+    private ITimer? _pauseTimer;
 
     // Owned by the pump (then by CloseAsync): never touched concurrently.
     private ReceiveState _receiveState;
@@ -51,6 +53,9 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
     private bool _inputEnded;
     private bool _sending;
     private bool _closing;
+
+    // The session asked for a break (SessionAction.Pause): no reads and no input for it until the timer fires.
+    private bool _paused;
 
     public SocketConnection(Socket socket, IStreamProtocol protocol, TransportResources resources, long id)
     {
@@ -246,7 +251,7 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
 
             // More input known to be there (a read that filled its buffer), or input held back
             // by a full output pipe that a synchronous send just emptied: go round again.
-            if (((_readable || _busy) && CanReceive()) || (_newInput && !OutputPaused))
+            if (((_readable || _busy) && CanReceive()) || (_newInput && !OutputPaused && !_paused))
             {
                 continue;
             }
@@ -270,6 +275,7 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
 
     private bool CanReceive() =>
         _receiveState == ReceiveState.Idle
+        && !_paused
         && !_inputEnded
         && Volatile.Read(ref _stopping) == 0
         && (_buffers is null || _buffers.InputBuffered < Options.InputPauseThreshold);
@@ -355,7 +361,14 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
         }
 
         var close = closeFlagged;
-        if (_newInput || _inputEnded)
+        if (_paused && Interlocked.Exchange(ref _resumeDue, 0) != 0)
+        {
+            // The break is over: offer the held-back input again.
+            _paused = false;
+            _newInput = true;
+        }
+
+        if ((_newInput || _inputEnded) && !_paused)
         {
             _newInput = false;
             var buffers = Buffers();
@@ -365,15 +378,22 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
                 var buffer = result.Buffer;
                 var action = _session.OnInput(buffer, _inputEnded, buffers.Output.Writer, out var consumed);
                 buffers.InputBuffered = buffer.Slice(consumed).Length;
-                reader.AdvanceTo(consumed, buffer.End);
+
+                // Held back (paused), the rest counts as not examined: else TryRead would not offer it again
+                // until more bytes arrive.
+                reader.AdvanceTo(consumed, action == SessionAction.Pause ? consumed : buffer.End);
                 close |= action == SessionAction.Close;
+                if (action == SessionAction.Pause)
+                {
+                    Pause(_session.InputPause);
+                }
             }
             else if (_inputEnded)
             {
                 _session.OnInput(ReadOnlySequence<byte>.Empty, inputEnded: true, buffers.Output.Writer, out _);
             }
 
-            close |= _inputEnded;
+            close |= _inputEnded && !_paused;
         }
 
         if (_session is IOutboundSource outbound && !outbound.DrainTo(Buffers().Output.Writer))
@@ -394,6 +414,19 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
         }
 
         return close;
+    }
+
+    private void Pause(TimeSpan pause)
+    {
+        _paused = true;
+        _pauseTimer ??= TimeProvider.System.CreateTimer(static state => ((SocketConnection)state!).OnPauseOver(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _pauseTimer.Change(pause, Timeout.InfiniteTimeSpan);
+    }
+
+    private void OnPauseOver()
+    {
+        Volatile.Write(ref _resumeDue, 1);
+        QueueWake();
     }
 
     /// <summary>Sends what the output pipe holds; false when the connection is gone.</summary>
@@ -512,6 +545,7 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
             }
         }
 
+        _pauseTimer?.Dispose();
         _session.OnClosed();
         _io.Dispose();
         _resources.Owner.OnConnectionClosed(this);

@@ -33,6 +33,10 @@ public class OptionsResolverTests
         Assert.Equal(7000, Resolve(ProtocolKind.Chat).Port);
         Assert.Equal(TimeSpan.FromSeconds(600), Resolve(ProtocolKind.Chat, ("Udp", "true")).IdleTimeout);
         Assert.Equal(WakeCoalescing.Auto, Resolve(ProtocolKind.Chat).WakeCoalescing);
+        Assert.Equal(100, Resolve(ProtocolKind.Chat).MaxLineRate);
+        Assert.Equal(0, Resolve(ProtocolKind.Chat, ("MaxLineRate", "0")).MaxLineRate);
+        Assert.Equal(TimeSpan.FromSeconds(30), Resolve(ProtocolKind.Chat).LineTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(1.5), Resolve(ProtocolKind.Chat, ("LineTimeout", "1.5")).LineTimeout);
         Assert.Equal(WakeCoalescing.Auto, Resolve(ProtocolKind.Chat, ("WakeCoalescingMs", "AUTO")).WakeCoalescing);
         Assert.Equal(WakeCoalescing.Off, Resolve(ProtocolKind.Chat, ("WakeCoalescingMs", "0")).WakeCoalescing);
         Assert.Equal(WakeCoalescing.Fixed(TimeSpan.FromMilliseconds(2)), Resolve(ProtocolKind.Chat, ("WakeCoalescingMs", "2")).WakeCoalescing);
@@ -56,6 +60,8 @@ public class OptionsResolverTests
     [InlineData("WakeCoalescingMs", "5000", "--wake-coalescing-ms")]
     [InlineData("WakeCoalescingMs", "soon", "--wake-coalescing-ms")]
     [InlineData("Io", "uring", "--io")]
+    [InlineData("MaxLineRate", "-1", "--max-line-rate")]
+    [InlineData("LineTimeout", "-1", "--line-timeout")]
     public void Bad_values_name_the_option(string key, string value, string option)
     {
         var error = Assert.Throws<UsageException>(() => Resolve(ProtocolKind.Echo, (key, value)));
@@ -74,6 +80,7 @@ public class OptionsResolverTests
     [InlineData("PIPECHAT_PORT", "PipeChat:Port")]
     [InlineData("PIPECHAT_MAX_CONNECTIONS", "PipeChat:MaxConnections")]
     [InlineData("PIPECHAT_SHUTDOWN_TIMEOUT", "PipeChat:ShutdownTimeout")]
+    [InlineData("PIPECHAT_MAX_LINE_RATE", "PipeChat:MaxLineRate")]
     [InlineData("PIPECHAT_NOT_AN_OPTION", null)]
     [InlineData("PATH", null)]
     public void Environment_variables_map_to_option_keys(string variable, string? key)

@@ -251,8 +251,18 @@ public sealed partial class ChatHub
     /// the rest (<c>AdvanceTo(buffer.Start, buffer.End)</c>) and reads more.
     /// </summary>
     /// <returns>True to keep reading, false once the member has left (see <see cref="OnLine(ChatMember, ReadOnlySpan{byte})"/>).</returns>
-    public bool OnReceived(ChatMember member, ref ReadOnlySequence<byte> buffer, int maxLine)
+    public bool OnReceived(ChatMember member, ref ReadOnlySequence<byte> buffer, int maxLine) =>
+        OnReceived(member, ref buffer, maxLine, budget: null, out _);
+
+    /// <summary>
+    /// <see cref="OnReceived(ChatMember, ref ReadOnlySequence{byte}, int)"/> with a line budget: each line, commands
+    /// included, takes a token of <paramref name="budget"/> (null: no limit). Once it is empty the lines left stay
+    /// in <paramref name="buffer"/> and <paramref name="pause"/> says how long until the next one may go.
+    /// </summary>
+    public bool OnReceived(ChatMember member, ref ReadOnlySequence<byte> buffer, int maxLine, TokenBucket? budget, out TimeSpan pause)
     {
+        pause = TimeSpan.Zero;
+
         // Everything one receive brought is published before anyone is woken: each woken member then
         // sends the whole batch in one write, as a select() loop forwarding a read buffer would.
         RoomRing.BeginBatch();
@@ -260,9 +270,16 @@ public sealed partial class ChatHub
         {
             while (true)
             {
+                var before = buffer;
                 switch (LineFramer.TryReadLine(ref buffer, maxLine, out ReadOnlySequence<byte> line))
                 {
                     case LineStatus.Line:
+                        if (budget is not null && (pause = budget.Take()) > TimeSpan.Zero)
+                        {
+                            buffer = before;
+                            return true;
+                        }
+
                         if (!OnLine(member, line))
                         {
                             return false;
@@ -288,6 +305,12 @@ public sealed partial class ChatHub
     /// room gets <c>* NAME left</c>.
     /// </summary>
     public void LineTooLong(ChatMember member) => Leave(member, tooSlow: false, "! line too long"u8);
+
+    /// <summary>
+    /// The member left a line unfinished for too long: it gets <c>! line timeout</c>, its sink is closed and the
+    /// room gets <c>* NAME left</c>.
+    /// </summary>
+    public void LineTimedOut(ChatMember member) => Leave(member, tooSlow: false, "! line timeout"u8);
 
     /// <summary>
     /// The member is gone (connection closed, idle, or too slow): the room gets <c>* NAME left</c> or

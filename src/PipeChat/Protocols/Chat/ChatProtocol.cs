@@ -1,9 +1,9 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using PipeChat.Diagnostics;
 
 namespace PipeChat.Protocols.Chat;
 
-/// <summary>Limits of TCP chat (SPEC §2, §6).</summary>
+/// <summary>Limits of TCP chat (SPEC §2, §6, §9). Off by default here; the server's defaults are in its options.</summary>
 public sealed record ChatLimits
 {
     /// <summary>Longest line in bytes, newline and \r excluded.</summary>
@@ -17,6 +17,18 @@ public sealed record ChatLimits
 
     /// <summary>Drop a member silent this long; zero is off.</summary>
     public TimeSpan IdleTimeout { get; init; }
+
+    /// <summary>Close a connection whose unfinished line is this old (from its first byte); zero is off.</summary>
+    public TimeSpan LineTimeout { get; init; }
+
+    /// <summary>Lines (commands included) handled per member per second, bursts up to as many; zero is unlimited.</summary>
+    public int MaxLineRate { get; init; }
+
+    /// <summary>The clock of the deadlines and the line budget.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Where limits that are hit are logged (rate-limited); null: counted only.</summary>
+    public ILogger? Logger { get; init; }
 }
 
 /// <summary>
@@ -25,17 +37,20 @@ public sealed record ChatLimits
 /// </summary>
 public sealed class ChatProtocol : IStreamProtocol, IDisposable
 {
-    private readonly ConcurrentDictionary<ChatSession, byte> _sessions = new();
-    private readonly Timer? _idleTimer;
+    private readonly SessionSweeper? _sweeper;
 
     public ChatProtocol(ChatLimits limits, ChatHub? hub = null)
     {
+        ArgumentNullException.ThrowIfNull(limits);
         Limits = limits;
         Hub = hub ?? new ChatHub(maxPendingOutput: limits.MaxPendingOutput) { WakeCoalescing = limits.WakeCoalescing };
-        if (limits.IdleTimeout > TimeSpan.Zero)
+        IdleTimeouts = new LimitCounter("idle timeout", limits.Logger, limits.Time);
+        LineTimeouts = new LimitCounter("line timeout", limits.Logger, limits.Time);
+        LinesThrottled = new LimitCounter("max line rate (member paused)", limits.Logger, limits.Time);
+        var deadlines = new[] { limits.IdleTimeout, limits.LineTimeout }.Where(t => t > TimeSpan.Zero).ToArray();
+        if (deadlines.Length > 0)
         {
-            var period = TimeSpan.FromMilliseconds(Math.Clamp(limits.IdleTimeout.TotalMilliseconds / 4, 50, 1000));
-            _idleTimer = new Timer(_ => ExpireIdle(), null, period, period);
+            _sweeper = new SessionSweeper(limits.Time, deadlines.Min());
         }
     }
 
@@ -43,8 +58,19 @@ public sealed class ChatProtocol : IStreamProtocol, IDisposable
 
     public ChatLimits Limits { get; }
 
+    /// <summary>Members dropped for silence.</summary>
+    public LimitCounter IdleTimeouts { get; }
+
+    /// <summary>Connections closed for a line left unfinished.</summary>
+    public LimitCounter LineTimeouts { get; }
+
+    /// <summary>Times a member's input was held back because it had used up its line budget.</summary>
+    public LimitCounter LinesThrottled { get; }
+
     /// <inheritdoc />
     public string Name => "chat";
+
+    internal TimeProvider Time => Limits.Time;
 
     /// <inheritdoc />
     public ReadOnlySpan<byte> ServerFullReply => "! server full\n"u8;
@@ -53,11 +79,7 @@ public sealed class ChatProtocol : IStreamProtocol, IDisposable
     public IStreamSession CreateSession(IConnectionOutput connection)
     {
         var session = new ChatSession(this, connection);
-        if (_idleTimer is not null)
-        {
-            _sessions[session] = 0;
-        }
-
+        _sweeper?.Add(session);
         session.Join();
         return session;
     }
@@ -65,19 +87,7 @@ public sealed class ChatProtocol : IStreamProtocol, IDisposable
     /// <inheritdoc />
     public void OnServerStopping() => Hub.BroadcastShutdown();
 
-    public void Dispose() => _idleTimer?.Dispose();
+    public void Dispose() => _sweeper?.Dispose();
 
-    internal void Forget(ChatSession session) => _sessions.TryRemove(session, out _);
-
-    private void ExpireIdle()
-    {
-        var now = Stopwatch.GetTimestamp();
-        foreach (var session in _sessions.Keys)
-        {
-            if (Stopwatch.GetElapsedTime(session.LastInput, now) >= Limits.IdleTimeout)
-            {
-                session.DropIdle();
-            }
-        }
-    }
+    internal void Forget(ChatSession session) => _sweeper?.Remove(session);
 }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 
 namespace PipeChat.Protocols.Chat;
 
@@ -9,21 +8,28 @@ namespace PipeChat.Protocols.Chat;
 /// Room lines are shared buffers in the room's ring; draining copies them straight into the
 /// connection's output, so nothing per member is allocated or queued on the way.
 /// </summary>
-public sealed class ChatSession : IStreamSession, IOutboundSource, IChatMemberSink
+public sealed class ChatSession : IStreamSession, IOutboundSource, IChatMemberSink, ISweptSession
 {
     private readonly ChatProtocol _protocol;
     private readonly IConnectionOutput _connection;
+    private readonly TokenBucket? _budget;
     private ChatMember? _member;
-    private long _lastInput = Stopwatch.GetTimestamp();
+    private long _lastInput;
+
+    // When the first byte of the unfinished line at the end of the input was seen; 0: none.
+    private long _lineStarted;
     private int _closed;
 
     internal ChatSession(ChatProtocol protocol, IConnectionOutput connection)
     {
         _protocol = protocol;
         _connection = connection;
+        _lastInput = protocol.Time.GetTimestamp();
+        _budget = TokenBucket.PerSecond(protocol.Limits.MaxLineRate, protocol.Time);
     }
 
-    internal long LastInput => Volatile.Read(ref _lastInput);
+    /// <inheritdoc />
+    public TimeSpan InputPause { get; private set; }
 
     /// <summary>The member, once joined.</summary>
     public ChatMember Member => _member ?? throw new InvalidOperationException("Not joined yet.");
@@ -31,18 +37,38 @@ public sealed class ChatSession : IStreamSession, IOutboundSource, IChatMemberSi
     /// <inheritdoc />
     public SessionAction OnInput(in ReadOnlySequence<byte> input, bool inputEnded, IBufferWriter<byte> output, out SequencePosition consumed)
     {
+        var now = _protocol.Time.GetTimestamp();
         if (!input.IsEmpty)
         {
-            Volatile.Write(ref _lastInput, Stopwatch.GetTimestamp());
+            Volatile.Write(ref _lastInput, now);
         }
 
         var rest = input;
-        var keepReading = _protocol.Hub.OnReceived(Member, ref rest, _protocol.Limits.MaxLine);
+        var keepReading = _protocol.Hub.OnReceived(Member, ref rest, _protocol.Limits.MaxLine, _budget, out var pause);
         consumed = rest.Start;
         if (!keepReading)
         {
             // The hub has already ended the member (/quit, too long, cut off, shutdown).
             return SessionAction.Close;
+        }
+
+        if (pause > TimeSpan.Zero)
+        {
+            // Complete lines wait for budget: not an unfinished line, whatever the client does meanwhile.
+            Volatile.Write(ref _lineStarted, 0);
+            _protocol.LinesThrottled.Hit();
+            InputPause = pause;
+            return SessionAction.Pause;
+        }
+
+        if (rest.IsEmpty)
+        {
+            Volatile.Write(ref _lineStarted, 0);
+        }
+        else if (!rest.Start.Equals(input.Start) || Volatile.Read(ref _lineStarted) == 0)
+        {
+            // A new unfinished line: its clock starts now; more bytes of the same line do not restart it.
+            Volatile.Write(ref _lineStarted, now);
         }
 
         if (!inputEnded)
@@ -100,12 +126,29 @@ public sealed class ChatSession : IStreamSession, IOutboundSource, IChatMemberSi
 
     internal void Join() => _member = _protocol.Hub.Connect(this);
 
-    internal void DropIdle()
+    void ISweptSession.Sweep(long now)
     {
-        // The member hears why, the room hears "* NAME left" (SPEC §6: any other reason).
-        var notice = ChatMessage.Error(_protocol.Hub.Pool, "idle timeout");
-        Member.Deliver(notice);
-        notice.Release();
-        _protocol.Hub.Disconnect(Member);
+        var time = _protocol.Time;
+        var limits = _protocol.Limits;
+        if (_member is not { HasLeft: false } member)
+        {
+            return;
+        }
+
+        var lineStarted = Volatile.Read(ref _lineStarted);
+        if (limits.LineTimeout > TimeSpan.Zero && lineStarted != 0 && time.GetElapsedTime(lineStarted, now) >= limits.LineTimeout)
+        {
+            _protocol.LineTimeouts.Hit();
+            _protocol.Hub.LineTimedOut(member);
+        }
+        else if (limits.IdleTimeout > TimeSpan.Zero && time.GetElapsedTime(Volatile.Read(ref _lastInput), now) >= limits.IdleTimeout)
+        {
+            // The member hears why, the room hears "* NAME left" (SPEC §6: any other reason).
+            _protocol.IdleTimeouts.Hit();
+            var notice = ChatMessage.Error(_protocol.Hub.Pool, "idle timeout");
+            member.Deliver(notice);
+            notice.Release();
+            _protocol.Hub.Disconnect(member);
+        }
     }
 }

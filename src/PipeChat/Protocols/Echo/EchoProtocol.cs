@@ -1,17 +1,39 @@
 using System.Buffers;
+using Microsoft.Extensions.Logging;
+using PipeChat.Diagnostics;
 
 namespace PipeChat.Protocols.Echo;
 
 /// <summary>
 /// TCP echo (SPEC §4): every byte back, in order, unchanged. Stateless, so one session
-/// instance serves every connection of a server and a connection costs the protocol nothing.
+/// instance serves every connection of a server and a connection costs the protocol nothing;
+/// only with an idle timeout does each connection get a small session of its own (its deadline).
 /// </summary>
-public sealed class EchoProtocol : IStreamProtocol, IStreamSession
+public sealed class EchoProtocol : IStreamProtocol, IStreamSession, IDisposable
 {
     /// <summary>A shared instance (tests, benchmarks); servers made by the factory get their own, for their own counters.</summary>
     public static readonly EchoProtocol Instance = new();
 
+    private readonly SessionSweeper? _sweeper;
     private long _messages;
+
+    /// <summary>Echo; with <paramref name="idleTimeout"/> above zero a connection silent that long is closed (SPEC §7).</summary>
+    public EchoProtocol(TimeSpan idleTimeout = default, TimeProvider? time = null, ILogger? logger = null)
+    {
+        time ??= TimeProvider.System;
+        IdleTimeout = idleTimeout;
+        IdleTimeouts = new LimitCounter("idle timeout", logger, time);
+        if (idleTimeout > TimeSpan.Zero)
+        {
+            _sweeper = new SessionSweeper(time, idleTimeout);
+        }
+    }
+
+    /// <summary>Close a connection silent this long; zero is off.</summary>
+    public TimeSpan IdleTimeout { get; }
+
+    /// <summary>Connections closed for silence.</summary>
+    public LimitCounter IdleTimeouts { get; }
 
     /// <summary>Receive batches echoed (TCP has no message boundaries; this counts non-empty reads answered).</summary>
     public long MessagesEchoed => Interlocked.Read(ref _messages);
@@ -20,7 +42,20 @@ public sealed class EchoProtocol : IStreamProtocol, IStreamSession
     public string Name => "echo";
 
     /// <inheritdoc />
-    public IStreamSession CreateSession(IConnectionOutput connection) => this;
+    public IStreamSession CreateSession(IConnectionOutput connection)
+    {
+        if (_sweeper is null)
+        {
+            return this;
+        }
+
+        var session = new IdleEchoSession(this, _sweeper, connection);
+        _sweeper.Add(session);
+        return session;
+    }
+
+    /// <inheritdoc />
+    public TimeSpan InputPause => TimeSpan.Zero;
 
     /// <inheritdoc />
     public SessionAction OnInput(in ReadOnlySequence<byte> input, bool inputEnded, IBufferWriter<byte> output, out SequencePosition consumed)
@@ -46,6 +81,8 @@ public sealed class EchoProtocol : IStreamProtocol, IStreamSession
     public void OnClosed()
     {
     }
+
+    public void Dispose() => _sweeper?.Dispose();
 
     private static void Copy(in ReadOnlySequence<byte> input, IBufferWriter<byte> output)
     {

@@ -28,9 +28,18 @@ internal sealed class TcpChatFixture : IAsyncDisposable
         int maxPendingOutput = 1024 * 1024,
         TimeSpan idleTimeout = default,
         int maxConnections = 10_000,
-        int maxConnectionsPerIp = 0)
+        int maxConnectionsPerIp = 0,
+        int maxLineRate = 0,
+        TimeSpan lineTimeout = default)
     {
-        var protocol = new ChatProtocol(new ChatLimits { MaxLine = maxLine, MaxPendingOutput = maxPendingOutput, IdleTimeout = idleTimeout });
+        var protocol = new ChatProtocol(new ChatLimits
+        {
+            MaxLine = maxLine,
+            MaxPendingOutput = maxPendingOutput,
+            IdleTimeout = idleTimeout,
+            MaxLineRate = maxLineRate,
+            LineTimeout = lineTimeout,
+        });
         try
         {
             return new TcpChatFixture(protocol, TestServers.StartTcp(model, protocol, maxConnections, maxConnectionsPerIp));
