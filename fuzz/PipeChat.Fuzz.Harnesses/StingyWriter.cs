@@ -15,8 +15,6 @@ internal sealed class StingyWriter(int chunk) : IBufferWriter<byte>
 
     public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _written);
 
-    public int WrittenCount => _written;
-
     public void Advance(int count)
     {
         InvariantViolationException.Check(count >= 0 && count <= _handedOut, $"Advance({count}) past the {_handedOut} bytes handed out");
@@ -37,10 +35,4 @@ internal sealed class StingyWriter(int chunk) : IBufferWriter<byte>
     }
 
     public Span<byte> GetSpan(int sizeHint = 0) => GetMemory(sizeHint).Span;
-
-    public void Clear()
-    {
-        _written = 0;
-        _handedOut = 0;
-    }
 }
