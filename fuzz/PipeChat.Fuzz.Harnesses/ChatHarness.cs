@@ -21,7 +21,8 @@ public static class ChatHarness
 {
     private const int MaxClients = 8;
 
-    private static readonly int[] MaxLines = [0, 1, 2, 8, 16, 40, 64, 200];
+    // 1000: lines over 512 bytes that span segments take the hub's pooled-array path.
+    private static readonly int[] MaxLines = [0, 1, 2, 8, 16, 1000, 64, 200];
 
     private static readonly int[] MaxPendings = [1 << 20, 64, 128, 256, 512, 1024, 4096, 65536];
 
@@ -35,10 +36,11 @@ public static class ChatHarness
         var hub = new ChatHub(pool, maxPending);
         var limits = new ChatLimits { MaxLine = maxLine, MaxPendingOutput = maxPending, WakeCoalescing = WakeCoalescing.Off };
         using var protocol = new ChatProtocol(limits, hub);
+        var sent = new HashSet<string>(StringComparer.Ordinal);
         var clients = new List<ChatClient>();
         for (int i = 2 + ((config >> 3) & 3); i > 0; i--)
         {
-            clients.Add(new ChatClient(protocol, maxLine, clients.Count));
+            clients.Add(new ChatClient(protocol, maxLine, clients.Count, sent));
         }
 
         while (!input.IsEmpty)
@@ -65,7 +67,7 @@ public static class ChatHarness
                 case 24 or 25:
                     if (clients.Count < MaxClients)
                     {
-                        clients.Add(new ChatClient(protocol, maxLine, clients.Count));
+                        clients.Add(new ChatClient(protocol, maxLine, clients.Count, sent));
                     }
 
                     break;
@@ -94,7 +96,8 @@ public static class ChatHarness
     }
 
     /// <summary>The framer, cut line by line, against the rule in its documentation on one flat array.</summary>
-    private static void CheckFramer(ReadOnlySequence<byte> buffer, int maxLine)
+    /// <remarks>Records the text of every message line in <paramref name="sent"/>.</remarks>
+    private static void CheckFramer(ReadOnlySequence<byte> buffer, int maxLine, HashSet<string> sent)
     {
         byte[] all = buffer.ToArray();
         var multi = buffer;
@@ -118,6 +121,11 @@ public static class ChatHarness
             InvariantViolationException.Check(
                 multiLine.ToArray().AsSpan().SequenceEqual(line) && flatLine.ToArray().AsSpan().SequenceEqual(line),
                 $"framer cut a different line at {offset} of {Convert.ToHexString(all)}");
+            if (ChatCommand.Parse(line) is { Kind: ChatCommandKind.Message } message)
+            {
+                sent.Add(ChatOutput.Key(message.Argument));
+            }
+
             offset += next;
             InvariantViolationException.Check(multi.Length == all.Length - offset && flat.Length == all.Length - offset, "framer advanced to the wrong place");
         }
@@ -148,6 +156,7 @@ public static class ChatHarness
         private readonly IOutboundSource _source;
         private readonly int _maxLine;
         private readonly string _who;
+        private readonly HashSet<string> _sent;
         private readonly ArrayBufferWriter<byte> _output = new();
         private List<byte[]> _pending = [];
         private bool _signaled;
@@ -156,9 +165,10 @@ public static class ChatHarness
         private bool _readingStopped;
         private bool _closed;
 
-        public ChatClient(ChatProtocol protocol, int maxLine, int index)
+        public ChatClient(ChatProtocol protocol, int maxLine, int index, HashSet<string> sent)
         {
             _maxLine = maxLine;
+            _sent = sent;
             _who = $"member {index}";
             _session = protocol.CreateSession(this);
             _source = (IOutboundSource)_session;
@@ -244,12 +254,12 @@ public static class ChatHarness
             Close();
         }
 
-        public void CheckOutput() => ChatOutput.Check(_output.WrittenSpan, 3 * _maxLine, _who);
+        public void CheckOutput() => ChatOutput.Check(_output.WrittenSpan, 3 * _maxLine, _sent, _who);
 
         private void OnInput(bool inputEnded)
         {
             ReadOnlySequence<byte> buffer = Segments.Of(_pending);
-            CheckFramer(buffer, _maxLine);
+            CheckFramer(buffer, _maxLine, _sent);
             SessionAction action = _session.OnInput(buffer, inputEnded, _output, out SequencePosition consumed);
             ReadOnlySequence<byte> rest = buffer.Slice(consumed);
             if (action == SessionAction.Continue)
