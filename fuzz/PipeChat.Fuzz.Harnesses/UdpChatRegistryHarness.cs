@@ -35,11 +35,13 @@ public static class UdpChatRegistryHarness
             int address = op & 0xF;
             bool[] before = Registered(registry);
             int sender = -1;
+            ReadOnlySpan<byte> datagram = default;
             switch (op >> 4)
             {
                 case < 12:
                     sender = address;
-                    registry.OnDatagram(address, input.Take(input.NextByte()), now, replies);
+                    datagram = input.Take(input.NextByte());
+                    registry.OnDatagram(address, datagram, now, replies);
                     break;
                 case 12 or 13:
                     now += TimeSpan.FromMilliseconds(input.NextByte() * 250);
@@ -57,6 +59,7 @@ public static class UdpChatRegistryHarness
                     break;
             }
 
+            CheckRelayed(registry, replies, sender, datagram);
             CheckReplies(replies, sender, before, Registered(registry), maxMessage);
             CheckNames(registry, maxRegistrations);
         }
@@ -93,6 +96,32 @@ public static class UdpChatRegistryHarness
 
         InvariantViolationException.Check(registry.Count == names.Count, $"Count {registry.Count} but {names.Count} addresses have names");
         InvariantViolationException.Check(names.Count <= maxRegistrations, $"{names.Count} registrations over the limit {maxRegistrations}");
+    }
+
+    /// <summary>
+    /// A relayed line names its sender as registered, and its text, when plain printable ASCII (which no
+    /// sanitising changes), is the datagram without its newline.
+    /// </summary>
+    private static void CheckRelayed(UdpChatRegistry<int> registry, List<UdpChatReply<int>> replies, int sender, ReadOnlySpan<byte> datagram)
+    {
+        ReadOnlySpan<byte> text = datagram.EndsWith("\r\n"u8) ? datagram[..^2] : datagram.EndsWith("\n"u8) ? datagram[..^1] : datagram;
+        foreach (UdpChatReply<int> reply in replies)
+        {
+            ReadOnlySpan<byte> line = reply.Message.Span[..^1];
+            if (!line.StartsWith("<"u8))
+            {
+                continue;
+            }
+
+            string? name = null;
+            InvariantViolationException.Check(sender >= 0 && registry.TryGetName(sender, out name), "relayed without a registered sender");
+            name ??= string.Empty;
+            InvariantViolationException.Check(line[1..].StartsWith(System.Text.Encoding.ASCII.GetBytes(name + "> ")), $"relayed under another name than {name}");
+            ReadOnlySpan<byte> relayed = line[(name.Length + 3)..];
+            InvariantViolationException.Check(
+                relayed.ContainsAnyExceptInRange((byte)0x20, (byte)0x7E) || relayed.SequenceEqual(text),
+                "relayed text differs from the datagram");
+        }
     }
 
     /// <summary>Checks and releases the replies of one call (each reply owns one reference).</summary>
