@@ -59,9 +59,11 @@ mkdir -p "$work" "$artifacts"
 target=(--target_path="$bin/PipeChat.Fuzz" --target_arg="$harness")
 
 if ((merge == 1)); then
-    # Keeps fuzz/corpus/HARNESS as it is and adds only inputs that bring new coverage, cut to 1 KiB
-    # (most of the coverage at a fraction of the size; the committed corpus stays small).
-    exec "$driver" "${target[@]}" -merge=1 -max_len=1024 "$root/fuzz/corpus/$harness" "$work"
+    # Keeps fuzz/corpus/HARNESS as it is and adds only inputs that bring new coverage: first cut to 1 KiB
+    # (most features at a fraction of the size, so the committed corpus stays small), then whole
+    # inputs for any edge only a longer input reaches.
+    "$driver" "${target[@]}" -merge=1 -max_len=1024 "$root/fuzz/corpus/$harness" "$work"
+    exec "$driver" "${target[@]}" -merge=1 -use_counters=0 "$root/fuzz/corpus/$harness" "$work"
 fi
 
 cp -n "$root/fuzz/corpus/$harness"/* "$work"/
