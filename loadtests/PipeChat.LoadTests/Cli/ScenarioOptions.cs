@@ -39,6 +39,12 @@ internal sealed class ScenarioOptions
 
     public Option<TimeSpan> TrickleInterval { get; } = OptionParsers.Duration("--trickle-interval", TimeSpan.FromMilliseconds(300), "slowloris: each held connection sends one byte this often", positive: true);
 
+    public Option<System.Net.IPAddress?> HeldFrom { get; } = new("--held-from")
+    {
+        Description = "slowloris: local address the held connections come from, e.g. 127.0.0.2 to stand for one attacking host against --max-connections-per-ip (default: the system's choice)",
+        CustomParser = r => System.Net.IPAddress.TryParse(r.Tokens[0].Value, out var a) && System.Net.IPAddress.IsLoopback(a) ? a : Fail(r, "--held-from must be a loopback address such as 127.0.0.2"),
+    };
+
     public Option<TimeSpan> Interval { get; } = OptionParsers.Duration("--interval", TimeSpan.FromSeconds(1), "reporting interval", positive: true);
 
     public Option<Threshold[]> Thresholds { get; } = OptionParsers.Thresholds();
@@ -54,7 +60,7 @@ internal sealed class ScenarioOptions
         foreach (var option in new Option[]
         {
             Scenario, Duration, WarmUp, Ramp, Size, Depth, Rate, Publishers, StalledMember, NoWelcome, Timeout,
-            ConnectTimeout, MaxPendingConnects, Protocol, FloodKind, TrickleInterval, Interval, Thresholds, Out, Progress, MaxRequests,
+            ConnectTimeout, MaxPendingConnects, Protocol, FloodKind, TrickleInterval, HeldFrom, Interval, Thresholds, Out, Progress, MaxRequests,
         })
         {
             command.Options.Add(option);
@@ -82,6 +88,7 @@ internal sealed class ScenarioOptions
             Protocol = r.GetValue(Protocol),
             FloodKind = r.GetValue(FloodKind) ?? "lines",
             TrickleInterval = r.GetValue(TrickleInterval),
+            HeldFrom = r.GetValue(HeldFrom),
         };
     }
 
@@ -91,6 +98,12 @@ internal sealed class ScenarioOptions
         Progress = r.GetValue(Progress),
         MaxRequests = r.GetValue(MaxRequests),
     };
+
+    private static System.Net.IPAddress? Fail(System.CommandLine.Parsing.ArgumentResult r, string message)
+    {
+        r.AddError(message);
+        return null;
+    }
 
     private static Option<string?> CreateChoice(string name, string[] allowed, string description)
     {

@@ -57,6 +57,9 @@ public sealed record ScenarioSettings
     /// <summary>Gets how often each slowloris connection sends one more byte of its never-ending line.</summary>
     public TimeSpan TrickleInterval { get; init; } = TimeSpan.FromMilliseconds(300);
 
+    /// <summary>Gets the local address slowloris's held connections bind to (one attacking host); null lets the system choose.</summary>
+    public System.Net.IPAddress? HeldFrom { get; init; }
+
     /// <summary>Gets the server's process id, for sampling its RSS (soak); null when unknown.</summary>
     public int? ServerPid { get; init; }
 

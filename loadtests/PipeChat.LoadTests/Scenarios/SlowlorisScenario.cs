@@ -106,7 +106,7 @@ public static class SlowlorisScenario
             try
             {
                 // a long operation timeout: the server may leave the trickled line unread
-                return await TcpConnection.ConnectAsync(target, settings.ConnectTimeout, TimeSpan.FromMinutes(10), ct).ConfigureAwait(false);
+                return await TcpConnection.ConnectAsync(target, settings.ConnectTimeout, TimeSpan.FromMinutes(10), ct, settings.HeldFrom).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is System.Net.Sockets.SocketException or TimeoutException)
             {

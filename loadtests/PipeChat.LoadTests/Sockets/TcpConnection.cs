@@ -40,12 +40,18 @@ public sealed class TcpConnection : IDisposable, SocketWatchdog.IDeadline
         IPEndPoint endPoint,
         TimeSpan connectTimeout,
         TimeSpan operationTimeout,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        IPAddress? localAddress = null)
     {
         ArgumentNullException.ThrowIfNull(endPoint);
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
+            if (localAddress is not null)
+            {
+                socket.Bind(new IPEndPoint(localAddress, 0));
+            }
+
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             cts.CancelAfter(connectTimeout);
             try

@@ -1,3 +1,4 @@
+using System.Net;
 using PipeChat.LoadTests.Harness;
 using PipeChat.LoadTests.Reports;
 using PipeChat.LoadTests.Scenarios;
@@ -94,6 +95,22 @@ public class HostileScenarioTests
         Assert.Equal(10, stats.Metrics["held_connected"]);
         Assert.Equal(5, stats.Failed);
         Assert.Equal(0, stats.Metrics["legit_success_pct"]);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestServers.ConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task Slowloris_from_one_address_leaves_room_for_others_under_a_per_ip_cap(ConnectionModel model)
+    {
+        // The held connections come from 127.0.0.2, the legitimate client from 127.0.0.1: with at
+        // most 5 per address, the attacker never holds more than half the slots.
+        await using var server = TestServers.StartTcp(new TcpModel(model), maxConnections: 10, maxConnectionsPerIp: 5);
+        var settings = Settings(server.LocalEndPoint, 10) with { Rate = 5, HeldFrom = IPAddress.Parse("127.0.0.2") };
+        var stats = await ScenarioRunner.RunAsync(ScenarioCatalog.Create("slowloris", settings), Quiet);
+
+        Assert.Equal(5, stats.Ok);
+        Assert.Equal(0, stats.Failed);
+        Assert.Equal(100, stats.Metrics["legit_success_pct"]);
+        Assert.True(stats.Metrics["held_closed_by_server"] > 0, "the attacker's connections over the cap were closed");
     }
 
     [Fact]
