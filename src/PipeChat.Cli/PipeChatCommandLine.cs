@@ -121,6 +121,7 @@ public static class PipeChatCommandLine
         "--io" => "Async model: socket I/O, auto (default: epoll on Linux), epoll or saea (SocketAsyncEventArgs).",
         "--max-pending-output" => "Chat: bytes queued for one member before it is cut off as too slow (default 1048576).",
         "--wake-coalescing-ms" => "Chat: shortest time between wake-ups of a busy room's readers: auto (default: 10 µs per member, none under 0.5 ms), MS, or 0 (off).",
+        "--max-line-rate" => "Chat: lines per member per second, bursts up to as many; 0 = unlimited (default 100; UDP chat: datagrams per address, the rest dropped).",
         _ => option,
     };
 }

@@ -17,4 +17,10 @@ internal static partial class Log
 
     [LoggerMessage(4, LogLevel.Warning, "UDP send failed: {Error}")]
     public static partial void UdpSendFailed(ILogger logger, SocketError error);
+
+    [LoggerMessage(5, LogLevel.Information, "chat: member {Name} cut off as too slow ({Suppressed} more since the last such line)")]
+    public static partial void MemberCutOff(ILogger logger, string name, long suppressed);
+
+    [LoggerMessage(6, LogLevel.Information, "UDP chat: datagram from {Address} dropped over --max-line-rate ({Suppressed} more since the last such line)")]
+    public static partial void UdpRateLimited(ILogger logger, string address, long suppressed);
 }

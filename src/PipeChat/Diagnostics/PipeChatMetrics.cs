@@ -21,6 +21,8 @@ public sealed record MetricsSource
 
     public Func<long>? Registrations { get; init; }
 
+    public Func<long>? DatagramsDropped { get; init; }
+
     internal KeyValuePair<string, object?>[] Tags => _tags ??=
     [
         new("model", Model),
@@ -65,6 +67,7 @@ public static class PipeChatMetrics
         new("pipechat.chat.lines_relayed", IsGauge: false, "{line}", "Chat: member lines relayed to their room, counted once each", s => s.LinesRelayed?.Invoke()),
         new("pipechat.chat.members_cut", IsGauge: false, "{member}", "Chat: members cut off as too slow", s => s.MembersCutOff?.Invoke()),
         new("pipechat.udp.registrations", IsGauge: true, "{member}", "UDP chat: registrations held now", s => s.Registrations?.Invoke()),
+        new("pipechat.udp.datagrams_dropped", IsGauge: false, "{datagram}", "UDP chat: datagrams dropped over --max-line-rate (or from new addresses while the limit table is full)", s => s.DatagramsDropped?.Invoke()),
     ];
 
     static PipeChatMetrics()

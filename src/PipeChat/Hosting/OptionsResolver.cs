@@ -34,6 +34,7 @@ public static class OptionsResolver
         ("--metrics-port", "MetricsPort"),
         ("--metrics-host", "MetricsHost"),
         ("--log-format", "LogFormat"),
+        ("--max-line-rate", "MaxLineRate"),
     ];
 
     public static PipeChatOptions Resolve(ProtocolKind protocol, IConfiguration configuration)
@@ -65,6 +66,7 @@ public static class OptionsResolver
             MetricsPort = Int(section, "--metrics-port", "MetricsPort", 0, 65535),
             MetricsHost = Address(section, "--metrics-host", "MetricsHost"),
             LogFormat = Format(section),
+            MaxLineRate = Int(section, "--max-line-rate", "MaxLineRate", 0, 1_000_000) ?? 100,
         };
     }
 

@@ -31,6 +31,9 @@ public sealed record PipeChatOptions
 
     public int MaxLine { get; init; } = 4096;
 
+    /// <summary>Chat: lines (UDP: datagrams) per member per second, bursts up to as many; 0 = unlimited.</summary>
+    public int MaxLineRate { get; init; } = 100;
+
     /// <summary>Zero means off.</summary>
     public TimeSpan IdleTimeout { get; init; }
 

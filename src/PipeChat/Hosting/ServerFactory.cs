@@ -39,9 +39,9 @@ public static class ServerFactory
             }
             else
             {
-                var chat = new UdpChatProtocol(options.MaxConnections, options.MaxLine, options.IdleTimeout);
+                var chat = new UdpChatProtocol(options.MaxConnections, options.MaxLine, options.IdleTimeout, options.MaxLineRate, logger);
                 udp = new UdpServer(settings, chat, options.Model, logger);
-                udpMetrics = Source(udp, model, protocolName, "udp") with { LinesRelayed = () => chat.LinesRelayed, Registrations = () => chat.Count };
+                udpMetrics = Source(udp, model, protocolName, "udp") with { LinesRelayed = () => chat.LinesRelayed, Registrations = () => chat.Count, DatagramsDropped = () => chat.DatagramsDropped };
             }
 
             return new BuiltServer(udp, udpMetrics);
@@ -63,7 +63,7 @@ public static class ServerFactory
                 MaxPendingOutput = options.MaxPendingOutput,
                 WakeCoalescing = options.WakeCoalescing,
                 IdleTimeout = options.IdleTimeout,
-            });
+            }, logger: logger);
             protocol = chat;
             protocolMetrics = m => m with { LinesRelayed = () => chat.Hub.LinesRelayed, MembersCutOff = () => chat.Hub.MembersCutOff };
         }

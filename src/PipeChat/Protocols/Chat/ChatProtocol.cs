@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace PipeChat.Protocols.Chat;
 
@@ -28,10 +30,14 @@ public sealed class ChatProtocol : IStreamProtocol, IDisposable
     private readonly ConcurrentDictionary<ChatSession, byte> _sessions = new();
     private readonly Timer? _idleTimer;
 
-    public ChatProtocol(ChatLimits limits, ChatHub? hub = null)
+    public ChatProtocol(ChatLimits limits, ChatHub? hub = null, ILogger? logger = null)
     {
         Limits = limits;
-        Hub = hub ?? new ChatHub(maxPendingOutput: limits.MaxPendingOutput) { WakeCoalescing = limits.WakeCoalescing };
+        Hub = hub ?? new ChatHub(maxPendingOutput: limits.MaxPendingOutput)
+        {
+            WakeCoalescing = limits.WakeCoalescing,
+            Logger = logger ?? NullLogger.Instance,
+        };
         if (limits.IdleTimeout > TimeSpan.Zero)
         {
             var period = TimeSpan.FromMilliseconds(Math.Clamp(limits.IdleTimeout.TotalMilliseconds / 4, 50, 1000));
