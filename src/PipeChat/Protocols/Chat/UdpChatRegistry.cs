@@ -25,8 +25,9 @@ namespace PipeChat.Protocols.Chat;
 /// Registered addresses keep their state in their registration (at most <c>maxRegistrations</c>);
 /// unregistered ones in a table of at most <see cref="MaxStrangers"/> entries. An entry idle for a second
 /// is the same as a fresh one and is evicted when room is needed; while the table is full of addresses
-/// heard within the last second, datagrams from further unregistered addresses are dropped and counted,
-/// so a spoofed-source flood costs bounded memory and gets at most that many replies a second.
+/// heard within the last second, datagrams from further unregistered addresses are dropped unanswered and
+/// counted, so a spoofed-source flood costs bounded memory and draws at most that many replies a second;
+/// only a <c>#REG</c> that will succeed still gets through (registrations are bounded themselves).
 /// </para>
 /// <para>
 /// Choices where SPEC §7 is silent: <c>#REG</c> without a name from a registered address keeps the name
@@ -165,6 +166,13 @@ public sealed class UdpChatRegistry<TKey>
             TimeSpan now = Now;
             _byKey.TryGetValue(sender, out Registration? registration);
             SenderLimit? limit = registration?.Limit ?? StrangerLimit(sender, now);
+            if (limit is null && word.SequenceEqual("#REG"u8) && WillRegister(rest))
+            {
+                // No room to track this address, but a registration that succeeds brings its own limits
+                // (registrations are bounded): members can still join during a spoofed-source flood.
+                limit = new SenderLimit(now, _maxLineRate);
+            }
+
             if (limit is null || !limit.TryTake(now, _maxLineRate))
             {
                 _datagramsDropped++;
@@ -337,6 +345,11 @@ public sealed class UdpChatRegistry<TKey>
         _strangers.Add(Keep(sender), limit);
         return limit;
     }
+
+    /// <summary>True when <c>#REG</c> with <paramref name="requested"/> from a new address would succeed.</summary>
+    private bool WillRegister(ReadOnlySpan<byte> requested) =>
+        _byKey.Count < _maxRegistrations &&
+        (requested.IsEmpty || (ChatNames.IsValid(requested) && !_byName.ContainsKey(ChatNames.ToName(requested))));
 
     /// <summary>
     /// <c>&lt;NAME&gt; text</c> to the others, the text sanitized once; refused when the sanitized datagram
