@@ -81,23 +81,7 @@ public sealed class ChatMessage
         ReadOnlySpan<byte> text)
     {
         int dirty = ChatText.IndexOfNonPlain(text);
-        if (dirty < 0)
-        {
-            return Compose(pool, part0, part1, part2, text);
-        }
-
-        ArgumentNullException.ThrowIfNull(pool);
-        int head = part0.Length + part1.Length + part2.Length + dirty;
-        ReadOnlySpan<byte> tail = text[dirty..];
-        ChatMessage message = pool.Rent(head + ChatText.GetSanitizedLength(tail) + 1);
-        Span<byte> span = message.GetWritableSpan();
-        part0.CopyTo(span);
-        part1.CopyTo(span[part0.Length..]);
-        part2.CopyTo(span[(part0.Length + part1.Length)..]);
-        text[..dirty].CopyTo(span[(head - dirty)..]);
-        ChatText.Sanitize(tail, span[head..^1]);
-        span[^1] = (byte)'\n';
-        return message;
+        return dirty < 0 ? Compose(pool, part0, part1, part2, text) : ComposeSanitized(pool, part0, part1, part2, text, dirty);
     }
 
     /// <summary>
@@ -121,6 +105,29 @@ public sealed class ChatMessage
         span = span[part2.Length..];
         part3.CopyTo(span);
         span[part3.Length] = (byte)'\n';
+        return message;
+    }
+
+    /// <summary>The slow path of <see cref="ComposeText"/>: the text from <paramref name="dirty"/> on is rewritten into the message.</summary>
+    private static ChatMessage ComposeSanitized(
+        ChatMessagePool pool,
+        ReadOnlySpan<byte> part0,
+        ReadOnlySpan<byte> part1,
+        ReadOnlySpan<byte> part2,
+        ReadOnlySpan<byte> text,
+        int dirty)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        int head = part0.Length + part1.Length + part2.Length + dirty;
+        ReadOnlySpan<byte> tail = text[dirty..];
+        ChatMessage message = pool.Rent(head + ChatText.GetSanitizedLength(tail) + 1);
+        Span<byte> span = message.GetWritableSpan();
+        part0.CopyTo(span);
+        part1.CopyTo(span[part0.Length..]);
+        part2.CopyTo(span[(part0.Length + part1.Length)..]);
+        text[..dirty].CopyTo(span[(head - dirty)..]);
+        ChatText.Sanitize(tail, span[head..^1]);
+        span[^1] = (byte)'\n';
         return message;
     }
 
