@@ -435,7 +435,7 @@ public sealed class UdpChatRegistry<TKey>
         _byName.Remove(registration.Name);
 
         // Leaving does not reset the address's limits while they still run (if there is room to keep them).
-        if (_strangers.Count < MaxStrangers)
+        if (_strangers.Count < MaxStrangers && !registration.Limit.IsFresh(Now))
         {
             _strangers.TryAdd(registration.Key, registration.Limit);
         }
