@@ -32,6 +32,9 @@ public class Broadcast
     private static readonly byte[] Text = Encoding.ASCII.GetBytes("the quick brown fox jumps over the lazy dog, 0123456789 abcdef!");
     private static readonly byte[] SenderName = Encoding.ASCII.GetBytes("user1");
 
+    // About as long as Text, with a bare \r, an escape sequence and a C1 character that the hub replaces.
+    private static readonly byte[] DirtyText = Encoding.UTF8.GetBytes("the quick brown fox\rjumps over \u001b[2J lazy dog, 0123456\u0085 abcdef!");
+
     private ChatHub _hub = null!;
     private ChatMember _sender = null!;
     private ChatMember[] _members = null!;
@@ -115,6 +118,9 @@ public class Broadcast
         Check(ChannelPerMember(), expected);
         Check(LockedListCopy(), expected);
         Check(DisruptorRing(), expected);
+
+        var sanitized = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("<user1> the quick brown fox\uFFFDjumps over \uFFFD[2J lazy dog, 0123456\uFFFD abcdef!\n", Burst)));
+        Check(ChatHubShippedSanitized(), sanitized);
     }
 
     [GlobalCleanup]
@@ -142,6 +148,18 @@ public class Broadcast
         for (int b = 0; b < Burst; b++)
         {
             _hub.OnLine(_sender, Text);
+        }
+
+        return DrainHub();
+    }
+
+    /// <summary>The shipped design with a line whose control characters the hub replaces (once per line).</summary>
+    [Benchmark]
+    public int ChatHubShippedSanitized()
+    {
+        for (int b = 0; b < Burst; b++)
+        {
+            _hub.OnLine(_sender, DirtyText);
         }
 
         return DrainHub();

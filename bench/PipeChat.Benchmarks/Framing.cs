@@ -19,6 +19,8 @@ public class Framing
     private byte[] _plain = null!;
     private byte[] _nick = null!;
     private byte[] _name = null!;
+    private byte[] _dirty = null!;
+    private readonly ChatMessagePool _pool = new();
 
     [GlobalSetup]
     public void Setup()
@@ -34,8 +36,13 @@ public class Framing
         _nick = Encoding.ASCII.GetBytes("/nick alice_01");
         _name = Encoding.ASCII.GetBytes("alice_01.example-name");
 
+        // As long as _plain, with a bare \r, an escape sequence, a C1 character and an invalid byte to replace.
+        _dirty = [.. Encoding.UTF8.GetBytes("hello everyone\r how is the \u001b[2Jweather over\u0085 there today"), 0xFF, (byte)'?'];
+
         if (LineFramer64B() != 63 || LineFramer1000BIn4Segments() != 999
-            || ParseText() != _plain.Length || ParseNick() != "alice_01".Length || !NameIsValid())
+            || ParseText() != _plain.Length || ParseNick() != "alice_01".Length || !NameIsValid()
+            || ScanPlainText() != -1 || RelayComposeUnscanned() != RelayComposePlain()
+            || RelayComposeSanitized() != Encoding.UTF8.GetByteCount("<alice_01> hello everyone\uFFFD how is the \uFFFD[2Jweather over\uFFFD there today\uFFFD?\n"))
         {
             throw new InvalidOperationException("Framing benchmarks do not see what they should.");
         }
@@ -71,6 +78,29 @@ public class Framing
 
     [Benchmark]
     public bool NameIsValid() => ChatNames.IsValid(_name.AsSpan());
+
+    /// <summary>The sanitizer's vector scan alone over a plain 52-byte line (finds nothing to replace).</summary>
+    [Benchmark]
+    public int ScanPlainText() => ChatText.IndexOfNonPlain(_plain);
+
+    /// <summary>Encoding a relayed line without the sanitizer (what relaying cost before it).</summary>
+    [Benchmark]
+    public int RelayComposeUnscanned() => ComposeAndRelease(ChatMessage.Compose(_pool, "<"u8, _name.AsSpan(0, 8), "> "u8, _plain));
+
+    /// <summary>Encoding a relayed plain line: the scan finds nothing, the copy is the same as unscanned.</summary>
+    [Benchmark]
+    public int RelayComposePlain() => ComposeAndRelease(ChatMessage.FromMember(_pool, _name.AsSpan(0, 8), _plain));
+
+    /// <summary>Encoding a relayed line that needs replacing: rewritten into the pooled message.</summary>
+    [Benchmark]
+    public int RelayComposeSanitized() => ComposeAndRelease(ChatMessage.FromMember(_pool, _name.AsSpan(0, 8), _dirty));
+
+    private static int ComposeAndRelease(ChatMessage message)
+    {
+        int length = message.Length;
+        message.Release();
+        return length;
+    }
 
     private static byte[] Line(int contentLength)
     {

@@ -26,9 +26,9 @@ public static class UdpChatRegistryHarness
         int maxRegistrations = 1 + (config & 7);
         int maxMessage = (config >> 3) * 4;
         var pool = new ChatMessagePool();
-        var registry = new UdpChatRegistry<int>(maxRegistrations, pool: pool, maxMessage: maxMessage);
+        var clock = new ManualClock();
+        var registry = new UdpChatRegistry<int>(maxRegistrations, pool: pool, maxMessage: maxMessage, time: clock);
         var replies = new List<UdpChatReply<int>>();
-        var now = TimeSpan.Zero;
         while (!input.IsEmpty)
         {
             byte op = input.NextByte();
@@ -41,13 +41,13 @@ public static class UdpChatRegistryHarness
                 case < 12:
                     sender = address;
                     datagram = input.Take(input.NextByte());
-                    registry.OnDatagram(address, datagram, now, replies);
+                    registry.OnDatagram(address, datagram, replies);
                     break;
                 case 12 or 13:
-                    now += TimeSpan.FromMilliseconds(input.NextByte() * 250);
+                    clock.Advance(TimeSpan.FromMilliseconds(input.NextByte() * 250));
                     break;
                 case 14:
-                    int expired = registry.ExpireIdle(now, TimeSpan.FromMilliseconds(input.NextByte() * 250), replies);
+                    int expired = registry.ExpireIdle(TimeSpan.FromMilliseconds(input.NextByte() * 250), replies);
                     InvariantViolationException.Check(expired >= 0 && expired <= maxRegistrations, $"expired {expired}");
                     break;
                 default:

@@ -26,4 +26,10 @@ internal static partial class Log
 
     [LoggerMessage(40, LogLevel.Information, "limit hit: {Limit} ({Count} so far; logged at most once a second)")]
     public static partial void LimitHit(ILogger logger, string limit, long count);
+
+    [LoggerMessage(7, LogLevel.Information, "chat: member {Name} cut off as too slow ({Suppressed} more since the last such line)")]
+    public static partial void MemberCutOff(ILogger logger, string name, long suppressed);
+
+    [LoggerMessage(8, LogLevel.Information, "UDP chat: datagram from {Address} dropped over --max-line-rate ({Suppressed} more since the last such line)")]
+    public static partial void UdpRateLimited(ILogger logger, string address, long suppressed);
 }

@@ -26,6 +26,7 @@ public sealed record MetricsSource
     public Func<long>? LineTimeouts { get; init; }
 
     public Func<long>? InputPauses { get; init; }
+    public Func<long>? DatagramsDropped { get; init; }
 
     internal KeyValuePair<string, object?>[] Tags => _tags ??=
     [
@@ -82,6 +83,7 @@ public static class PipeChatMetrics
         new("pipechat.chat.line_timeouts", IsGauge: false, "{connection}", "Chat: connections closed by --line-timeout (a line left unfinished)", s => s.LineTimeouts?.Invoke()),
         new("pipechat.chat.input_pauses", IsGauge: false, "{pause}", "Chat: times a member was not read because it used up --max-line-rate", s => s.InputPauses?.Invoke()),
         new("pipechat.udp.registrations", IsGauge: true, "{member}", "UDP chat: registrations held now", s => s.Registrations?.Invoke()),
+        new("pipechat.udp.datagrams_dropped", IsGauge: false, "{datagram}", "UDP chat: datagrams dropped over --max-line-rate (or from new addresses while the limit table is full)", s => s.DatagramsDropped?.Invoke()),
     ];
 
     static PipeChatMetrics()

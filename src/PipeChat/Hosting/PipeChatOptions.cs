@@ -61,7 +61,8 @@ public sealed record PipeChatOptions
 
     /// <summary>TCP keepalive idle time; zero is off.</summary>
     public TimeSpan Keepalive { get; init; } = TimeSpan.FromSeconds(60);
-    /// <summary>Chat: lines per member per second, bursts up to as many (TCP: backpressure); zero is unlimited.</summary>
+
+    /// <summary>Chat: lines (UDP: datagrams per address) per member per second, bursts up to as many (TCP: backpressure); zero is unlimited.</summary>
     public int MaxLineRate { get; init; } = 100;
 
     /// <summary>Chat TCP: an unfinished line must end this long after its first byte; zero is off.</summary>

@@ -41,9 +41,9 @@ public static class ServerFactory
             }
             else
             {
-                var chat = new UdpChatProtocol(options.MaxConnections, options.MaxLine, options.IdleTimeout);
+                var chat = new UdpChatProtocol(options.MaxConnections, options.MaxLine, options.IdleTimeout, options.MaxLineRate, logger);
                 udp = new UdpServer(settings, chat, options.Model, logger);
-                udpMetrics = Source(udp, model, protocolName, "udp") with { LinesRelayed = () => chat.LinesRelayed, Registrations = () => chat.Count };
+                udpMetrics = Source(udp, model, protocolName, "udp") with { LinesRelayed = () => chat.LinesRelayed, Registrations = () => chat.Count, DatagramsDropped = () => chat.DatagramsDropped };
             }
 
             return new BuiltServer(udp, udpMetrics);

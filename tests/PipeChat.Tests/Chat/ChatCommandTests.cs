@@ -23,6 +23,8 @@ public class ChatCommandTests
     [InlineData("/rooms", ChatCommandKind.Rooms, "")]
     [InlineData("/quit", ChatCommandKind.Quit, "")]
     [InlineData("/quit see you", ChatCommandKind.Quit, "see you")]
+    [InlineData("/help", ChatCommandKind.Help, "")]
+    [InlineData("/help nick", ChatCommandKind.Help, "nick")]
     [InlineData("/dance now", ChatCommandKind.Unknown, "/dance")]
     [InlineData("/NICK bob", ChatCommandKind.Unknown, "/NICK")]
     [InlineData("/nickname bob", ChatCommandKind.Unknown, "/nickname")]

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
 using PipeChat.Protocols.Chat;
 
 namespace PipeChat.Tests.Chat;
@@ -6,9 +9,23 @@ namespace PipeChat.Tests.Chat;
 /// Members whose pending output passes the limit (here 200 bytes) are cut off without hurting anyone else,
 /// and nobody ever waits for them.
 /// </summary>
-public class ChatHubSlowMemberTests() : ChatHubTestBase(maxPendingOutput: Limit)
+public class ChatHubSlowMemberTests : ChatHubTestBase
 {
     private const int Limit = 200;
+    private readonly FakeLogger _logger;
+    private readonly FakeTimeProvider _time;
+
+    public ChatHubSlowMemberTests()
+        : this(new FakeLogger(), new FakeTimeProvider())
+    {
+    }
+
+    private ChatHubSlowMemberTests(FakeLogger logger, FakeTimeProvider time)
+        : base(maxPendingOutput: Limit, logger: logger, time: time)
+    {
+        _logger = logger;
+        _time = time;
+    }
 
     // "<user1> " + 40 characters + "\n": 49 bytes, so the fifth line passes 200 bytes.
     private static readonly string Line = new('x', 40);
@@ -35,6 +52,38 @@ public class ChatHubSlowMemberTests() : ChatHubTestBase(maxPendingOutput: Limit)
         Assert.Equal("* user2 left (too slow)", m[2].Sink.Last);
         Assert.Equal(2, Hub.MemberCount);
         Assert.Equal(0, slow.Member.PendingBytes);
+    }
+
+    [Fact]
+    public void Cut_offs_are_logged_at_information_at_most_once_a_second_with_the_rest_counted()
+    {
+        var m = ConnectQuietly(4);
+        for (int i = 1; i < 4; i++)
+        {
+            m[i].Sink.Stalled = true;
+        }
+
+        for (int i = 0; i < 10 && m.Skip(1).Any(x => !x.Member.HasLeft); i++)
+        {
+            Say(m[0].Member, Line);
+        }
+
+        Assert.Equal(3, Hub.MembersCutOff);
+        var first = Assert.Single(_logger.Collector.GetSnapshot());
+        Assert.Equal(LogLevel.Information, first.Level);
+        Assert.Contains("cut off as too slow (0 more", first.Message, StringComparison.Ordinal);
+
+        _time.Advance(TimeSpan.FromSeconds(1));
+        var late = Connect();
+        late.Sink.Stalled = true;
+        for (int i = 0; i < 10 && !late.Member.HasLeft; i++)
+        {
+            Say(m[0].Member, Line);
+        }
+
+        Assert.Equal(4, Hub.MembersCutOff);
+        Assert.Equal(2, _logger.Collector.Count);
+        Assert.Contains($"member {late.Member.Name} cut off as too slow (2 more", _logger.LatestRecord.Message, StringComparison.Ordinal);
     }
 
     [Fact]

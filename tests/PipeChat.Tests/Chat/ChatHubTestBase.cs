@@ -1,4 +1,6 @@
 using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using PipeChat.Protocols.Chat;
 
 namespace PipeChat.Tests.Chat;
@@ -8,8 +10,13 @@ public abstract class ChatHubTestBase : IDisposable
 {
     private readonly List<RecordingSink> _sinks = [];
 
-    protected ChatHubTestBase(long maxPendingOutput = 1024 * 1024, WakeCoalescing wakeCoalescing = default) =>
-        Hub = new ChatHub(Pool, maxPendingOutput) { WakeCoalescing = wakeCoalescing };
+    protected ChatHubTestBase(long maxPendingOutput = 1024 * 1024, WakeCoalescing wakeCoalescing = default, ILogger? logger = null, TimeProvider? time = null) =>
+        Hub = new ChatHub(Pool, maxPendingOutput)
+        {
+            WakeCoalescing = wakeCoalescing,
+            Logger = logger ?? NullLogger.Instance,
+            TimeProvider = time ?? TimeProvider.System,
+        };
 
     internal ChatMessagePool Pool { get; } = new();
 

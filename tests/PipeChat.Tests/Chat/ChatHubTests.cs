@@ -80,14 +80,14 @@ public class ChatHubTests : ChatHubTestBase
     }
 
     [Fact]
-    public void Bytes_are_relayed_unchanged_even_when_not_utf8()
+    public void Invalid_utf8_is_relayed_as_replacement_characters()
     {
         var m = ConnectQuietly(2);
         byte[] text = [0xFF, 0xFE, (byte)'x', 0xC3];
 
         Hub.OnLine(m[0].Member, text);
 
-        Assert.Equal([.. "<user1> "u8.ToArray(), .. text, (byte)'\n'], m[1].Sink.Raw[0]);
+        Assert.Equal([.. "<user1> \uFFFD\uFFFDx\uFFFD\n"u8], m[1].Sink.Raw[0]);
     }
 
     [Fact]
@@ -153,8 +153,40 @@ public class ChatHubTests : ChatHubTestBase
     }
 
     [Theory]
-    [InlineData("/nick")]
-    [InlineData("/nick ")]
+    [InlineData("/nick", "! usage: /nick NAME")]
+    [InlineData("/nick   ", "! usage: /nick NAME")]
+    [InlineData("/join", "! usage: /join ROOM")]
+    [InlineData("/join ", "! usage: /join ROOM")]
+    [InlineData("/help", "* commands: /nick NAME, /join ROOM, /who, /rooms, /quit, /help")]
+    [InlineData("/help me", "* commands: /nick NAME, /join ROOM, /who, /rooms, /quit, /help")]
+    public void Help_and_usage_go_to_the_asker_alone(string line, string reply)
+    {
+        var m = ConnectQuietly(2);
+
+        Assert.True(Say(m[0].Member, line));
+
+        Assert.Equal([reply], m[0].Sink.Lines);
+        Assert.Empty(m[1].Sink.Lines);
+        Assert.Equal("user1", m[0].Member.Name);
+        Assert.Equal(ChatHub.Lobby, m[0].Member.RoomName);
+    }
+
+    [Fact]
+    public void Relayed_text_and_echoed_unknown_commands_are_sanitized_once()
+    {
+        var m = ConnectQuietly(3);
+        long before = Pool.Outstanding;
+
+        Say(m[0].Member, "a\rb\u001b[2J\tc\u0085\U0001F600");
+
+        Assert.Equal(before + 1, Pool.Outstanding);
+        Assert.All(m.Skip(1), x => Assert.Equal(["<user1> a\uFFFDb\uFFFD[2J\tc\uFFFD\U0001F600"], x.Sink.Lines));
+
+        Say(m[0].Member, "/\u001b[2J");
+        Assert.Equal(["! unknown command: /\uFFFD[2J"], m[0].Sink.Lines);
+    }
+
+    [Theory]
     [InlineData("/nick bob smith")]
     [InlineData("/nick b!b")]
     [InlineData("/nick jörg")]
@@ -289,7 +321,6 @@ public class ChatHubTests : ChatHubTestBase
     }
 
     [Theory]
-    [InlineData("/join")]
     [InlineData("/join two words")]
     [InlineData("/join #dev")]
     [InlineData("/join abcdefghijklmnopqrstuvwxyz0123456")]

@@ -28,11 +28,22 @@ public class ChatMessageTests
     }
 
     [Fact]
-    public void Member_text_is_copied_byte_for_byte_even_when_not_utf8()
+    public void Member_text_is_sanitized_into_the_message_at_its_exact_length()
     {
-        ChatMessage message = ChatMessage.FromMember(_pool, "x"u8, [0xFF, 0x00, 0xC3]);
+        ChatMessage message = ChatMessage.FromMember(_pool, "x"u8, [(byte)'o', (byte)'k', 0xFF, 0x00, (byte)'\t', 0xC3]);
 
-        Assert.Equal(new byte[] { (byte)'<', (byte)'x', (byte)'>', (byte)' ', 0xFF, 0x00, 0xC3, (byte)'\n' }, message.Span.ToArray());
+        Assert.Equal("<x> ok\uFFFD\uFFFD\t\uFFFD\n", Text(message));
+        Assert.Equal(Encoding.UTF8.GetByteCount("<x> ok\uFFFD\uFFFD\t\uFFFD\n"), message.Length);
+        message.Release();
+        Assert.Equal(0, _pool.Outstanding);
+    }
+
+    [Fact]
+    public void Compose_text_sanitizes_only_the_text()
+    {
+        ChatMessage message = ChatMessage.ComposeText(_pool, "! "u8, "a"u8, "b: "u8, "\r"u8);
+
+        Assert.Equal("! ab: \uFFFD\n", Text(message));
         message.Release();
     }
 

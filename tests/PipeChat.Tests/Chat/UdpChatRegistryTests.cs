@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Microsoft.Extensions.Time.Testing;
 using PipeChat.Protocols.Chat;
 
 namespace PipeChat.Tests.Chat;
@@ -10,9 +11,25 @@ public class UdpChatRegistryTests
     private static readonly TimeSpan T0 = TimeSpan.FromSeconds(100);
     private readonly ChatMessagePool _pool = new();
     private readonly List<UdpChatReply<string>> _replies = [];
+    private readonly FakeTimeProvider _time = new();
+    private readonly DateTimeOffset _start;
     private readonly UdpChatRegistry<string> _registry;
 
-    public UdpChatRegistryTests() => _registry = new UdpChatRegistry<string>(maxRegistrations: 3, pool: _pool, maxMessage: 10);
+    public UdpChatRegistryTests()
+    {
+        _start = _time.GetUtcNow();
+        _registry = new UdpChatRegistry<string>(maxRegistrations: 3, pool: _pool, maxMessage: 10, time: _time);
+        At(T0);
+    }
+
+    /// <summary>Moves the fake clock to <paramref name="time"/> after the registry was made (never backwards).</summary>
+    private void At(TimeSpan time)
+    {
+        if (_start + time > _time.GetUtcNow())
+        {
+            _time.SetUtcNow(_start + time);
+        }
+    }
 
     /// <summary>Feeds one datagram and returns the replies as "destination: line", releasing them like a transport.</summary>
     private string[] Send(string from, string datagram, TimeSpan? now = null) =>
@@ -20,7 +37,8 @@ public class UdpChatRegistryTests
 
     private string[] Send(string from, byte[] datagram, TimeSpan? now = null)
     {
-        _registry.OnDatagram(from, datagram, now ?? T0, _replies);
+        At(now ?? T0);
+        _registry.OnDatagram(from, datagram, _replies);
         return Drain();
     }
 
@@ -127,7 +145,7 @@ public class UdpChatRegistryTests
         Send("B", "#REG");
         Send("C", "#REG");
 
-        _registry.OnDatagram("A", "hey"u8, T0, _replies);
+        _registry.OnDatagram("A", "hey"u8, _replies);
 
         Assert.Equal(2, _replies.Count);
         Assert.Same(_replies[0].Message, _replies[1].Message);
@@ -136,14 +154,14 @@ public class UdpChatRegistryTests
     }
 
     [Fact]
-    public void Relay_keeps_bytes_as_they_are()
+    public void Relay_replaces_control_characters_and_invalid_utf8()
     {
         Send("A", "#REG");
         Send("B", "#REG");
 
-        _registry.OnDatagram("A", [0xFF, (byte)'\r', 0x00, (byte)'\n'], T0, _replies);
+        _registry.OnDatagram("A", [0xFF, (byte)'\r', 0x00, (byte)'\t', 0xC2, 0x85, (byte)'\n'], _replies);
 
-        Assert.Equal([.. "<user1> "u8.ToArray(), 0xFF, (byte)'\r', 0x00, (byte)'\n'], _replies[0].Message.Span.ToArray());
+        Assert.Equal("<user1> \uFFFD\uFFFD\uFFFD\t\uFFFD\n", Encoding.UTF8.GetString(_replies[0].Message.Span));
         Drain();
     }
 
@@ -219,13 +237,15 @@ public class UdpChatRegistryTests
         Send("B", "#REG bob", T0);
         Send("C", "#REG carol", T0 + TimeSpan.FromSeconds(30));
 
-        Assert.Equal(0, _registry.ExpireIdle(T0 + TimeSpan.FromSeconds(59), idle, _replies));
+        At(T0 + TimeSpan.FromSeconds(59));
+        Assert.Equal(0, _registry.ExpireIdle(idle, _replies));
         Assert.Empty(Drain());
 
-        Assert.Equal(2, _registry.ExpireIdle(T0 + idle, idle, _replies));
+        At(T0 + idle);
+        Assert.Equal(2, _registry.ExpireIdle(idle, _replies));
         Assert.Equal(["C: * alice left", "C: * bob left"], Drain().Order());
         Assert.Equal(1, _registry.Count);
-        Assert.Equal(["A: ! not registered: send #REG [name]"], Send("A", "hi"));
+        Assert.Equal(["A: ! not registered: send #REG [name]"], Send("A", "hi", T0 + idle));
     }
 
     [Fact]
@@ -237,11 +257,13 @@ public class UdpChatRegistryTests
         Send("A", "still here", T0 + TimeSpan.FromSeconds(50));
         Send("A", "", T0 + TimeSpan.FromSeconds(55));
 
-        _registry.ExpireIdle(T0 + TimeSpan.FromSeconds(100), idle, _replies);
+        At(T0 + TimeSpan.FromSeconds(100));
+        _registry.ExpireIdle(idle, _replies);
 
         Assert.Equal(["A: * bob left"], Drain());
         Assert.True(_registry.TryGetName("A", out _));
-        _registry.ExpireIdle(T0 + TimeSpan.FromSeconds(115), idle, _replies);
+        At(T0 + TimeSpan.FromSeconds(115));
+        _registry.ExpireIdle(idle, _replies);
         Assert.Empty(Drain());
         Assert.Equal(0, _registry.Count);
     }
@@ -251,7 +273,7 @@ public class UdpChatRegistryTests
     {
         Send("A", "#REG");
 
-        Assert.Equal(0, _registry.ExpireIdle(TimeSpan.MaxValue, TimeSpan.Zero, _replies));
+        Assert.Equal(0, _registry.ExpireIdle(TimeSpan.Zero, _replies));
         Assert.Equal(1, _registry.Count);
     }
 
@@ -276,6 +298,130 @@ public class UdpChatRegistryTests
 
         Assert.True(_registry.TryGetName("B", out string? name));
         Assert.Equal("user2", name);
+    }
+
+    [Fact]
+    public void Not_registered_goes_to_one_address_at_most_once_a_second()
+    {
+        string[] replies = [.. Enumerable.Range(0, 20).SelectMany(_ => Send("A", "hello"))];
+        Assert.Equal(["A: ! not registered: send #REG [name]"], replies);
+        Assert.Equal(19, _registry.NotRegisteredHeldBack);
+
+        // Another address has its own allowance.
+        Assert.Equal(["B: ! not registered: send #REG [name]"], Send("B", "hello"));
+
+        Assert.Empty(Send("A", "hello", T0 + TimeSpan.FromMilliseconds(999)));
+        Assert.Equal(["A: ! not registered: send #REG [name]"], Send("A", "hello", T0 + TimeSpan.FromSeconds(1)));
+        Assert.Empty(Send("A", "hello", T0 + TimeSpan.FromSeconds(1.5)));
+
+        // Registering is still answered at once.
+        Assert.Equal(["A: * registered user1"], Send("A", "#REG", T0 + TimeSpan.FromSeconds(1.5)));
+    }
+
+    [Fact]
+    public void Datagrams_over_the_rate_are_dropped_and_counted()
+    {
+        var registry = Limited(rate: 5);
+        Feed(registry, "A", "#REG alice");
+        Feed(registry, "B", "#REG bob");
+        _time.Advance(TimeSpan.FromSeconds(1));
+
+        // A burst of up to 5, then nothing until tokens come back (one per 200 ms).
+        int relayed = Enumerable.Range(0, 8).Sum(i => Feed(registry, "A", $"m{i}").Length);
+        Assert.Equal(5, relayed);
+        Assert.Equal(3, registry.DatagramsDropped);
+        Assert.False(registry.OnDatagram("A", "more"u8, _replies));
+        Assert.Empty(_replies);
+
+        // B is not slowed by A.
+        Assert.Equal(["A: <bob> hi"], Feed(registry, "B", "hi"));
+
+        _time.Advance(TimeSpan.FromMilliseconds(200));
+        Assert.Equal(["B: <alice> again"], Feed(registry, "A", "again"));
+        Assert.Empty(Feed(registry, "A", "and again"));
+
+        // A long pause refills the bucket to the burst size, no more.
+        _time.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(5, Enumerable.Range(0, 8).Sum(i => Feed(registry, "A", $"n{i}").Length));
+        Assert.Equal(3 + 1 + 1 + 3, registry.DatagramsDropped);
+    }
+
+    [Fact]
+    public void The_rate_applies_to_unregistered_addresses_and_follows_them_into_a_registration()
+    {
+        var registry = Limited(rate: 3);
+        Feed(registry, "B", "#REG bob");
+
+        Feed(registry, "A", "x");
+        Feed(registry, "A", "x");
+        Assert.Equal(["A: * registered user1", "B: * user1 joined"], Feed(registry, "A", "#REG"));
+        Assert.Empty(Feed(registry, "A", "dropped: the burst was spent before registering"));
+        Assert.Equal(1, registry.DatagramsDropped);
+    }
+
+    [Fact]
+    public void Rate_zero_is_unlimited()
+    {
+        var registry = Limited(rate: 0);
+        Feed(registry, "A", "#REG");
+        Feed(registry, "B", "#REG");
+
+        Assert.Equal(1000, Enumerable.Range(0, 1000).Sum(_ => Feed(registry, "A", "x").Length));
+        Assert.Equal(0, registry.DatagramsDropped);
+    }
+
+    [Fact]
+    public void Spoofed_source_floods_keep_the_stranger_table_bounded()
+    {
+        var registry = Limited(rate: 100, maxStrangers: 4);
+
+        // Ten new addresses at once: four are tracked and told to register, the rest dropped unanswered.
+        string[] replies = [.. Enumerable.Range(0, 10).SelectMany(i => Feed(registry, $"S{i}", "hi"))];
+        Assert.Equal(["S0: ! not registered: send #REG [name]", "S1: ! not registered: send #REG [name]", "S2: ! not registered: send #REG [name]", "S3: ! not registered: send #REG [name]"], replies);
+        Assert.Equal(4, registry.StrangerCount);
+        Assert.Equal(6, registry.DatagramsDropped);
+
+        // A second later the idle entries are as good as new and make room.
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(["T: ! not registered: send #REG [name]"], Feed(registry, "T", "hi"));
+        Assert.Equal(1, registry.StrangerCount);
+
+        // Many addresses over time: the table never passes its cap.
+        for (int i = 0; i < 1000; i++)
+        {
+            Feed(registry, $"R{i}", "hi");
+            _time.Advance(TimeSpan.FromMilliseconds(10));
+            Assert.True(registry.StrangerCount <= 4);
+        }
+    }
+
+    [Fact]
+    public void Members_can_register_and_chat_while_the_stranger_table_is_full()
+    {
+        var registry = Limited(rate: 100, maxStrangers: 1);
+        Feed(registry, "A", "#REG alice");
+        Feed(registry, "S1", "hi");
+
+        // Untracked: anything that would only earn an error is dropped unanswered (no reflection)...
+        Assert.Empty(Feed(registry, "S2", "hi"));
+        Assert.Empty(Feed(registry, "S2", "#REG alice"));
+        Assert.Empty(Feed(registry, "S2", "#REG b@d"));
+        Assert.Equal(3, registry.DatagramsDropped);
+
+        // ...but a registration that will succeed goes through, with limits of its own.
+        Assert.Equal(["B: * registered bob", "A: * bob joined"], Feed(registry, "B", "#REG bob"));
+        Assert.Equal(["A: <bob> still relayed"], Feed(registry, "B", "still relayed"));
+        Assert.Equal(["B: <alice> and back"], Feed(registry, "A", "and back"));
+        Assert.Equal(1, registry.StrangerCount);
+    }
+
+    private UdpChatRegistry<string> Limited(int rate, int maxStrangers = 4096) =>
+        new(maxRegistrations: 10, pool: _pool, time: _time, maxLineRate: rate) { MaxStrangers = maxStrangers };
+
+    private string[] Feed(UdpChatRegistry<string> registry, string from, string datagram)
+    {
+        registry.OnDatagram(from, Encoding.UTF8.GetBytes(datagram), _replies);
+        return Drain();
     }
 
     [Fact]
@@ -307,7 +453,7 @@ public class UdpChatRegistryTests
             // What ReceiveFromAsync does: overwrite the one SocketAddress it was given.
             from.Buffer.Span.CopyTo(receiveBuffer.Buffer.Span);
             receiveBuffer.Size = from.Size;
-            registry.OnDatagram(receiveBuffer, Encoding.UTF8.GetBytes(datagram), T0, replies);
+            registry.OnDatagram(receiveBuffer, Encoding.UTF8.GetBytes(datagram), replies);
         }
 
         static SocketAddress CloneAddress(SocketAddress address)

@@ -9,7 +9,8 @@ namespace PipeChat.Protocols.Chat;
 /// <item><see cref="ChatCommandKind.Message"/>: the text to relay (for <c>//x</c> it is <c>/x</c>).</item>
 /// <item><see cref="ChatCommandKind.Nick"/>, <see cref="ChatCommandKind.Join"/>: the rest of the line with
 /// spaces trimmed; may be empty or contain spaces, which name validation then rejects.</item>
-/// <item><see cref="ChatCommandKind.Who"/>, <see cref="ChatCommandKind.Rooms"/>, <see cref="ChatCommandKind.Quit"/>:
+/// <item><see cref="ChatCommandKind.Who"/>, <see cref="ChatCommandKind.Rooms"/>, <see cref="ChatCommandKind.Quit"/>,
+/// <see cref="ChatCommandKind.Help"/>:
 /// the rest of the line, which the hub ignores (<c>/quit see you</c> still quits).</item>
 /// <item><see cref="ChatCommandKind.Unknown"/>: the <c>/word</c> itself, up to the first space.</item>
 /// </list>
@@ -77,6 +78,11 @@ public readonly ref struct ChatCommand
             return ChatCommandKind.Rooms;
         }
 
-        return word.SequenceEqual("/quit"u8) ? ChatCommandKind.Quit : ChatCommandKind.Unknown;
+        if (word.SequenceEqual("/quit"u8))
+        {
+            return ChatCommandKind.Quit;
+        }
+
+        return word.SequenceEqual("/help"u8) ? ChatCommandKind.Help : ChatCommandKind.Unknown;
     }
 }

@@ -24,6 +24,9 @@ public enum ChatCommandKind
     /// <summary><c>/quit</c>.</summary>
     Quit,
 
+    /// <summary><c>/help</c>.</summary>
+    Help,
+
     /// <summary>Any other <c>/word</c>.</summary>
     Unknown,
 }

@@ -7,6 +7,12 @@ public sealed partial class ChatHub
 {
     private void Rename(ChatMember member, ReadOnlySpan<byte> newName)
     {
+        if (newName.IsEmpty)
+        {
+            Tell(member, "! usage: /nick NAME"u8);
+            return;
+        }
+
         if (!ChatNames.IsValid(newName))
         {
             Tell(member, "! invalid name"u8);
@@ -52,6 +58,12 @@ public sealed partial class ChatHub
 
     private void Join(ChatMember member, ReadOnlySpan<byte> roomName)
     {
+        if (roomName.IsEmpty)
+        {
+            Tell(member, "! usage: /join ROOM"u8);
+            return;
+        }
+
         if (!ChatNames.IsValid(roomName))
         {
             Tell(member, "! invalid name"u8);

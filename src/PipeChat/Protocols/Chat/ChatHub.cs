@@ -1,5 +1,8 @@
 using System.Buffers;
 using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using PipeChat.Diagnostics;
 
 namespace PipeChat.Protocols.Chat;
 
@@ -47,6 +50,8 @@ public sealed partial class ChatHub
     private long _lastUserNumber;
     private long _lastId;
     private volatile bool _shuttingDown;
+    private TimeProvider _time = TimeProvider.System;
+    private LogLimiter _cutOffLog = new();
 
     /// <summary>
     /// Creates an empty hub encoding its lines with <paramref name="pool"/> (default: the shared pool). A member
@@ -67,6 +72,20 @@ public sealed partial class ChatHub
     /// here (the server's default is <see cref="Chat.WakeCoalescing.Auto"/>).
     /// </summary>
     public WakeCoalescing WakeCoalescing { get; init; }
+
+    /// <summary>Where members cut off as too slow are logged (at most a line a second).</summary>
+    public ILogger Logger { get; init; } = NullLogger.Instance;
+
+    /// <summary>The clock that rate-limits the hub's log lines.</summary>
+    public TimeProvider TimeProvider
+    {
+        get => _time;
+        init
+        {
+            _time = value ?? throw new ArgumentNullException(nameof(value));
+            _cutOffLog = new LogLimiter(value);
+        }
+    }
 
     /// <summary>The pool this hub's messages come from.</summary>
     public ChatMessagePool Pool => _pool;
@@ -206,8 +225,12 @@ public sealed partial class ChatHub
             case ChatCommandKind.Quit:
                 Leave(member, tooSlow: false, "* bye"u8);
                 break;
+            case ChatCommandKind.Help:
+                Tell(member, "* commands: /nick NAME, /join ROOM, /who, /rooms, /quit, /help"u8);
+                break;
             default:
-                Tell(member, "! unknown command: "u8, command.Argument);
+                // The word is the member's own bytes: sanitized like relayed text before it is shown back.
+                Tell(member, ChatMessage.ComposeText(_pool, "! unknown command: "u8, default, default, command.Argument));
                 break;
         }
 
@@ -432,6 +455,11 @@ public sealed partial class ChatHub
 
         if (tooSlow)
         {
+            if (_cutOffLog.TryLog(out long suppressed))
+            {
+                Log.MemberCutOff(Logger, member.Name, suppressed);
+            }
+
             member.Sink.Abort();
         }
         else
@@ -457,9 +485,12 @@ public sealed partial class ChatHub
     }
 
     /// <summary>Sends one line to the member alone, outside the hub lock.</summary>
-    private void Tell(ChatMember member, ReadOnlySpan<byte> part0, ReadOnlySpan<byte> part1 = default, ReadOnlySpan<byte> part2 = default)
+    private void Tell(ChatMember member, ReadOnlySpan<byte> part0, ReadOnlySpan<byte> part1 = default, ReadOnlySpan<byte> part2 = default) =>
+        Tell(member, ChatMessage.Compose(_pool, part0, part1, part2));
+
+    /// <summary>Sends <paramref name="message"/> to the member alone, outside the hub lock, and releases it.</summary>
+    private void Tell(ChatMember member, ChatMessage message)
     {
-        ChatMessage message = ChatMessage.Compose(_pool, part0, part1, part2);
         bool accepted = member.Deliver(message);
         message.Release();
         if (!accepted)

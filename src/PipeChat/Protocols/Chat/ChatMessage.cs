@@ -18,7 +18,9 @@ namespace PipeChat.Protocols.Chat;
 /// still idle in the pool; once it has been rented again such a bug can no longer be seen.
 /// </para>
 /// <para>
-/// Bytes are copied as they are: message text is never decoded, so invalid UTF-8 is relayed unchanged.
+/// Bytes are copied as they are, except a member's text in <see cref="FromMember(ChatMessagePool, ReadOnlySpan{byte}, ReadOnlySpan{byte})"/>
+/// and <see cref="ComposeText"/>, which goes through <see cref="ChatText"/> (control characters and invalid
+/// UTF-8 become U+FFFD), so such a message may be up to <see cref="ChatText.MaxGrowth"/> times the text.
 /// </para>
 /// </remarks>
 public sealed class ChatMessage
@@ -63,9 +65,24 @@ public sealed class ChatMessage
     public static ChatMessage FromMember(ReadOnlySpan<byte> name, ReadOnlySpan<byte> text) =>
         FromMember(ChatMessagePool.Shared, name, text);
 
-    /// <summary><c>&lt;NAME&gt; text\n</c>: what a member's plain line becomes for the others.</summary>
+    /// <summary><c>&lt;NAME&gt; text\n</c>: what a member's plain line becomes for the others (text sanitized).</summary>
     public static ChatMessage FromMember(ChatMessagePool pool, ReadOnlySpan<byte> name, ReadOnlySpan<byte> text) =>
-        Compose(pool, "<"u8, name, "> "u8, text);
+        ComposeText(pool, "<"u8, name, "> "u8, text);
+
+    /// <summary>
+    /// <see cref="Compose"/> with <paramref name="text"/> sanitized by <see cref="ChatText"/>: for anything a
+    /// member typed that others (or the member itself) will see. Plain text costs one vector scan more.
+    /// </summary>
+    public static ChatMessage ComposeText(
+        ChatMessagePool pool,
+        ReadOnlySpan<byte> part0,
+        ReadOnlySpan<byte> part1,
+        ReadOnlySpan<byte> part2,
+        ReadOnlySpan<byte> text)
+    {
+        int dirty = ChatText.IndexOfNonPlain(text);
+        return dirty < 0 ? Compose(pool, part0, part1, part2, text) : ComposeSanitized(pool, part0, part1, part2, text, dirty);
+    }
 
     /// <summary>
     /// Concatenates up to four parts and a final <c>\n</c> into one message, without intermediate strings.
@@ -88,6 +105,29 @@ public sealed class ChatMessage
         span = span[part2.Length..];
         part3.CopyTo(span);
         span[part3.Length] = (byte)'\n';
+        return message;
+    }
+
+    /// <summary>The slow path of <see cref="ComposeText"/>: the text from <paramref name="dirty"/> on is rewritten into the message.</summary>
+    private static ChatMessage ComposeSanitized(
+        ChatMessagePool pool,
+        ReadOnlySpan<byte> part0,
+        ReadOnlySpan<byte> part1,
+        ReadOnlySpan<byte> part2,
+        ReadOnlySpan<byte> text,
+        int dirty)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        int head = part0.Length + part1.Length + part2.Length + dirty;
+        ReadOnlySpan<byte> tail = text[dirty..];
+        ChatMessage message = pool.Rent(head + ChatText.GetSanitizedLength(tail) + 1);
+        Span<byte> span = message.GetWritableSpan();
+        part0.CopyTo(span);
+        part1.CopyTo(span[part0.Length..]);
+        part2.CopyTo(span[(part0.Length + part1.Length)..]);
+        text[..dirty].CopyTo(span[(head - dirty)..]);
+        ChatText.Sanitize(tail, span[head..^1]);
+        span[^1] = (byte)'\n';
         return message;
     }
 

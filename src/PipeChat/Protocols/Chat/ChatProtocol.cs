@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using PipeChat.Diagnostics;
 
 namespace PipeChat.Protocols.Chat;
@@ -39,11 +40,16 @@ public sealed class ChatProtocol : IStreamProtocol, IDisposable
 {
     private readonly SessionSweeper? _sweeper;
 
-    public ChatProtocol(ChatLimits limits, ChatHub? hub = null)
+    public ChatProtocol(ChatLimits limits, ChatHub? hub = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(limits);
         Limits = limits;
-        Hub = hub ?? new ChatHub(maxPendingOutput: limits.MaxPendingOutput) { WakeCoalescing = limits.WakeCoalescing };
+        Hub = hub ?? new ChatHub(maxPendingOutput: limits.MaxPendingOutput)
+        {
+            WakeCoalescing = limits.WakeCoalescing,
+            Logger = limits.Logger ?? NullLogger.Instance,
+            TimeProvider = limits.Time,
+        };
         IdleTimeouts = new LimitCounter("idle timeout", limits.Logger, limits.Time);
         LineTimeouts = new LimitCounter("line timeout", limits.Logger, limits.Time);
         LinesThrottled = new LimitCounter("max line rate (member paused)", limits.Logger, limits.Time);

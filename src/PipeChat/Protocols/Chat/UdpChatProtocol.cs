@@ -1,5 +1,8 @@
-using System.Diagnostics;
 using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using PipeChat.Diagnostics;
 
 namespace PipeChat.Protocols.Chat;
 
@@ -8,17 +11,28 @@ public sealed class UdpChatProtocol : IDatagramProtocol
 {
     private readonly UdpChatRegistry<SocketAddress> _registry;
     private readonly TimeSpan _idleTimeout;
-    private readonly long _start = Stopwatch.GetTimestamp();
+    private readonly ILogger _logger;
+    private readonly LogLimiter _dropLog;
 
     [ThreadStatic]
     private static List<UdpChatReply<SocketAddress>>? t_replies;
 
-    public UdpChatProtocol(int maxRegistrations, int maxLine, TimeSpan idleTimeout)
+    /// <summary>Creates the protocol; <paramref name="maxLineRate"/> is datagrams per address per second (0 = unlimited).</summary>
+    public UdpChatProtocol(
+        int maxRegistrations,
+        int maxLine,
+        TimeSpan idleTimeout,
+        int maxLineRate = 0,
+        ILogger? logger = null,
+        TimeProvider? time = null)
     {
         _idleTimeout = idleTimeout;
+        _logger = logger ?? NullLogger.Instance;
+        _dropLog = new LogLimiter(time);
 
         // The model reuses its SocketAddress for every datagram: the registry keeps copies.
-        _registry = new UdpChatRegistry<SocketAddress>(maxRegistrations, cloneKey: Clone, maxMessage: maxLine);
+        _registry = new UdpChatRegistry<SocketAddress>(
+            maxRegistrations, cloneKey: Clone, maxMessage: maxLine, time: time, maxLineRate: maxLineRate);
     }
 
     private long _relayed;
@@ -28,6 +42,9 @@ public sealed class UdpChatProtocol : IDatagramProtocol
 
     /// <summary>Registrations held now.</summary>
     public int Count => _registry.Count;
+
+    /// <summary>Datagrams dropped by the flood limits (see <see cref="UdpChatRegistry{TKey}.DatagramsDropped"/>).</summary>
+    public long DatagramsDropped => _registry.DatagramsDropped;
 
     /// <inheritdoc />
     public bool AllowsConcurrentDatagrams => false;
@@ -44,7 +61,11 @@ public sealed class UdpChatProtocol : IDatagramProtocol
     public void OnDatagram(ReadOnlySpan<byte> datagram, SocketAddress from, IDatagramOutput output)
     {
         var replies = t_replies ??= [];
-        _registry.OnDatagram(from, datagram, Now, replies);
+        if (!_registry.OnDatagram(from, datagram, replies) && _dropLog.TryLog(out long suppressed))
+        {
+            Log.UdpRateLimited(_logger, Describe(from), suppressed);
+        }
+
         if (replies.Count > 0 && replies[0].Message.Span[0] == (byte)'<')
         {
             Interlocked.Increment(ref _relayed);
@@ -57,7 +78,7 @@ public sealed class UdpChatProtocol : IDatagramProtocol
     public void OnTick(IDatagramOutput output)
     {
         var replies = t_replies ??= [];
-        _registry.ExpireIdle(Now, _idleTimeout, replies);
+        _registry.ExpireIdle(_idleTimeout, replies);
         Send(replies, output);
     }
 
@@ -69,7 +90,10 @@ public sealed class UdpChatProtocol : IDatagramProtocol
         Send(replies, output);
     }
 
-    private TimeSpan Now => Stopwatch.GetElapsedTime(_start);
+    private static string Describe(SocketAddress address) =>
+        address.Family is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6
+            ? new IPEndPoint(IPAddress.Any, 0).Create(address).ToString() ?? "?"
+            : address.ToString();
 
     private static SocketAddress Clone(SocketAddress address)
     {

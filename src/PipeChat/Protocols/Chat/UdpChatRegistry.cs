@@ -15,8 +15,19 @@ namespace PipeChat.Protocols.Chat;
 /// </typeparam>
 /// <remarks>
 /// <para>
-/// Time is whatever monotonic clock the caller reads (for example <c>Stopwatch.GetElapsedTime(start)</c>),
-/// passed as <c>now</c>. A registration's idle time counts from the last datagram it sent, whatever it was.
+/// Time comes from the <see cref="TimeProvider"/> given (tests pass a fake one). A registration's idle time
+/// counts from the last datagram it sent, whatever it was.
+/// </para>
+/// <para>
+/// Flood limits (SPEC §9): each source address has a token bucket of <c>maxLineRate</c> datagrams a second
+/// (bursts up to that many); datagrams past it are dropped before anything else and counted in
+/// <see cref="DatagramsDropped"/>. <c>! not registered</c> goes to one address at most once a second.
+/// Registered addresses keep their state in their registration (at most <c>maxRegistrations</c>);
+/// unregistered ones in a table of at most <see cref="MaxStrangers"/> entries. An entry idle for a second
+/// is the same as a fresh one and is evicted when room is needed; while the table is full of addresses
+/// heard within the last second, datagrams from further unregistered addresses are dropped unanswered and
+/// counted, so a spoofed-source flood costs bounded memory and draws at most that many replies a second;
+/// only a <c>#REG</c> that will succeed still gets through (registrations are bounded themselves).
 /// </para>
 /// <para>
 /// Choices where SPEC §7 is silent: <c>#REG</c> without a name from a registered address keeps the name
@@ -36,6 +47,13 @@ public sealed class UdpChatRegistry<TKey>
     private readonly int _maxMessage;
     private readonly Func<TKey, TKey>? _cloneKey;
     private readonly ChatMessagePool _pool;
+    private readonly TimeProvider _time;
+    private readonly long _origin;
+    private readonly int _maxLineRate;
+    private readonly Dictionary<TKey, SenderLimit> _strangers;
+    private TimeSpan _nextSweep;
+    private long _datagramsDropped;
+    private long _notRegisteredHeldBack;
     private long _lastUserNumber;
     private bool _shuttingDown;
 
@@ -49,22 +67,57 @@ public sealed class UdpChatRegistry<TKey>
     /// <param name="pool">Where messages come from; null for <see cref="ChatMessagePool.Shared"/>.</param>
     /// <param name="maxMessage">
     /// Longest text relayed, in bytes after the trailing newline is removed (the transport passes
-    /// <c>--max-line</c>); longer datagrams are answered with <c>! line too long</c> and dropped.
+    /// <c>--max-line</c>); longer datagrams are answered with <c>! line too long</c> and dropped. The
+    /// relayed text is sanitized (<see cref="ChatText"/>) and may grow up to three times; a relayed datagram
+    /// that would exceed <see cref="MaxDatagram"/> is answered with <c>! line too long</c> as well.
     /// </param>
+    /// <param name="time">The clock; null for <see cref="TimeProvider.System"/>.</param>
+    /// <param name="maxLineRate">Datagrams per address per second, bursts up to as many (<c>--max-line-rate</c>); 0 = unlimited.</param>
     public UdpChatRegistry(
         int maxRegistrations,
         IEqualityComparer<TKey>? comparer = null,
         Func<TKey, TKey>? cloneKey = null,
         ChatMessagePool? pool = null,
-        int maxMessage = int.MaxValue)
+        int maxMessage = int.MaxValue,
+        TimeProvider? time = null,
+        int maxLineRate = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxRegistrations);
         ArgumentOutOfRangeException.ThrowIfNegative(maxMessage);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxLineRate);
         _maxRegistrations = maxRegistrations;
         _maxMessage = maxMessage;
         _cloneKey = cloneKey;
         _pool = pool ?? ChatMessagePool.Shared;
+        _time = time ?? TimeProvider.System;
+        _origin = _time.GetTimestamp();
+        _maxLineRate = maxLineRate;
         _byKey = new Dictionary<TKey, Registration>(comparer);
+        _strangers = new Dictionary<TKey, SenderLimit>(comparer);
+    }
+
+    /// <summary>Largest UDP payload over IPv4; a relayed datagram longer than this could not be sent.</summary>
+    public const int MaxDatagram = 65507;
+
+    /// <summary>Unregistered addresses whose limits are tracked at once.</summary>
+    public int MaxStrangers { get; init; } = 4096;
+
+    /// <summary>Datagrams dropped unread: over the rate, or from a new address while the stranger table was full.</summary>
+    public long DatagramsDropped => Interlocked.Read(ref _datagramsDropped);
+
+    /// <summary><c>! not registered</c> replies held back because the address had one less than a second ago.</summary>
+    public long NotRegisteredHeldBack => Interlocked.Read(ref _notRegisteredHeldBack);
+
+    /// <summary>Unregistered addresses tracked now (bounded by <see cref="MaxStrangers"/>).</summary>
+    public int StrangerCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _strangers.Count;
+            }
+        }
     }
 
     /// <summary>Registrations currently held.</summary>
@@ -90,10 +143,11 @@ public sealed class UdpChatRegistry<TKey>
     }
 
     /// <summary>
-    /// Handles one datagram from <paramref name="sender"/> received at <paramref name="now"/>, appending the
-    /// datagrams to send to <paramref name="replies"/>. Each reply owns one message reference.
+    /// Handles one datagram from <paramref name="sender"/>, appending the datagrams to send to
+    /// <paramref name="replies"/>. Each reply owns one message reference.
     /// </summary>
-    public void OnDatagram(TKey sender, ReadOnlySpan<byte> datagram, TimeSpan now, ICollection<UdpChatReply<TKey>> replies)
+    /// <returns>False when the datagram was dropped unread by the flood limits.</returns>
+    public bool OnDatagram(TKey sender, ReadOnlySpan<byte> datagram, ICollection<UdpChatReply<TKey>> replies)
     {
         ArgumentNullException.ThrowIfNull(sender);
         ArgumentNullException.ThrowIfNull(replies);
@@ -106,10 +160,25 @@ public sealed class UdpChatRegistry<TKey>
         {
             if (_shuttingDown)
             {
-                return;
+                return true;
             }
 
+            TimeSpan now = Now;
             _byKey.TryGetValue(sender, out Registration? registration);
+            SenderLimit? limit = registration?.Limit ?? StrangerLimit(sender, now);
+            if (limit is null && word.SequenceEqual("#REG"u8) && WillRegister(rest))
+            {
+                // No room to track this address, but a registration that succeeds brings its own limits
+                // (registrations are bounded): members can still join during a spoofed-source flood.
+                limit = new SenderLimit(now, _maxLineRate);
+            }
+
+            if (limit is null || !limit.TryTake(now, _maxLineRate))
+            {
+                _datagramsDropped++;
+                return false;
+            }
+
             if (registration is not null)
             {
                 registration.LastSent = now;
@@ -117,11 +186,18 @@ public sealed class UdpChatRegistry<TKey>
 
             if (word.SequenceEqual("#REG"u8))
             {
-                Register(sender, registration, rest, now, replies);
+                Register(sender, registration, rest, now, limit, replies);
             }
             else if (registration is null)
             {
-                Reply(replies, Keep(sender), "! not registered: send #REG [name]"u8);
+                if (limit.TryNotRegistered(now))
+                {
+                    Reply(replies, Keep(sender), "! not registered: send #REG [name]"u8);
+                }
+                else
+                {
+                    _notRegisteredHeldBack++;
+                }
             }
             else if (word.SequenceEqual("#DEREG"u8))
             {
@@ -135,8 +211,10 @@ public sealed class UdpChatRegistry<TKey>
             }
             else if (!text.IsEmpty)
             {
-                Broadcast(replies, registration, "<"u8, registration.NameBytes, "> "u8, text);
+                Relay(replies, registration, text);
             }
+
+            return true;
         }
     }
 
@@ -145,7 +223,7 @@ public sealed class UdpChatRegistry<TKey>
     /// the others <c>* NAME left</c>. A zero or negative timeout means off.
     /// </summary>
     /// <returns>How many registrations were dropped.</returns>
-    public int ExpireIdle(TimeSpan now, TimeSpan idleTimeout, ICollection<UdpChatReply<TKey>> replies)
+    public int ExpireIdle(TimeSpan idleTimeout, ICollection<UdpChatReply<TKey>> replies)
     {
         ArgumentNullException.ThrowIfNull(replies);
         if (idleTimeout <= TimeSpan.Zero)
@@ -155,6 +233,7 @@ public sealed class UdpChatRegistry<TKey>
 
         lock (_lock)
         {
+            TimeSpan now = Now;
             List<Registration>? expired = null;
             foreach (Registration registration in _byKey.Values)
             {
@@ -202,6 +281,7 @@ public sealed class UdpChatRegistry<TKey>
             Broadcast(replies, null, "* server shutting down"u8);
             _byKey.Clear();
             _byName.Clear();
+            _strangers.Clear();
         }
     }
 
@@ -219,7 +299,81 @@ public sealed class UdpChatRegistry<TKey>
         return datagram;
     }
 
-    private void Register(TKey sender, Registration? registration, ReadOnlySpan<byte> requested, TimeSpan now, ICollection<UdpChatReply<TKey>> replies)
+    private TimeSpan Now => _time.GetElapsedTime(_origin);
+
+    /// <summary>
+    /// The limits of an unregistered address, tracked from its first datagram; null when the table is full of
+    /// addresses heard within the last second (evicting one of those would forget a limit still running).
+    /// </summary>
+    private SenderLimit? StrangerLimit(TKey sender, TimeSpan now)
+    {
+        if (_strangers.TryGetValue(sender, out SenderLimit? limit))
+        {
+            return limit;
+        }
+
+        if (_strangers.Count >= MaxStrangers)
+        {
+            // One sweep a second at most: entries only become evictable a second after their last datagram.
+            if (now < _nextSweep)
+            {
+                return null;
+            }
+
+            _nextSweep = now + SenderLimit.Window;
+            List<TKey>? idle = null;
+            foreach ((TKey key, SenderLimit entry) in _strangers)
+            {
+                if (entry.IsFresh(now))
+                {
+                    (idle ??= []).Add(key);
+                }
+            }
+
+            if (idle is null)
+            {
+                return null;
+            }
+
+            foreach (TKey key in idle)
+            {
+                _strangers.Remove(key);
+            }
+        }
+
+        limit = new SenderLimit(now, _maxLineRate);
+        _strangers.Add(Keep(sender), limit);
+        return limit;
+    }
+
+    /// <summary>True when <c>#REG</c> with <paramref name="requested"/> from a new address would succeed.</summary>
+    private bool WillRegister(ReadOnlySpan<byte> requested) =>
+        _byKey.Count < _maxRegistrations &&
+        (requested.IsEmpty || (ChatNames.IsValid(requested) && !_byName.ContainsKey(ChatNames.ToName(requested))));
+
+    /// <summary>
+    /// <c>&lt;NAME&gt; text</c> to the others, the text sanitized once; refused when the sanitized datagram
+    /// could not be sent.
+    /// </summary>
+    private void Relay(ICollection<UdpChatReply<TKey>> replies, Registration sender, ReadOnlySpan<byte> text)
+    {
+        if (_byKey.Count <= 1)
+        {
+            return;
+        }
+
+        ChatMessage message = ChatMessage.FromMember(_pool, sender.NameBytes, text);
+        if (message.Length > MaxDatagram)
+        {
+            message.Release();
+            Reply(replies, sender.Key, "! line too long"u8);
+            return;
+        }
+
+        Broadcast(replies, sender, message);
+    }
+
+    private void Register(TKey sender, Registration? registration, ReadOnlySpan<byte> requested, TimeSpan now, SenderLimit limit, ICollection<UdpChatReply<TKey>> replies)
     {
         if (registration is not null && (requested.IsEmpty || requested.SequenceEqual(registration.NameBytes)))
         {
@@ -256,7 +410,9 @@ public sealed class UdpChatRegistry<TKey>
 
         if (registration is null)
         {
-            var added = new Registration(Keep(sender), name, now);
+            // The address's limits move from the stranger table into its registration.
+            _strangers.Remove(sender);
+            var added = new Registration(Keep(sender), name, now, limit);
             _byKey.Add(added.Key, added);
             _byName.Add(name, added);
             Reply(replies, added.Key, "* registered "u8, added.NameBytes);
@@ -277,6 +433,12 @@ public sealed class UdpChatRegistry<TKey>
     {
         _byKey.Remove(registration.Key);
         _byName.Remove(registration.Name);
+
+        // Leaving does not reset the address's limits while they still run (if there is room to keep them).
+        if (_strangers.Count < MaxStrangers && !registration.Limit.IsFresh(Now))
+        {
+            _strangers.TryAdd(registration.Key, registration.Limit);
+        }
     }
 
     private void Reply(
@@ -302,7 +464,19 @@ public sealed class UdpChatRegistry<TKey>
             return;
         }
 
-        ChatMessage message = ChatMessage.Compose(_pool, part0, part1, part2, part3);
+        Broadcast(replies, except, ChatMessage.Compose(_pool, part0, part1, part2, part3));
+    }
+
+    /// <summary>Adds a reply with <paramref name="message"/> per registration other than <paramref name="except"/>; takes over its reference.</summary>
+    private void Broadcast(ICollection<UdpChatReply<TKey>> replies, Registration? except, ChatMessage message)
+    {
+        int recipients = _byKey.Count - (except is not null && _byKey.ContainsKey(except.Key) ? 1 : 0);
+        if (recipients <= 0)
+        {
+            message.Release();
+            return;
+        }
+
         // The creator's reference goes to the first reply, one more for each further one.
         if (recipients > 1)
         {
@@ -335,9 +509,11 @@ public sealed class UdpChatRegistry<TKey>
         return name;
     }
 
-    private sealed class Registration(TKey key, string name, TimeSpan lastSent)
+    private sealed class Registration(TKey key, string name, TimeSpan lastSent, SenderLimit limit)
     {
         public TKey Key { get; } = key;
+
+        public SenderLimit Limit { get; } = limit;
 
         public string Name { get; private set; } = name;
 

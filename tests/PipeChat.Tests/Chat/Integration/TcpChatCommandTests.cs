@@ -76,7 +76,7 @@ public class TcpChatCommandTests
         await b.SendLineAsync("/nick " + new string('x', 33));
         await b.ExpectAsync("! invalid name");
         await b.SendLineAsync("/nick");
-        await b.ExpectAsync("! invalid name");
+        await b.ExpectAsync("! usage: /nick NAME");
         await b.SendLineAsync("/nick héllo");
         await b.ExpectAsync("! invalid name");
         await b.SendLineAsync("/nick a+b");
@@ -210,7 +210,7 @@ public class TcpChatCommandTests
 
         await b.ExpectAsync($"<{a.Name}> one");
         await b.ExpectAsync($"<{a.Name}> two");
-        await b.ExpectAsync($"<{a.Name}> x\ry"); // only the \r before \n is dropped
+        await b.ExpectAsync($"<{a.Name}> x\uFFFDy"); // only the \r before \n is dropped; an inner one is replaced
         await a.ExpectAsync($"* in lobby: {Sorted(a.Name, b.Name)}");
 
         await b.SendLineAsync("/who");
@@ -272,18 +272,30 @@ public class TcpChatCommandTests
 
     [Theory]
     [MemberData(nameof(TestServers.TcpConcurrentModels), MemberType = typeof(TestServers))]
-    public async Task Invalid_UTF8_is_relayed_byte_for_byte_and_the_server_keeps_going(TcpModel model)
+    public async Task Control_characters_and_invalid_UTF8_reach_the_others_as_U_FFFD_and_the_server_keeps_going(TcpModel model)
     {
         await using var chat = Start(model);
         var (a, b) = await TwoAsync(chat);
-        byte[] garbage = [0xFF, 0xFE, (byte)'A', 0xC3, 0x28, 0x80, 0xED, 0xA0, 0x80, (byte)'z'];
 
-        await a.SendAsync(garbage.Append((byte)'\n').ToArray());
-        var expected = Encoding.ASCII.GetBytes($"<{a.Name}> ").Concat(garbage).ToArray();
-        Assert.Equal(expected, await b.ReadLineBytesAsync());
+        // Bare \r, ESC [2J, NUL, DEL, C1 (U+009B, the one-byte CSI), invalid UTF-8; TAB and an emoji stay.
+        byte[] line =
+        [
+            .. "hi\rfake <admin> x\u001b[2J"u8, 0x00, 0x7F, 0xC2, 0x9B, (byte)'\t', .. "\U0001F600"u8,
+            0xFF, 0xFE, (byte)'A', 0xC3, 0x28, 0xED, 0xA0, 0x80, (byte)'z',
+        ];
+        await a.SendAsync(line.Append((byte)'\n').ToArray());
+
+        string expected = $"<{a.Name}> hi\uFFFDfake <admin> x\uFFFD[2J\uFFFD\uFFFD\uFFFD\t\U0001F600\uFFFD\uFFFDA\uFFFD(\uFFFD\uFFFD\uFFFDz";
+        Assert.Equal(Encoding.UTF8.GetBytes(expected), await b.ReadLineBytesAsync());
+
+        // "\r\n" ends a line as before: only a bare \r is replaced.
+        await a.SendAsync("crlf\r\n"u8.ToArray());
+        await b.ExpectAsync($"<{a.Name}> crlf");
 
         await a.SendAsync(new byte[] { (byte)'/', (byte)'n', (byte)'i', (byte)'c', (byte)'k', (byte)' ', 0xFF, (byte)'\n' });
         await a.ExpectAsync("! invalid name");
+        await a.SendAsync("/\u001b]0;pwned\u0007\n"u8.ToArray());
+        Assert.Equal(Encoding.UTF8.GetBytes("! unknown command: /\uFFFD]0;pwned\uFFFD"), await a.ReadLineBytesAsync());
 
         var c = await chat.JoinAsync();
         await a.ExpectAsync($"* {c.Name} joined");
@@ -291,6 +303,27 @@ public class TcpChatCommandTests
         await a.SendLineAsync("still here");
         await b.ExpectAsync($"<{a.Name}> still here");
         await c.ExpectAsync($"<{a.Name}> still here");
+    }
+
+    [Theory]
+    [MemberData(nameof(TestServers.TcpConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task Help_lists_the_commands_and_nick_or_join_without_argument_get_usage(TcpModel model)
+    {
+        await using var chat = Start(model);
+        var (a, b) = await TwoAsync(chat);
+
+        await a.SendLineAsync("/help");
+        await a.ExpectAsync("* commands: /nick NAME, /join ROOM, /who, /rooms, /quit, /help");
+        await a.SendLineAsync("/nick");
+        await a.ExpectAsync("! usage: /nick NAME");
+        await a.SendLineAsync("/join   ");
+        await a.ExpectAsync("! usage: /join ROOM");
+
+        // Nothing of it reached the room: B's next line is A's next message.
+        await a.SendLineAsync("done");
+        await b.ExpectAsync($"<{a.Name}> done");
+        await a.SendLineAsync("/who");
+        await a.ExpectAsync($"* in lobby: {Sorted(a.Name, b.Name)}");
     }
 
     private static async Task<(ChatTestClient A, ChatTestClient B)> TwoAsync(TcpChatFixture chat)

@@ -14,7 +14,7 @@ namespace PipeChat.Tests.Chat.Integration;
 internal sealed partial class UdpChatTestClient : IDisposable
 {
     private readonly Socket _socket;
-    private readonly Channel<string> _datagrams = Channel.CreateUnbounded<string>();
+    private readonly Channel<byte[]> _datagrams = Channel.CreateUnbounded<byte[]>();
     private readonly CancellationTokenSource _stop = new(TimeSpan.FromMinutes(2));
 
     public UdpChatTestClient(IPEndPoint server)
@@ -27,18 +27,24 @@ internal sealed partial class UdpChatTestClient : IDisposable
 
     public string Name { get; private set; } = "?";
 
-    public async Task SendAsync(string datagram)
+    public Task SendAsync(string datagram) => SendAsync(Encoding.UTF8.GetBytes(datagram));
+
+    public async Task SendAsync(byte[] datagram)
     {
         using var timeout = new CancellationTokenSource(Wait.Default);
-        await _socket.SendAsync(Encoding.UTF8.GetBytes(datagram), SocketFlags.None, timeout.Token);
+        await _socket.SendAsync(datagram, SocketFlags.None, timeout.Token);
     }
 
     /// <summary>The next datagram without its final <c>\n</c> (which every server datagram must have).</summary>
-    public async Task<string> ReceiveAsync(TimeSpan? timeout = null)
+    public async Task<string> ReceiveAsync(TimeSpan? timeout = null) =>
+        Encoding.UTF8.GetString(await ReceiveBytesAsync(timeout));
+
+    /// <summary>The next datagram's bytes as sent, without the final <c>\n</c>.</summary>
+    public async Task<byte[]> ReceiveBytesAsync(TimeSpan? timeout = null)
     {
         var wait = timeout ?? Wait.Default;
         using var deadline = new CancellationTokenSource(wait);
-        string datagram;
+        byte[] datagram;
         try
         {
             datagram = await _datagrams.Reader.ReadAsync(deadline.Token);
@@ -48,7 +54,7 @@ internal sealed partial class UdpChatTestClient : IDisposable
             throw new TimeoutException($"{Name}: no datagram within {wait.TotalSeconds:0.#} s");
         }
 
-        Assert.True(datagram.EndsWith('\n'), $"{Name}: datagram without final newline: '{datagram}'");
+        Assert.True(datagram.Length > 0 && datagram[^1] == (byte)'\n', $"{Name}: datagram without final newline: '{Encoding.UTF8.GetString(datagram)}'");
         return datagram[..^1];
     }
 
@@ -113,7 +119,7 @@ internal sealed partial class UdpChatTestClient : IDisposable
                     continue; // A late ICMP report; the next datagram may still come.
                 }
 
-                _datagrams.Writer.TryWrite(Encoding.UTF8.GetString(buffer, 0, count));
+                _datagrams.Writer.TryWrite(buffer[..count]);
             }
         }
         catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Text;
+using Microsoft.Extensions.Time.Testing;
 using PipeChat.Models;
 using PipeChat.Protocols.Chat;
 using PipeChat.Tests.Support;
@@ -62,11 +64,82 @@ public class UdpChatTests
 
         await stranger.SendAsync("hello?");
         await stranger.ExpectAsync(NotRegistered);
-        await stranger.SendAsync("#DEREG");
-        await stranger.ExpectAsync(NotRegistered);
 
         await member.SendAsync("#REG");
         await member.ExpectAsync($"* registered {name}"); // nothing from the stranger came first
+    }
+
+    [Theory]
+    [MemberData(nameof(TestServers.ConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task A_burst_from_an_unregistered_address_gets_one_not_registered_reply(ConnectionModel model)
+    {
+        // The server's clock stands still, so however slowly the burst arrives it is all "within a second".
+        await using var server = Start(model, time: new FakeTimeProvider());
+        using var stranger = new UdpChatTestClient(server.LocalEndPoint);
+
+        for (int i = 0; i < 20; i++)
+        {
+            await stranger.SendAsync($"hello {i}");
+        }
+
+        // Datagrams from one address are handled in order: everything before the registration reply is what
+        // the burst got.
+        await stranger.SendAsync("#REG latecomer");
+        await stranger.ExpectAsync(NotRegistered);
+        await stranger.ExpectAsync("* registered latecomer");
+    }
+
+    [Theory]
+    [MemberData(nameof(TestServers.ConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task Datagrams_over_the_rate_are_dropped_and_counted(ConnectionModel model)
+    {
+        var time = new FakeTimeProvider();
+        var chat = new UdpChatProtocol(100, 4096, default, maxLineRate: 5, time: time);
+        await using var server = TestServers.StartUdp(model, chat);
+        using var a = new UdpChatTestClient(server.LocalEndPoint);
+        using var b = new UdpChatTestClient(server.LocalEndPoint);
+        await a.RegisterAsync("alice");
+        await b.RegisterAsync("bob");
+        await a.ExpectAsync("* bob joined");
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        for (int i = 0; i < 10; i++)
+        {
+            await a.SendAsync($"m{i}");
+        }
+
+        await Wait.UntilAsync(() => chat.DatagramsDropped == 5, "five datagrams dropped");
+        time.Advance(TimeSpan.FromSeconds(1));
+        await a.SendAsync("after the pause");
+
+        foreach (var expected in new[] { "m0", "m1", "m2", "m3", "m4", "after the pause" })
+        {
+            await b.ExpectAsync($"<alice> {expected}");
+        }
+
+        Assert.Equal(5, chat.DatagramsDropped);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestServers.ConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task Control_characters_and_invalid_UTF8_reach_the_others_as_U_FFFD(ConnectionModel model)
+    {
+        await using var server = Start(model);
+        using var a = new UdpChatTestClient(server.LocalEndPoint);
+        using var b = new UdpChatTestClient(server.LocalEndPoint);
+        await a.RegisterAsync("alice");
+        await b.RegisterAsync("bob");
+        await a.ExpectAsync("* bob joined");
+
+        byte[] datagram =
+        [
+            .. "hi\rfake <admin> x\u001b[2J"u8, 0x00, 0x7F, 0xC2, 0x9B, (byte)'\t', .. "\U0001F600"u8,
+            0xFF, 0xFE, (byte)'A', 0xC3, 0x28, 0xED, 0xA0, 0x80, (byte)'z', (byte)'\n',
+        ];
+        await a.SendAsync(datagram);
+
+        string expected = "<alice> hi\uFFFDfake <admin> x\uFFFD[2J\uFFFD\uFFFD\uFFFD\t\U0001F600\uFFFD\uFFFDA\uFFFD(\uFFFD\uFFFD\uFFFDz";
+        Assert.Equal(Encoding.UTF8.GetBytes(expected), await b.ReceiveBytesAsync());
     }
 
     [Theory]
@@ -196,6 +269,6 @@ public class UdpChatTests
         await b.ExpectAsync("* carol left");
     }
 
-    private static IServer Start(ConnectionModel model, int maxRegistrations = 100, TimeSpan idleTimeout = default) =>
-        TestServers.StartUdp(model, new UdpChatProtocol(maxRegistrations, 4096, idleTimeout));
+    private static IServer Start(ConnectionModel model, int maxRegistrations = 100, TimeSpan idleTimeout = default, TimeProvider? time = null) =>
+        TestServers.StartUdp(model, new UdpChatProtocol(maxRegistrations, 4096, idleTimeout, maxLineRate: 100, time: time));
 }
