@@ -111,7 +111,7 @@ public static class HtmlReport
         }
 
         Li(sb, "note", "one fresh server process per run; RSS and threads sampled from /proc/PID/status; load generator and server share this machine's cores");
-        sb.Append("</ul>\n<p class=\"note\">").Append(E(ResultNotes.RankingRule)).Append("</p>\n");
+        sb.Append("</ul>\n<p class=\"note\">").Append(E(ResultNotes.RankingRule)).Append("<br>").Append(E(ResultNotes.CompareCountsNote)).Append("</p>\n");
         var best = ResultNotes.Best(report);
         sb.Append("<h2>Results</h2>\n<table>\n<tr>");
         foreach (var h in new[] { "model", "conns", MarkdownReport.CompareRate(report), "p50 ms", "p99 ms", "p99.9 ms", "ok", "failed", "fail rate", "starved conns", "peak RSS MiB", "HWM MiB", "threads", "server CPU %", "loader CPU %", "verdict" })

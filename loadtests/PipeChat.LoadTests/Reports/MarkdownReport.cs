@@ -64,7 +64,8 @@ public static class MarkdownReport
         }
 
         sb.AppendLine("- one fresh server process per run; RSS/threads sampled from /proc/PID/status; loader and server share this machine's cores");
-        sb.AppendLine($"- {ResultNotes.RankingRule}").AppendLine();
+        sb.AppendLine($"- {ResultNotes.RankingRule}");
+        sb.AppendLine($"- {ResultNotes.CompareCountsNote}").AppendLine();
         var best = ResultNotes.Best(report);
         sb.AppendLine($"| model | conns | {CompareRate(report)} | p50 ms | p99 ms | p99.9 ms | ok | failed | fail rate | starved conns | peak RSS MiB | HWM MiB | threads | server CPU % | loader CPU % | verdict |");
         sb.AppendLine("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|");

@@ -17,6 +17,10 @@ public static class ResultNotes
         "Ranked on successful work only: a row with failed requests or starved connections (connections that never got one reply) " +
         "is marked " + Warn + " and not ranked; its latency and throughput describe only the requests that succeeded.";
 
+    /// <summary>What the counts of a compare report cover.</summary>
+    public const string CompareCountsNote =
+        "ok, failed and starved conns cover each run's measured window; its warm-up is discarded (scenario metrics such as delivered or lost count the whole run).";
+
     // Metrics counted over the whole run, warm-up included (the scenario counts them itself).
     private static readonly string[] WholeRunMetrics = ["published", "expected_deliveries", "delivered", "lost"];
 

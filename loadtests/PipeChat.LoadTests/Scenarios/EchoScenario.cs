@@ -39,7 +39,7 @@ public static class EchoScenario
             Clean = state.CleanAsync,
             WarmUp = settings.WarmUp ?? TimeSpan.FromSeconds(2),
             LoadSimulations = phases,
-            Settings = settings.Describe(target, ("connections", settings.Connections), ("size", settings.MessageSize), ("depth", settings.PipelineDepth)),
+            Settings = settings.Describe(target, ("a request", "one message echoed back in full (latency: send to last byte back)"), ("connections", settings.Connections), ("size", settings.MessageSize), ("depth", settings.PipelineDepth)),
         };
     }
 
