@@ -70,7 +70,13 @@ internal static class RunCommand
         var l = s.Latency;
         o.WriteLine($"scenario {s.Name}: {string.Join(", ", s.Settings.Select(kv => kv.Key + " " + kv.Value))}");
         o.WriteLine($"load: {string.Join(", ", s.LoadSimulations)}; measured {s.DurationSeconds.ToString("0.##", inv)} s");
-        o.WriteLine(string.Create(inv, $"requests: ok {s.Ok}  failed {s.Failed}  fail rate {s.FailRate * 100:0.###} %  rps {s.Rps:0.#}"));
+        o.WriteLine(string.Create(inv, $"{s.RequestNoun}: ok {s.Ok}  failed {s.Failed}  fail rate {s.FailRate * 100:0.###} %  starved conns {ResultNotes.Starved(s)}  {ResultNotes.RateLabel(s)} {s.Rps:0.#}"));
+        o.WriteLine(ResultNotes.CountsNote(s));
+        if (ResultNotes.Warning(s) is { } warning)
+        {
+            o.WriteLine(warning);
+        }
+
         o.WriteLine(string.Create(
             inv,
             $"latency ms: min {l.MinUs / 1000:0.###}  mean {l.MeanUs / 1000:0.###}  p50 {l.P50Us / 1000:0.###}  p75 {l.P75Us / 1000:0.###}  p95 {l.P95Us / 1000:0.###}  p99 {l.P99Us / 1000:0.###}  p99.9 {l.P999Us / 1000:0.###}  max {l.MaxUs / 1000:0.###}"));

@@ -133,7 +133,7 @@ public static class CompareRunner
             {
                 options.Log.WriteLine(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"compare: {label}: rps {stats.Rps:0} p99 {stats.Latency.P99Us / 1000:0.###} ms failed {stats.Failed} peak RSS {sample.PeakRssKb / 1024.0:0.0} MiB threads {sample.MaxThreads}"));
+                    $"compare: {label}: {stats.RequestNoun}/s {stats.Rps:0} p99 {stats.Latency.P99Us / 1000:0.###} ms failed {stats.Failed} starved conns {Reports.ResultNotes.Starved(stats)} peak RSS {sample.PeakRssKb / 1024.0:0.0} MiB threads {sample.MaxThreads}"));
             }
 
             return new CompareRow(model, conns, stats, sample, error, thresholds);

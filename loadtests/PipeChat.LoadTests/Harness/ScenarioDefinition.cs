@@ -3,6 +3,12 @@ namespace PipeChat.LoadTests.Harness;
 /// <summary>An NBomber-style scenario: hooks, warm-up, a step run by copies, and load simulations.</summary>
 public sealed class ScenarioDefinition
 {
+    /// <summary>What a request is called when the scenario does not say.</summary>
+    public const string DefaultRequestNoun = "requests";
+
+    /// <summary>Gets what one request is counted as in reports, plural (chat: <c>lines delivered</c>).</summary>
+    public string RequestNoun { get; init; } = DefaultRequestNoun;
+
     /// <summary>Gets the scenario's name (used in reports).</summary>
     public required string Name { get; init; }
 

@@ -230,6 +230,10 @@ internal sealed class ScenarioRun
             Series = new SortedDictionary<string, IReadOnlyList<SeriesPoint>>(_context.Series, StringComparer.Ordinal),
             GeneratorCpuPercent = cpuPercent,
             Settings = _scenario.Settings,
+            Connections = _stats.TrackedConnections,
+            StarvedConnections = _stats.StarvedConnections,
+            WarmUpSeconds = _warmUp.TotalSeconds,
+            RequestNoun = _scenario.RequestNoun,
         };
     }
 

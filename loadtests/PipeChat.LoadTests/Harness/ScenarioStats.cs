@@ -35,6 +35,18 @@ public sealed record ScenarioStats
     /// <summary>Gets the failed requests.</summary>
     public required long Failed { get; init; }
 
+    /// <summary>Gets the connections whose successes were counted one by one (0: the scenario does not track them).</summary>
+    public int Connections { get; init; }
+
+    /// <summary>Gets the tracked connections that had not one successful request in the measured window.</summary>
+    public int StarvedConnections { get; init; }
+
+    /// <summary>Gets how long the discarded warm-up ran, in seconds.</summary>
+    public double WarmUpSeconds { get; init; }
+
+    /// <summary>Gets what one request is counted as, plural (e.g. <c>requests</c>, <c>lines delivered</c>).</summary>
+    public string RequestNoun { get; init; } = ScenarioDefinition.DefaultRequestNoun;
+
     /// <summary>Gets the successful requests per second.</summary>
     public double Rps => DurationSeconds > 0 ? Ok / DurationSeconds : 0;
 

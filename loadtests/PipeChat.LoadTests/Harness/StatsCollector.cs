@@ -25,6 +25,7 @@ public sealed class StatsCollector
     private readonly LongHistogram _total = new(HighestTrackableMicros, 3);
     private readonly ConcurrentDictionary<string, long> _errors = new(StringComparer.Ordinal);
     private HistogramBase? _spare;
+    private long[] _okPerConnection = [];
     private long _ok;
     private long _failed;
     private long _bytesIn;
@@ -49,6 +50,24 @@ public sealed class StatsCollector
     /// <summary>Gets the failure counts by reason.</summary>
     public IReadOnlyDictionary<string, long> Errors => new SortedDictionary<string, long>(_errors, StringComparer.Ordinal);
 
+    /// <summary>Gets the number of connections whose successes are counted one by one (0: not tracked).</summary>
+    public int TrackedConnections => Volatile.Read(ref _okPerConnection).Length;
+
+    /// <summary>Gets the tracked connections without a single successful request since the last <see cref="Reset"/>.</summary>
+    public int StarvedConnections
+    {
+        get
+        {
+            int starved = 0;
+            foreach (ref long ok in Volatile.Read(ref _okPerConnection).AsSpan())
+            {
+                starved += Volatile.Read(ref ok) == 0 ? 1 : 0;
+            }
+
+            return starved;
+        }
+    }
+
     /// <summary>Gets the latency histogram of every interval taken so far.</summary>
     public HistogramBase TotalHistogram => _total;
 
@@ -62,6 +81,25 @@ public sealed class StatsCollector
         _recorder.RecordValue(Math.Min(TicksToMicros(latencyTicks), HighestTrackableMicros));
         Interlocked.Increment(ref _ok);
         AddBytes(bytesOut, bytesIn);
+    }
+
+    /// <summary>Counts successes per connection from now on, so reports can tell connections that never got a reply.</summary>
+    public void TrackConnections(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        Volatile.Write(ref _okPerConnection, new long[count]);
+    }
+
+    /// <summary>Records a successful request of one tracked connection (see <see cref="TrackConnections"/>).</summary>
+    public void RecordOk(int connection, long latencyTicks)
+    {
+        var perConnection = Volatile.Read(ref _okPerConnection);
+        if ((uint)connection < (uint)perConnection.Length)
+        {
+            Interlocked.Increment(ref perConnection[connection]);
+        }
+
+        RecordOk(latencyTicks);
     }
 
     /// <summary>Records failed requests.</summary>
@@ -104,6 +142,11 @@ public sealed class StatsCollector
             Interlocked.Exchange(ref _bytesOut, 0);
             _lastOk = _lastFailed = _lastBytesIn = _lastBytesOut = 0;
             _errors.Clear();
+            var perConnection = Volatile.Read(ref _okPerConnection);
+            for (int i = 0; i < perConnection.Length; i++)
+            {
+                Interlocked.Exchange(ref perConnection[i], 0);
+            }
         }
     }
 

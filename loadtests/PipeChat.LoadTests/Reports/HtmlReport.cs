@@ -10,14 +10,17 @@ namespace PipeChat.LoadTests.Reports;
 public static class HtmlReport
 {
     private const string Style = """
-        body { font-family: sans-serif; margin: 24px; color: #222; max-width: 1200px; }
+        body { font-family: sans-serif; margin: 24px; color: #222; }
         h1 { font-size: 22px; } h2 { font-size: 17px; margin-top: 28px; }
         table { border-collapse: collapse; font-size: 13px; margin: 8px 0; }
         th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: right; }
-        th { background: #f3f3f3; } td.l, th.l { text-align: left; }
+        th { background: #f3f3f3; } td { white-space: nowrap; } td.l, th.l { text-align: left; white-space: normal; }
         .broken { color: #b00; font-weight: bold; } .ok { color: #070; }
-        .charts { display: flex; flex-wrap: wrap; gap: 16px; }
-        svg.chart { border: 1px solid #ddd; background: #fff; }
+        tr.flagged td { background: #fdecea; } td.suspect { color: #888; text-decoration: line-through; }
+        td.warn, p.warn { color: #b00; font-weight: bold; } td.best { color: #070; font-weight: bold; }
+        p.note { font-size: 13px; max-width: 1100px; }
+        .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 16px; }
+        svg.chart { border: 1px solid #ddd; background: #fff; width: 100%; height: auto; display: block; }
         ul.settings { font-size: 13px; }
         """;
 
@@ -35,14 +38,21 @@ public static class HtmlReport
         }
 
         Li(sb, "load", string.Join(", ", s.LoadSimulations));
-        Li(sb, "measured", Fmt.N(s.DurationSeconds) + " s");
+        Li(sb, "measured", $"{Fmt.N(s.DurationSeconds)} s (after a {Fmt.N(s.WarmUpSeconds)} s warm-up that is not counted)");
         Li(sb, "load generator CPU", $"{Fmt.N(s.GeneratorCpuPercent, "0")} % of one core ({s.ProcessorCount} cores)");
         sb.Append("</ul>\n<h2>Summary</h2>\n");
         var l = s.Latency;
+        string rate = ResultNotes.RateLabel(s);
         Table(
             sb,
-            ["ok", "failed", "fail rate", "RPS", "min ms", "mean ms", "p50 ms", "p75 ms", "p95 ms", "p99 ms", "p99.9 ms", "max ms", "bytes in", "bytes out"],
-            [[Fmt.N(s.Ok), Fmt.N(s.Failed), Fmt.Percent(s.FailRate), Fmt.N(s.Rps, "0.#"), Fmt.Ms(l.MinUs), Fmt.Ms(l.MeanUs), Fmt.Ms(l.P50Us), Fmt.Ms(l.P75Us), Fmt.Ms(l.P95Us), Fmt.Ms(l.P99Us), Fmt.Ms(l.P999Us), Fmt.Ms(l.MaxUs), Fmt.N(s.BytesIn), Fmt.N(s.BytesOut)]]);
+            ["ok", "failed", "fail rate", "starved conns", rate, "min ms", "mean ms", "p50 ms", "p75 ms", "p95 ms", "p99 ms", "p99.9 ms", "max ms", "bytes in", "bytes out"],
+            [[Fmt.N(s.Ok), Fmt.N(s.Failed), Fmt.Percent(s.FailRate), ResultNotes.Starved(s), Fmt.N(s.Rps, "0.#"), Fmt.Ms(l.MinUs), Fmt.Ms(l.MeanUs), Fmt.Ms(l.P50Us), Fmt.Ms(l.P75Us), Fmt.Ms(l.P95Us), Fmt.Ms(l.P99Us), Fmt.Ms(l.P999Us), Fmt.Ms(l.MaxUs), Fmt.N(s.BytesIn), Fmt.N(s.BytesOut)]]);
+        sb.Append("<p class=\"note\">").Append(E(ResultNotes.CountsNote(s))).Append("</p>\n");
+        if (ResultNotes.Warning(s) is { } warning)
+        {
+            sb.Append("<p class=\"warn\">").Append(E(warning)).Append("</p>\n");
+        }
+
         if (report.Thresholds.Count > 0)
         {
             sb.Append("<h2>Thresholds</h2>\n<table><tr><th class=\"l\">threshold</th><th>actual</th><th class=\"l\">result</th></tr>\n");
@@ -76,7 +86,7 @@ public static class HtmlReport
         sb.Append("<h2>Intervals</h2>\n");
         Table(
             sb,
-            ["#", "end s", "load", "ok", "failed", "RPS", "p50 ms", "p99 ms", "max ms", "CPU %"],
+            ["#", "end s", "load", "ok", "failed", rate, "p50 ms", "p99 ms", "max ms", "CPU %"],
             s.Intervals.Select(i => new[]
             {
                 Fmt.N(i.Index), Fmt.N(i.StartSeconds + i.DurationSeconds, "0.0"), Fmt.N(i.TargetLoad, "0.#"), Fmt.N(i.Ok), Fmt.N(i.Failed),
@@ -101,7 +111,44 @@ public static class HtmlReport
         }
 
         Li(sb, "note", "one fresh server process per run; RSS and threads sampled from /proc/PID/status; load generator and server share this machine's cores");
-        sb.Append("</ul>\n");
+        sb.Append("</ul>\n<p class=\"note\">").Append(E(ResultNotes.RankingRule)).Append("<br>").Append(E(ResultNotes.CompareCountsNote)).Append("</p>\n");
+        var best = ResultNotes.Best(report);
+        sb.Append("<h2>Results</h2>\n<table>\n<tr>");
+        foreach (var h in new[] { "model", "conns", MarkdownReport.CompareRate(report), "p50 ms", "p99 ms", "p99.9 ms", "ok", "failed", "fail rate", "starved conns", "peak RSS MiB", "HWM MiB", "threads", "server CPU %", "loader CPU %", "verdict" })
+        {
+            sb.Append(h is "model" or "verdict" ? "<th class=\"l\">" : "<th>").Append(E(h)).Append("</th>");
+        }
+
+        sb.Append("</tr>\n");
+        foreach (var r in report.Rows)
+        {
+            var s = r.Stats;
+            var v = r.Server;
+            bool flagged = s is not null && !ResultNotes.IsClean(s);
+            string verdict = ResultNotes.Verdict(r, best);
+            string measured = flagged ? "<td class=\"suspect\" title=\"" + E(ResultNotes.Warning(s!)!) + "\">" : "<td>";
+            string bad(bool b) => b ? "<td class=\"warn\">" : "<td>";
+            sb.Append(flagged ? "<tr class=\"flagged\">" : "<tr>");
+            sb.Append("<td class=\"l\">").Append(E(r.Model)).Append("</td><td>").Append(Fmt.N(r.Connections)).Append("</td>");
+            foreach (var cell in new[] { s is null ? "-" : Fmt.N(s.Rps, "0"), s is null ? "-" : Fmt.Ms(s.Latency.P50Us), s is null ? "-" : Fmt.Ms(s.Latency.P99Us), s is null ? "-" : Fmt.Ms(s.Latency.P999Us) })
+            {
+                sb.Append(measured).Append(E(cell)).Append(flagged ? " " + ResultNotes.Warn : string.Empty).Append("</td>");
+            }
+
+            sb.Append("<td>").Append(s is null ? "-" : Fmt.N(s.Ok)).Append("</td>");
+            sb.Append(bad(s is { Failed: > 0 })).Append(s is null ? "-" : Fmt.N(s.Failed)).Append("</td>");
+            sb.Append(bad(s is { Failed: > 0 })).Append(E(s is null ? "-" : Fmt.Percent(s.FailRate))).Append("</td>");
+            sb.Append(bad(s is { StarvedConnections: > 0 })).Append(E(s is null ? "-" : ResultNotes.Starved(s))).Append("</td>");
+            foreach (var cell in new[] { v is null ? "-" : Fmt.MiB(v.PeakRssKb), v is null ? "-" : Fmt.MiB(v.HwmKb), v is null ? "-" : Fmt.N(v.MaxThreads), v is null ? "-" : Fmt.N(v.CpuPercent, "0"), s is null ? "-" : Fmt.N(s.GeneratorCpuPercent, "0") })
+            {
+                sb.Append("<td>").Append(E(cell)).Append("</td>");
+            }
+
+            string verdictClass = flagged || r.Error is not null ? "l warn" : best.ContainsKey(r) ? "l best" : "l";
+            sb.Append("<td class=\"").Append(verdictClass).Append("\">").Append(E(verdict)).Append("</td></tr>\n");
+        }
+
+        sb.Append("</table>\n");
         Charts(sb, ReportCharts.ForCompare(report));
         foreach (var r in report.Rows.Where(r => r.Stats?.Series.ContainsKey(Scenarios.SoakScenario.RssSeries) == true))
         {
@@ -109,24 +156,22 @@ public static class HtmlReport
             sb.Append("<p>").Append(E($"{r.Model} @ {r.Connections}: {text}")).Append("</p>\n");
         }
 
-        sb.Append("<h2>Results</h2>\n");
-        Table(
-            sb,
-            ["model", "conns", "RPS", "p50 ms", "p99 ms", "p99.9 ms", "ok", "failed", "fail rate", "peak RSS MiB", "HWM MiB", "threads", "server CPU %", "loader CPU %", "note"],
-            report.Rows.Select(r =>
-            {
-                var s = r.Stats;
-                var v = r.Server;
-                string note = r.Error ?? string.Join("; ", r.Thresholds.Where(t => !t.Passed).Select(t => t.Message));
-                return new[]
-                {
-                    r.Model, Fmt.N(r.Connections),
-                    s is null ? "-" : Fmt.N(s.Rps, "0"), s is null ? "-" : Fmt.Ms(s.Latency.P50Us), s is null ? "-" : Fmt.Ms(s.Latency.P99Us), s is null ? "-" : Fmt.Ms(s.Latency.P999Us),
-                    s is null ? "-" : Fmt.N(s.Ok), s is null ? "-" : Fmt.N(s.Failed), s is null ? "-" : Fmt.Percent(s.FailRate),
-                    v is null ? "-" : Fmt.MiB(v.PeakRssKb), v is null ? "-" : Fmt.MiB(v.HwmKb), v is null ? "-" : Fmt.N(v.MaxThreads), v is null ? "-" : Fmt.N(v.CpuPercent, "0"),
-                    s is null ? "-" : Fmt.N(s.GeneratorCpuPercent, "0"), note,
-                };
-            }).ToArray());
+        var failures = MarkdownReport.FailureRows(report);
+        if (failures.Count > 0)
+        {
+            sb.Append("<h2>Failures by reason</h2>\n");
+            Table(sb, ["model", "conns", "reason", "count"], failures);
+        }
+
+        var metrics = report.Rows.Where(r => r.Stats is { Metrics.Count: > 0 })
+            .SelectMany(r => r.Stats!.Metrics.Select(m => new[] { r.Model, Fmt.N(r.Connections), m.Key, Fmt.N(m.Value), MetricLabels.Of(m.Key) }))
+            .ToArray();
+        if (metrics.Length > 0)
+        {
+            sb.Append("<h2>Scenario metrics</h2>\n");
+            Table(sb, ["model", "conns", "metric", "value", "meaning"], metrics);
+        }
+
         return End(sb);
     }
 

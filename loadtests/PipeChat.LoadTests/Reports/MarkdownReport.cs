@@ -20,20 +20,25 @@ public static class MarkdownReport
         }
 
         sb.AppendLine($"- load: {string.Join(", ", s.LoadSimulations)}");
-        sb.AppendLine($"- measured: {Fmt.N(s.DurationSeconds)} s");
+        sb.AppendLine($"- measured: {Fmt.N(s.DurationSeconds)} s (after a {Fmt.N(s.WarmUpSeconds)} s warm-up that is not counted)");
         sb.AppendLine($"- load generator CPU: {Fmt.N(s.GeneratorCpuPercent, "0")} % of one core ({s.ProcessorCount} cores)").AppendLine();
 
         sb.AppendLine("## Summary").AppendLine();
-        sb.AppendLine("| ok | failed | fail rate | RPS | min ms | mean ms | p50 ms | p75 ms | p95 ms | p99 ms | p99.9 ms | max ms | bytes in | bytes out |");
-        sb.AppendLine("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+        string rate = ResultNotes.RateLabel(s);
+        sb.AppendLine($"| ok | failed | fail rate | starved conns | {rate} | min ms | mean ms | p50 ms | p75 ms | p95 ms | p99 ms | p99.9 ms | max ms | bytes in | bytes out |");
+        sb.AppendLine("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
         var l = s.Latency;
-        sb.AppendLine($"| {s.Ok} | {s.Failed} | {Fmt.Percent(s.FailRate)} | {Fmt.N(s.Rps, "0.#")} | {Fmt.Ms(l.MinUs)} | {Fmt.Ms(l.MeanUs)} | {Fmt.Ms(l.P50Us)} | {Fmt.Ms(l.P75Us)} | {Fmt.Ms(l.P95Us)} | {Fmt.Ms(l.P99Us)} | {Fmt.Ms(l.P999Us)} | {Fmt.Ms(l.MaxUs)} | {s.BytesIn} | {s.BytesOut} |");
-        sb.AppendLine();
+        sb.AppendLine($"| {s.Ok} | {s.Failed} | {Fmt.Percent(s.FailRate)} | {ResultNotes.Starved(s)} | {Fmt.N(s.Rps, "0.#")} | {Fmt.Ms(l.MinUs)} | {Fmt.Ms(l.MeanUs)} | {Fmt.Ms(l.P50Us)} | {Fmt.Ms(l.P75Us)} | {Fmt.Ms(l.P95Us)} | {Fmt.Ms(l.P99Us)} | {Fmt.Ms(l.P999Us)} | {Fmt.Ms(l.MaxUs)} | {s.BytesIn} | {s.BytesOut} |");
+        sb.AppendLine().AppendLine(ResultNotes.CountsNote(s)).AppendLine();
+        if (ResultNotes.Warning(s) is { } warning)
+        {
+            sb.AppendLine($"**{warning}**").AppendLine();
+        }
         AppendThresholds(sb, report.Thresholds);
         AppendErrorsAndMetrics(sb, s);
 
         sb.AppendLine("## Intervals").AppendLine();
-        sb.AppendLine("| # | end s | load | ok | failed | RPS | p50 ms | p99 ms | max ms | CPU % |");
+        sb.AppendLine($"| # | end s | load | ok | failed | {rate} | p50 ms | p99 ms | max ms | CPU % |");
         sb.AppendLine("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
         foreach (var i in s.Intervals)
         {
@@ -58,30 +63,43 @@ public static class MarkdownReport
             sb.AppendLine($"- {key}: {value}");
         }
 
-        sb.AppendLine("- one fresh server process per run; RSS/threads sampled from /proc/PID/status; loader and server share this machine's cores").AppendLine();
-        sb.AppendLine("| model | conns | RPS | p50 ms | p99 ms | p99.9 ms | ok | failed | fail rate | peak RSS MiB | HWM MiB | threads | server CPU % | loader CPU % | note |");
-        sb.AppendLine("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|");
+        sb.AppendLine("- one fresh server process per run; RSS/threads sampled from /proc/PID/status; loader and server share this machine's cores");
+        sb.AppendLine($"- {ResultNotes.RankingRule}");
+        sb.AppendLine($"- {ResultNotes.CompareCountsNote}").AppendLine();
+        var best = ResultNotes.Best(report);
+        sb.AppendLine($"| model | conns | {CompareRate(report)} | p50 ms | p99 ms | p99.9 ms | ok | failed | fail rate | starved conns | peak RSS MiB | HWM MiB | threads | server CPU % | loader CPU % | verdict |");
+        sb.AppendLine("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|");
         foreach (var r in report.Rows)
         {
             var s = r.Stats;
             var v = r.Server;
-            string note = r.Error ?? string.Join("; ", r.Thresholds.Where(t => !t.Passed).Select(t => t.Message));
+            string w = s is not null && !ResultNotes.IsClean(s) ? " " + ResultNotes.Warn : string.Empty;
             sb.AppendLine(
-                $"| {r.Model} | {r.Connections} | {(s is null ? "-" : Fmt.N(s.Rps, "0"))} | {(s is null ? "-" : Fmt.Ms(s.Latency.P50Us))} | {(s is null ? "-" : Fmt.Ms(s.Latency.P99Us))} | {(s is null ? "-" : Fmt.Ms(s.Latency.P999Us))} | " +
-                $"{(s is null ? "-" : Fmt.N(s.Ok))} | {(s is null ? "-" : Fmt.N(s.Failed))} | {(s is null ? "-" : Fmt.Percent(s.FailRate))} | " +
+                $"| {r.Model} | {r.Connections} | {(s is null ? "-" : Fmt.N(s.Rps, "0") + w)} | {(s is null ? "-" : Fmt.Ms(s.Latency.P50Us) + w)} | {(s is null ? "-" : Fmt.Ms(s.Latency.P99Us) + w)} | {(s is null ? "-" : Fmt.Ms(s.Latency.P999Us) + w)} | " +
+                $"{(s is null ? "-" : Fmt.N(s.Ok))} | {(s is null ? "-" : Fmt.N(s.Failed))} | {(s is null ? "-" : Fmt.Percent(s.FailRate))} | {(s is null ? "-" : ResultNotes.Starved(s))} | " +
                 $"{(v is null ? "-" : Fmt.MiB(v.PeakRssKb))} | {(v is null ? "-" : Fmt.MiB(v.HwmKb))} | {(v is null ? "-" : Fmt.N(v.MaxThreads))} | {(v is null ? "-" : Fmt.N(v.CpuPercent, "0"))} | " +
-                $"{(s is null ? "-" : Fmt.N(s.GeneratorCpuPercent, "0"))} | {note.Replace("|", "/", StringComparison.Ordinal)} |");
+                $"{(s is null ? "-" : Fmt.N(s.GeneratorCpuPercent, "0"))} | {ResultNotes.Verdict(r, best).Replace("|", "/", StringComparison.Ordinal)} |");
         }
 
-        var metricRows = report.Rows.Where(r => r.Stats is { Metrics.Count: > 0 } || r.Stats is { Errors.Count: > 0 }).ToArray();
+        var failureRows = FailureRows(report);
+        if (failureRows.Count > 0)
+        {
+            sb.AppendLine().AppendLine("## Failures by reason").AppendLine();
+            sb.AppendLine("| model | conns | reason | count |");
+            sb.AppendLine("|---|--:|---|--:|");
+            foreach (var f in failureRows)
+            {
+                sb.AppendLine($"| {f[0]} | {f[1]} | {f[2].Replace("|", "/", StringComparison.Ordinal)} | {f[3]} |");
+            }
+        }
+
+        var metricRows = report.Rows.Where(r => r.Stats is { Metrics.Count: > 0 }).ToArray();
         if (metricRows.Length > 0)
         {
-            sb.AppendLine().AppendLine("## Scenario metrics and errors").AppendLine();
+            sb.AppendLine().AppendLine("## Scenario metrics").AppendLine();
             foreach (var r in metricRows)
             {
-                var parts = r.Stats!.Metrics.Select(m => $"{m.Key}={Fmt.N(m.Value)}")
-                    .Concat(r.Stats.Errors.Select(e => $"error '{e.Key}'={e.Value}"));
-                sb.AppendLine($"- {r.Model} @ {r.Connections}: {string.Join(", ", parts)}");
+                sb.AppendLine($"- {r.Model} @ {r.Connections}: {string.Join(", ", r.Stats!.Metrics.Select(m => $"{m.Key}={Fmt.N(m.Value)}"))}");
             }
         }
 
@@ -97,6 +115,16 @@ public static class MarkdownReport
 
         return sb.ToString();
     }
+
+    /// <summary>The throughput column of a compare report, in the scenario's unit (e.g. <c>lines delivered/s</c>).</summary>
+    internal static string CompareRate(CompareReport report) =>
+        (report.Rows.Select(r => r.Stats?.RequestNoun).FirstOrDefault(n => n is not null) ?? Harness.ScenarioDefinition.DefaultRequestNoun) + "/s";
+
+    /// <summary>Every failure reason of a compare: model, conns, reason, count.</summary>
+    internal static IReadOnlyList<string[]> FailureRows(CompareReport report) => report.Rows
+        .Where(r => r.Stats is { Errors.Count: > 0 })
+        .SelectMany(r => r.Stats!.Errors.OrderByDescending(e => e.Value).Select(e => new[] { r.Model, Fmt.N(r.Connections), e.Key, Fmt.N(e.Value) }))
+        .ToArray();
 
     /// <summary>The RSS verdict of a soak in words (see <see cref="Scenarios.RssTrend"/>).</summary>
     public static string RssText(IReadOnlyList<SeriesPoint> points)

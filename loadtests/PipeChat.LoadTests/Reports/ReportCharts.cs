@@ -15,10 +15,10 @@ public static class ReportCharts
                 "chart-rps",
                 "Throughput per interval",
                 "time (s)",
-                "requests/s",
+                ResultNotes.RateLabel(report.Stats),
                 [
-                    new ChartSeries("ok/s", iv.Select(i => P(i, i.Rps)).ToArray()),
-                    new ChartSeries("failed/s", iv.Select(i => P(i, i.DurationSeconds > 0 ? i.Failed / i.DurationSeconds : 0)).ToArray()),
+                    new ChartSeries("ok", iv.Select(i => P(i, i.Rps)).ToArray()),
+                    new ChartSeries("failed", iv.Select(i => P(i, i.DurationSeconds > 0 ? i.Failed / i.DurationSeconds : 0)).ToArray()),
                 ]),
             new SvgLineChart(
                 "chart-latency",
@@ -68,16 +68,21 @@ public static class ReportCharts
     {
         ArgumentNullException.ThrowIfNull(report);
         bool logX = report.Connections.Count > 1 && report.Connections.Min() > 0 && report.Connections.Max() >= 10 * report.Connections.Min();
-        ChartSeries[] Lines(Func<CompareRow, double?> value) => report.Models
+        ChartSeries[] Lines(Func<CompareRow, double?> value, bool flag = false) => report.Models
             .Select(model => new ChartSeries(
                 model,
                 report.Rows.Where(r => r.Model == model && value(r) is not null)
-                    .Select(r => new ChartPoint(r.Connections, value(r)!.Value)).ToArray()))
+                    .Select(r => new ChartPoint(r.Connections, value(r)!.Value, flag && r.Stats is { } s ? ResultNotes.Warning(s) : null)).ToArray()))
             .ToArray();
+        bool tracked = report.Rows.Any(r => r.Stats is { Connections: > 0 });
         return
         [
-            new SvgLineChart("chart-throughput", "Throughput vs connections", "connections", "requests/s", Lines(r => r.Stats?.Rps), logX),
-            new SvgLineChart("chart-p99", "p99 latency vs connections", "connections", "p99 latency (ms)", Lines(r => r.Stats is { Ok: > 0 } s ? s.Latency.P99Us / 1000 : null), logX),
+            new SvgLineChart("chart-throughput", "Throughput vs connections (successful only)", "connections", MarkdownReport.CompareRate(report), Lines(r => r.Stats?.Rps, flag: true), logX),
+            new SvgLineChart("chart-p99", "p99 latency vs connections (successful only)", "connections", "p99 latency (ms)", Lines(r => r.Stats is { Ok: > 0 } s ? s.Latency.P99Us / 1000 : null, flag: true), logX),
+            new SvgLineChart("chart-failures", "Failed requests vs connections", "connections", "failed (% of all)", Lines(r => r.Stats is { } s ? s.FailRate * 100 : null), logX),
+            .. tracked
+                ? [new SvgLineChart("chart-starved", "Starved connections vs connections", "connections", "never got a reply (% of conns)", Lines(r => r.Stats is { Connections: > 0 } s ? 100.0 * s.StarvedConnections / s.Connections : null), logX)]
+                : Array.Empty<SvgLineChart>(),
             new SvgLineChart("chart-rss", "Server memory (peak RSS) vs connections", "connections", "peak RSS (MiB)", Lines(r => r.Server is { Samples: > 0 } s ? s.PeakRssKb / 1024.0 : null), logX),
             new SvgLineChart("chart-threads", "Server threads vs connections", "connections", "threads (max)", Lines(r => r.Server is { Samples: > 0 } s ? s.MaxThreads : null), logX),
             .. RssOverTime(report),

@@ -7,19 +7,20 @@ namespace PipeChat.LoadTests.Reports;
 /// <summary>One line of a chart.</summary>
 public sealed record ChartSeries(string Name, IReadOnlyList<ChartPoint> Points);
 
-/// <summary>One point of a series.</summary>
-public readonly record struct ChartPoint(double X, double Y);
+/// <summary>One point of a series; a <paramref name="Flag"/> (why the value must not be taken at face value) draws a red ring.</summary>
+public readonly record struct ChartPoint(double X, double Y, string? Flag = null);
 
 /// <summary>
 /// A line chart rendered as a self-contained inline <c>&lt;svg class="chart" id="..."&gt;</c> with axes,
-/// tick labels, axis titles and a legend; no scripts, styles or fonts from elsewhere.
+/// tick labels, axis titles and a legend; no scripts, styles or fonts from elsewhere. It scales to the
+/// width of its container (viewBox, width 100 %), so the page decides how large it is drawn.
 /// </summary>
 public sealed record SvgLineChart(string Id, string Title, string XLabel, string YLabel, IReadOnlyList<ChartSeries> Series, bool LogX = false)
 {
-    private const int Width = 760;
-    private const int Height = 360;
+    private const int Width = 680;
+    private const int Height = 340;
     private const int Left = 72;
-    private const int Right = 170;
+    private const int Right = 150;
     private const int Top = 40;
     private const int Bottom = 52;
 
@@ -34,7 +35,7 @@ public sealed record SvgLineChart(string Id, string Title, string XLabel, string
         var sb = new StringBuilder();
         var inv = CultureInfo.InvariantCulture;
         int plotW = Width - Left - Right, plotH = Height - Top - Bottom;
-        sb.Append(inv, $"<svg class=\"chart\" id=\"{E(Id)}\" viewBox=\"0 0 {Width} {Height}\" width=\"{Width}\" height=\"{Height}\" role=\"img\" aria-label=\"{E(Title)}\">\n");
+        sb.Append(inv, $"<svg class=\"chart\" id=\"{E(Id)}\" viewBox=\"0 0 {Width} {Height}\" width=\"100%\" preserveAspectRatio=\"xMidYMid meet\" role=\"img\" aria-label=\"{E(Title)}\">\n");
         sb.Append(inv, $"<title>{E(Title)}</title>\n");
         sb.Append(inv, $"<rect x=\"0\" y=\"0\" width=\"{Width}\" height=\"{Height}\" fill=\"#ffffff\"/>\n");
         sb.Append(inv, $"<text class=\"chart-title\" x=\"{Left}\" y=\"22\" font-size=\"15\" font-weight=\"bold\">{E(Title)}</text>\n");
@@ -102,7 +103,13 @@ public sealed record SvgLineChart(string Id, string Title, string XLabel, string
 
             foreach (var p in pts)
             {
-                sb.Append(inv, $"<circle cx=\"{PxX(p.X):0.#}\" cy=\"{PxY(p.Y):0.#}\" r=\"3\" fill=\"{color}\"><title>{E(series.Name)}: {E(Fmt.Compact(p.X))} → {E(Fmt.Compact(p.Y))}</title></circle>\n");
+                string flag = p.Flag is null ? string.Empty : " " + p.Flag;
+                sb.Append(inv, $"<circle cx=\"{PxX(p.X):0.#}\" cy=\"{PxY(p.Y):0.#}\" r=\"3\" fill=\"{color}\"><title>{E(series.Name)}: {E(Fmt.Compact(p.X))} → {E(Fmt.Compact(p.Y))}{E(flag)}</title></circle>\n");
+                if (p.Flag is not null)
+                {
+                    sb.Append(inv, $"<circle class=\"flagged\" cx=\"{PxX(p.X):0.#}\" cy=\"{PxY(p.Y):0.#}\" r=\"8\" fill=\"none\" stroke=\"#c00\" stroke-width=\"2.5\"><title>{E(series.Name)}:{E(flag)}</title></circle>");
+                    sb.Append(inv, $"<text x=\"{PxX(p.X):0.#}\" y=\"{PxY(p.Y) - 12:0.#}\" text-anchor=\"middle\" font-size=\"13\" fill=\"#c00\">{ResultNotes.Warn}</text>\n");
+                }
             }
 
             sb.Append("</g>\n");
@@ -116,6 +123,14 @@ public sealed record SvgLineChart(string Id, string Title, string XLabel, string
             int x = Left + plotW + 16;
             sb.Append(inv, $"<rect x=\"{x}\" y=\"{y - 9}\" width=\"14\" height=\"10\" fill=\"{Palette[s % Palette.Length]}\"/>");
             sb.Append(inv, $"<text x=\"{x + 20}\" y=\"{y}\">{E(Series[s].Name)}</text>\n");
+        }
+
+        if (Series.Any(x => x.Points.Any(p => p.Flag is not null)))
+        {
+            int y = Top + 8 + (Series.Count * 20) + 6;
+            int x = Left + plotW + 16;
+            sb.Append(inv, $"<circle cx=\"{x + 7}\" cy=\"{y - 4}\" r=\"6\" fill=\"none\" stroke=\"#c00\" stroke-width=\"2\"/>");
+            sb.Append(inv, $"<text x=\"{x + 20}\" y=\"{y}\" fill=\"#c00\">failures or</text><text x=\"{x + 20}\" y=\"{y + 14}\" fill=\"#c00\">starved conns:</text><text x=\"{x + 20}\" y=\"{y + 28}\" fill=\"#c00\">not comparable</text>\n");
         }
 
         sb.Append("</g>\n</svg>\n");

@@ -209,7 +209,7 @@ internal sealed class ChatMember : IDisposable
             Interlocked.Exchange(ref _maxLatencyTicks, now - sentAt);
         }
 
-        stats.RecordOk(now - sentAt);
+        stats.RecordOk(Index, now - sentAt);
     }
 
     // Skips `skip` bytes and one space, then parses a number.

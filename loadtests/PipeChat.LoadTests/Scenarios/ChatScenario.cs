@@ -41,6 +41,7 @@ public static class ChatScenario
         return new ScenarioDefinition
         {
             Name = "chat",
+            RequestNoun = "lines delivered",
             Init = room.InitAsync,
             Step = room.PublishAsync,
             Clean = room.CleanAsync,
@@ -53,7 +54,8 @@ public static class ChatScenario
                 ("publishers", publishers),
                 ("lines/s per publisher", rate),
                 ("line size", settings.MessageSize),
-                ("stalled member", settings.StalledMember)),
+                ("a request", "one line delivered to one member (latency: from when it was due to when the member read it)"),
+                ("stalled member", settings.StalledMember ? "yes: 1 extra member connects and never reads" : "none")),
         };
     }
 
@@ -86,6 +88,7 @@ public static class ChatScenario
                 },
                 context.CancellationToken).ConfigureAwait(false);
             _members = members.Where(m => m is not null).ToArray()!;
+            context.Stats.TrackConnections(members.Length);
             if (failures.Count > 0)
             {
                 throw new InvalidOperationException(

@@ -36,12 +36,13 @@ public static class ConnsScenario
         return new ScenarioDefinition
         {
             Name = "conns",
+            RequestNoun = "connections confirmed",
             Init = state.InitAsync,
             Step = state.StepAsync,
             Clean = state.CleanAsync,
             WarmUp = settings.WarmUp ?? TimeSpan.Zero,
             LoadSimulations = phases,
-            Settings = settings.Describe(target, ("connections", settings.Connections), ("probe", ProbeSize), ("max pending connects", settings.MaxPendingConnects)),
+            Settings = settings.Describe(target, ("a request", "one connection established and confirmed by an echo (latency: connect + first echo)"), ("connections", settings.Connections), ("probe", ProbeSize), ("max pending connects", settings.MaxPendingConnects)),
         };
     }
 

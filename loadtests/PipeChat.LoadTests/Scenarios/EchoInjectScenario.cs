@@ -39,7 +39,7 @@ public static class EchoInjectScenario
             WarmUp = settings.WarmUp ?? TimeSpan.FromSeconds(2),
             InjectConcurrency = settings.Connections,
             LoadSimulations = phases,
-            Settings = settings.Describe(target, ("connections", settings.Connections), ("size", settings.MessageSize), ("rate", rate)),
+            Settings = settings.Describe(target, ("a request", "one message sent when due and echoed back (latency from when it was due)"), ("connections", settings.Connections), ("size", settings.MessageSize), ("rate", rate)),
         };
     }
 

@@ -39,7 +39,7 @@ public static class EchoScenario
             Clean = state.CleanAsync,
             WarmUp = settings.WarmUp ?? TimeSpan.FromSeconds(2),
             LoadSimulations = phases,
-            Settings = settings.Describe(target, ("connections", settings.Connections), ("size", settings.MessageSize), ("depth", settings.PipelineDepth)),
+            Settings = settings.Describe(target, ("a request", "one message echoed back in full (latency: send to last byte back)"), ("connections", settings.Connections), ("size", settings.MessageSize), ("depth", settings.PipelineDepth)),
         };
     }
 
@@ -53,6 +53,7 @@ public static class EchoScenario
         public async Task InitAsync(ScenarioContext context)
         {
             _clients = new Client[context.Copies];
+            context.Stats.TrackConnections(_clients.Length);
             for (int i = 0; i < _clients.Length; i++)
             {
                 _clients[i] = new Client(i, _size, _depth);
@@ -163,7 +164,7 @@ public static class EchoScenario
                 client.RecvPos += take;
                 if (client.RecvPos == _size)
                 {
-                    stats.RecordOk(Stopwatch.GetTimestamp() - client.SentAt[client.RecvSeq % _depth]);
+                    stats.RecordOk(client.Id, Stopwatch.GetTimestamp() - client.SentAt[client.RecvSeq % _depth]);
                     client.RecvSeq++;
                     client.RecvPos = 0;
                 }

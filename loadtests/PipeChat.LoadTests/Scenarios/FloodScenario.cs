@@ -39,6 +39,7 @@ public static class FloodScenario
         return new ScenarioDefinition
         {
             Name = "flood",
+            RequestNoun = "lines delivered",
             Init = flood.InitAsync,
             Step = flood.StepAsync,
             Clean = flood.CleanAsync,

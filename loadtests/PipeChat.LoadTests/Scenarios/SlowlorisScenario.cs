@@ -29,6 +29,7 @@ public static class SlowlorisScenario
         return new ScenarioDefinition
         {
             Name = "slowloris",
+            RequestNoun = "visits",
             Init = attack.InitAsync,
             Step = attack.VisitAsync,
             Clean = attack.CleanAsync,

@@ -35,6 +35,7 @@ public static class SoakScenario
         return new ScenarioDefinition
         {
             Name = "soak",
+            RequestNoun = "visits",
             Init = soak.InitAsync,
             Step = soak.StepAsync,
             Clean = soak.CleanAsync,

@@ -32,6 +32,7 @@ public static class StormScenario
         return new ScenarioDefinition
         {
             Name = "storm",
+            RequestNoun = "visits",
             Init = storm.InitAsync,
             Step = storm.StepAsync,
             Clean = storm.CleanAsync,

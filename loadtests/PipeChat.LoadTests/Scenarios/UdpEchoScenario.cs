@@ -40,7 +40,7 @@ public static class UdpEchoScenario
             Clean = state.CleanAsync,
             WarmUp = settings.WarmUp ?? TimeSpan.FromSeconds(2),
             LoadSimulations = phases,
-            Settings = settings.Describe(target, ("sockets", settings.Connections), ("size", settings.MessageSize)),
+            Settings = settings.Describe(target, ("a request", "one datagram echoed back"), ("sockets", settings.Connections), ("size", settings.MessageSize)),
         };
     }
 

@@ -28,6 +28,21 @@ public sealed class ChromiumRenderTests : IDisposable
     }
 
     [ToolFact(Chromium, "chromium")]
+    public async Task Starved_model_renders_flagged_with_failure_charts_and_reasons()
+    {
+        var paths = ReportWriter.WriteCompare(ReportTests.StarvedCompare(), _dir);
+        string dom = await DumpDomAsync(paths[2]);
+        foreach (var id in new[] { "chart-failures", "chart-starved" })
+        {
+            Assert.Contains($"<svg class=\"chart\" id=\"{id}\"", dom, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("<tr class=\"flagged\">", dom, StringComparison.Ordinal);
+        Assert.Contains("<h2>Failures by reason</h2>", dom, StringComparison.Ordinal);
+        Assert.Contains("199/200 connections starved", dom, StringComparison.Ordinal);
+    }
+
+    [ToolFact(Chromium, "chromium")]
     public async Task Run_report_charts_render_in_headless_chromium()
     {
         var paths = ReportWriter.WriteRun(ReportTests.SampleRun(), _dir);

@@ -40,6 +40,21 @@ public class ModelSmokeTests
         await using var server = TestServers.StartTcp(model);
         var stats = await ScenarioRunner.RunAsync(ScenarioCatalog.Create("echo", Settings(server.LocalEndPoint, connections) with { MessageSize = 64 }), Quiet);
         AssertHealthy(stats);
+        Assert.Equal((connections, 0), (stats.Connections, stats.StarvedConnections));
+    }
+
+    // Iterative serves one connection until it closes: the others never get a reply, and the
+    // report must be able to say so however fast the one served connection is.
+    [Fact]
+    public async Task Echo_counts_the_connections_an_iterative_server_starves()
+    {
+        await using var server = TestServers.StartTcp(ConnectionModel.Iterative);
+        var stats = await ScenarioRunner.RunAsync(
+            ScenarioCatalog.Create("echo", Settings(server.LocalEndPoint, 3) with { MessageSize = 64, OperationTimeout = TimeSpan.FromSeconds(2) }),
+            Quiet);
+
+        Assert.True(stats.Ok > 0, "the served connection got no replies");
+        Assert.Equal((3, 2), (stats.Connections, stats.StarvedConnections));
     }
 
     [Theory]
@@ -81,6 +96,7 @@ public class ModelSmokeTests
             ScenarioCatalog.Create("chat", Settings(server.LocalEndPoint, 10) with { Publishers = 2, Rate = 200, StalledMember = stalledMember }),
             Quiet);
         AssertHealthy(stats);
+        Assert.Equal((10, 0), (stats.Connections, stats.StarvedConnections));
         Assert.Equal(0, stats.Metrics["lost"]);
         Assert.Equal(0, stats.Metrics["out_of_order"]);
     }

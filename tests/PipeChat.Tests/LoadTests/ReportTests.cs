@@ -37,7 +37,7 @@ public sealed class ReportTests : IDisposable
         Assert.All(paths, p => Assert.True(File.Exists(p)));
         string md = File.ReadAllText(paths[0]);
         Assert.Contains("# PipeChat load test: echo", md, StringComparison.Ordinal);
-        Assert.Contains("| ok | failed | fail rate | RPS |", md, StringComparison.Ordinal);
+        Assert.Contains("| ok | failed | fail rate | starved conns | requests/s |", md, StringComparison.Ordinal);
         Assert.Contains("| 3000 | 3 |", md, StringComparison.Ordinal);
         Assert.Contains("| 4.321 |", md, StringComparison.Ordinal);
         Assert.Contains("| `p99 < 20ms` | 4.321 ms | ok |", md, StringComparison.Ordinal);
@@ -137,6 +137,137 @@ public sealed class ReportTests : IDisposable
         string svg = new SvgLineChart("chart-empty", "Empty", "x", "y", [new ChartSeries("a", [])]).Render();
         Assert.StartsWith("<svg class=\"chart\" id=\"chart-empty\"", svg, StringComparison.Ordinal);
         Assert.Contains("no data", svg, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_model_with_starved_connections_is_flagged_in_markdown_and_html_and_never_best()
+    {
+        var report = StarvedCompare();
+        string md = MarkdownReport.Compare(report);
+        string html = HtmlReport.Compare(report);
+
+        string mdIterative = md.Split('\n').First(l => l.StartsWith("| iterative | 200 |", StringComparison.Ordinal));
+        Assert.Contains("| 199 | ", mdIterative, StringComparison.Ordinal);
+        Assert.Contains("| 199 of 200 |", mdIterative, StringComparison.Ordinal);
+        Assert.Contains("0.127 ⚠", mdIterative, StringComparison.Ordinal);
+        Assert.Contains("199/200 connections starved", mdIterative, StringComparison.Ordinal);
+        Assert.Contains("not ranked", mdIterative, StringComparison.Ordinal);
+        Assert.DoesNotContain("best", mdIterative, StringComparison.Ordinal);
+        Assert.Contains("best: most throughput, lowest p99", md.Split('\n').Single(l => l.StartsWith("| async | 200 |", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.Contains("Ranked on successful work only", md, StringComparison.Ordinal);
+        Assert.Contains("| iterative | 200 | timeout | 199 |", md, StringComparison.Ordinal);
+
+        AssertSelfContained(html);
+        string htmlIterative = HtmlRow(html, "iterative");
+        Assert.StartsWith("<tr class=\"flagged\">", htmlIterative, StringComparison.Ordinal);
+        Assert.Contains("<td class=\"warn\">199 of 200</td>", htmlIterative, StringComparison.Ordinal);
+        Assert.Contains("0.127 ⚠</td>", htmlIterative, StringComparison.Ordinal);
+        Assert.Contains("class=\"suspect\"", htmlIterative, StringComparison.Ordinal);
+        Assert.DoesNotContain("best", htmlIterative, StringComparison.Ordinal);
+        Assert.Contains("best: most throughput, lowest p99", HtmlRow(html, "async"), StringComparison.Ordinal);
+        Assert.Contains("Ranked on successful work only", html, StringComparison.Ordinal);
+
+        // the charts draw the failures: a failure-rate and a starved chart, and a red ring on iterative's p99
+        foreach (var id in new[] { "chart-failures", "chart-starved" })
+        {
+            Assert.Contains($"<svg class=\"chart\" id=\"{id}\"", html, StringComparison.Ordinal);
+        }
+
+        int p99 = html.IndexOf("id=\"chart-p99\"", StringComparison.Ordinal);
+        string p99Svg = html[p99..html.IndexOf("</svg>", p99, StringComparison.Ordinal)];
+        Assert.Contains("class=\"flagged\"", p99Svg, StringComparison.Ordinal);
+        Assert.Contains("199/200 connections starved", p99Svg, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Compare_html_tables_the_failure_reasons()
+    {
+        string html = HtmlReport.Compare(StarvedCompare());
+
+        int at = html.IndexOf("<h2>Failures by reason</h2>", StringComparison.Ordinal);
+        Assert.True(at >= 0, "no failure reasons in the HTML");
+        Assert.Contains("<td class=\"l\">iterative</td><td>200</td><td class=\"l\">timeout</td><td>199</td>", html[at..], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_model_with_failures_is_never_best_even_if_fastest()
+    {
+        var report = TestData.Compare("async", "threads");
+        var rows = report.Rows.Select(r => r.Model == "threads" && r.Connections == 100
+            ? r with { Stats = TestData.Stats(ok: 10_000_000, failed: 5, p99Us: 1, errors: new() { ["reset"] = 5 }) }
+            : r).ToArray();
+        report = report with { Rows = rows };
+
+        var best = ResultNotes.Best(report);
+        Assert.Equal("most throughput, lowest p99", best[rows.Single(r => r.Model == "async" && r.Connections == 100)]);
+        Assert.DoesNotContain(best.Keys, r => r.Model == "threads" && r.Connections == 100);
+        Assert.Contains("5 requests failed", MarkdownReport.Compare(report), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Chat_run_report_counts_lines_delivered_and_explains_the_warm_up()
+    {
+        var stats = TestData.Stats(ok: 297_000, metrics: new() { ["published"] = 4000, ["delivered"] = 396_000, ["expected_deliveries"] = 396_000, ["lost"] = 0 }, name: "chat")
+            with { RequestNoun = "lines delivered", WarmUpSeconds = 1, Connections = 100 };
+        var report = new RunReport(stats, [], DateTimeOffset.UnixEpoch);
+        string md = MarkdownReport.Run(report);
+        string html = HtmlReport.Run(report);
+
+        foreach (var text in new[] { md, html })
+        {
+            Assert.Contains("lines delivered/s", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("RPS", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("requests/s", text, StringComparison.Ordinal);
+            Assert.Contains("the 1 s warm-up before it was discarded", text, StringComparison.Ordinal);
+            Assert.Contains("published, expected_deliveries, delivered, lost count the whole run, warm-up included", text, StringComparison.Ordinal);
+            Assert.Contains("whole run including warm-up (count; ok counts only the measured window)", text, StringComparison.Ordinal);
+            Assert.Contains("0 of 100", text, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Chat_scenario_names_its_unit_and_describes_the_stalled_member_in_words()
+    {
+        var plain = PipeChat.LoadTests.Scenarios.ChatScenario.Create(new PipeChat.LoadTests.Scenarios.ScenarioSettings());
+        var stalled = PipeChat.LoadTests.Scenarios.ChatScenario.Create(new PipeChat.LoadTests.Scenarios.ScenarioSettings { StalledMember = true });
+
+        Assert.Equal("lines delivered", plain.RequestNoun);
+        Assert.Equal("none", plain.Settings["stalled member"]);
+        Assert.Equal("yes: 1 extra member connects and never reads", stalled.Settings["stalled member"]);
+    }
+
+    [Fact]
+    public void Charts_scale_to_the_page_width()
+    {
+        string svg = ReportCharts.ForCompare(TestData.Compare("async"))[0].Render();
+
+        Assert.Contains("viewBox=\"0 0 ", svg, StringComparison.Ordinal);
+        Assert.Contains("width=\"100%\"", svg, StringComparison.Ordinal);
+        Assert.DoesNotMatch("<svg[^>]* height=\"", svg);
+        Assert.Contains("grid-template-columns", HtmlReport.Compare(TestData.Compare("async")), StringComparison.Ordinal);
+    }
+
+    // echo at 200 connections: iterative serves one connection, the other 199 time out, and its few
+    // successes are the fastest of all
+    internal static CompareReport StarvedCompare()
+    {
+        var report = TestData.Compare("async", "threads", "iterative");
+        var rows = new[]
+        {
+            Row("async", TestData.Stats(ok: 120_000, p99Us: 2000) with { Connections = 200 }),
+            Row("threads", TestData.Stats(ok: 90_000, p99Us: 3000) with { Connections = 200 }),
+            Row("iterative", TestData.Stats(ok: 30_000, failed: 199, p99Us: 127, errors: new() { [FailureReason.Timeout] = 199 }) with { Connections = 200, StarvedConnections = 199 }),
+        };
+        return report with { Connections = [200], Rows = rows };
+
+        static CompareRow Row(string model, ScenarioStats stats) => new(model, 200, stats, new PipeChat.LoadTests.Compare.ServerSample(20_000, 30_000, 31_000, 10, 90, 20), null, []);
+    }
+
+    private static string HtmlRow(string html, string model)
+    {
+        int cell = html.IndexOf($"<td class=\"l\">{model}</td>", StringComparison.Ordinal);
+        int start = html.LastIndexOf("<tr", cell, StringComparison.Ordinal);
+        return html[start..html.IndexOf("</tr>", cell, StringComparison.Ordinal)];
     }
 
     internal static void AssertSelfContained(string html)

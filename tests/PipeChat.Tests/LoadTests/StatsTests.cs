@@ -73,4 +73,21 @@ public class StatsTests
 
     [Fact]
     public void Ticks_convert_to_microseconds() => Assert.Equal(1500, StatsCollector.TicksToMicros(Stopwatch.Frequency * 15 / 10_000));
+
+    [Fact]
+    public void Starved_connections_are_those_without_a_success_since_the_warm_up_ended()
+    {
+        var stats = new StatsCollector();
+        stats.TrackConnections(3);
+        stats.RecordOk(0, 10);
+        stats.RecordOk(1, 10);
+        stats.Reset(); // warm-up over: connection 0's success no longer counts
+        stats.RecordOk(1, 10);
+        stats.RecordOk(1, 10);
+        stats.RecordFail(FailureReason.Timeout);
+
+        Assert.Equal(3, stats.TrackedConnections);
+        Assert.Equal(2, stats.StarvedConnections);
+        Assert.Equal(2, stats.Ok);
+    }
 }
