@@ -7,10 +7,12 @@
 #           or "ncat" (ncat --broker --chat, connects paced: -r 200, -r 60 from 1000 members).
 #   RATE: lines/s of the one publisher, 0 = as fast as a 16-line window allows.
 # Env: SECS (measured, 5), WARMUP (5), PORT (first port - 1, 25000).
+# Needs the independent C load generator, which is not part of this repository: TOOLS names the folder
+# holding loadgen/ (default ../shared/tools beside the clone); without it chat-lib.sh stops with a message.
 # Prints one line per run: delivered lines/s, p50/p99 µs, server CPU %, gaps/dups, other CPU % (noise).
 # Example: bench/scripts/chat-ab.sh 1000 500 2 default "--wake-coalescing-ms 0" ncat
 set -uo pipefail
-[[ $# -ge 4 ]] || { sed -n 2,11p "$0"; exit 2; }
+[[ $# -ge 4 ]] || { sed -n 2,13p "$0"; exit 2; }
 # shellcheck source=chat-lib.sh
 source "$(cd "$(dirname "$0")" && pwd)/chat-lib.sh"
 export WARMUP=${WARMUP:-5}

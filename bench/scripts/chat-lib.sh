@@ -5,7 +5,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # The C load generator lives outside this repository (TOOLS, default ../shared/tools beside the clone).
 tools=${TOOLS:-$root/../shared/tools}
 if [[ ! -d $tools/loadgen ]]; then
-  echo "chat-lib.sh: the load generator is not at $tools/loadgen: set TOOLS to the folder holding loadgen/" >&2
+  echo "chat-lib.sh: needs the independent C load generator (not part of this repository), and it is not at $tools/loadgen: set TOOLS to the folder holding loadgen/" >&2
   exit 2
 fi
 make -s -C "$tools/loadgen" >/dev/null
