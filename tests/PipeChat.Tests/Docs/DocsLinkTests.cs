@@ -39,8 +39,10 @@ public partial class DocsLinkTests
     {
         var root = RepositoryRoot();
         var path = Path.Combine(root, document);
+        var text = File.ReadAllText(path);
+        Assert.True(FenceLine().Count(text) % 2 == 0, $"{document}: a code fence is not closed, which would hide the links after it");
         var broken = new List<string>();
-        foreach (var link in RelativeLinks(File.ReadAllText(path)))
+        foreach (var link in RelativeLinks(text))
         {
             var problem = Check(root, path, link);
             if (problem is not null)
@@ -146,6 +148,9 @@ public partial class DocsLinkTests
 
     [GeneratedRegex(@"^ {0,3}(```|~~~).*?^ {0,3}\1[^\n]*$", RegexOptions.Multiline | RegexOptions.Singleline)]
     private static partial Regex FencedCode();
+
+    [GeneratedRegex(@"^ {0,3}(```|~~~)", RegexOptions.Multiline)]
+    private static partial Regex FenceLine();
 
     [GeneratedRegex(@"`+[^`\n]*`+")]
     private static partial Regex InlineCode();
