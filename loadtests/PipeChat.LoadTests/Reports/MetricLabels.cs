@@ -9,7 +9,7 @@ public static class MetricLabels
         ["readers_cut"] = "readers the server cut off as too slow (count; SPEC §9 wants 0)",
         ["flooder_cut"] = "the flooder was disconnected (1) or not (0)",
         ["flood_lines_sent"] = "lines (or /nick commands) the server took from the flooder (count)",
-        ["flood_lines_per_s"] = "flooder lines the server took per second (lines/s)",
+        ["flood_lines_per_s"] = "flooder lines written per second over the whole flood, socket buffers included (lines/s)",
         ["flood_received_per_reader_min"] = "flood lines (nick: notices) received by the reader that got fewest, of those not cut (count)",
         ["reader_lines_sent"] = "lines the readers said themselves (count)",
         ["reader_line_delay_max_ms"] = "longest delay of a reader's own line as seen by another reader (ms)",
