@@ -14,6 +14,7 @@ public abstract class ChatHubTestBase : IDisposable
         Hub = new ChatHub(Pool, maxPendingOutput)
         {
             WakeCoalescing = wakeCoalescing,
+            WakeScheduler = PipeChat.Transport.PreciseWakeScheduler.Shared,
             Logger = logger ?? NullLogger.Instance,
             TimeProvider = time ?? TimeProvider.System,
         };

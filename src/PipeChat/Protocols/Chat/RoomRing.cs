@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.Numerics;
 
 namespace PipeChat.Protocols.Chat;
@@ -21,26 +20,18 @@ namespace PipeChat.Protocols.Chat;
 /// to the hub, which cuts them off (and so removes their cursor), which is what bounds the ring.
 /// </para>
 /// <para>
-/// Wake-ups can be coalesced (<see cref="WakeCoalescing"/>; by default 10 µs per member): sleepers are woken
-/// at once unless the room woke them less than its coalescing window ago; then one deferred wake-up
-/// (<see cref="WakeScheduler"/>) takes every line published meanwhile. A quiet room delivers at once; a busy
-/// one sends several lines per wake-up and per send instead of one each.
+/// Readers that caught up sleep (<see cref="RoomSleepers"/>); a publish wakes them through the room's
+/// <see cref="WakeStrategy"/>, at once or coalesced (<see cref="CoalescedWake"/>), and inside a
+/// <see cref="WakeBatch"/> only at the end of the batch.
 /// </para>
 /// <para>
 /// The ring holds one reference to each line until its slot is reused, the ring shrinks or the room closes:
 /// at most one ring's worth of lines everyone has read stays alive.
 /// </para>
 /// </remarks>
-internal sealed class RoomRing
+internal sealed class RoomRing : IWakeable
 {
     private const int InitialCapacity = 256;
-
-    // Rings published to during this thread's current batch (see BeginBatch).
-    [ThreadStatic]
-    private static List<RoomRing>? t_batchRings;
-
-    [ThreadStatic]
-    private static int t_batchDepth;
 
     /// <summary>
     /// Backlogs bound the ring in bytes; this bounds it in lines too (24 MiB of slots), whatever a reader's
@@ -52,26 +43,25 @@ internal sealed class RoomRing
     private readonly long _maxBacklog;
     private readonly long _scanInterval;
     private readonly int _maxCapacity;
-    private readonly WakeCoalescing _coalescing;
+    private readonly RoomSleepers _sleepers = new();
+    private readonly WakeStrategy _wake;
     private Slot[] _slots;
     private ChatSeat[] _seats = [];
-    private ChatSeat? _sleepers;
     private long _published = -1;
     private long _publishedBytes;
     private long _nextScan;
     private long _minCursor;
     private long _released;
-    private long _lastWake;
-    private int _wakeScheduled;
-
-    // The room's window (it may depend on the room's size): 0 wakes at once.
-    private long _coalescingTicks;
     private bool _closed;
 
-    public RoomRing(long maxBacklog, int maxCapacity = DefaultMaxCapacity, WakeCoalescing wakeCoalescing = default)
+    public RoomRing(
+        long maxBacklog,
+        int maxCapacity = DefaultMaxCapacity,
+        WakeCoalescing wakeCoalescing = default,
+        IWakeScheduler? wakeScheduler = null,
+        TimeProvider? time = null)
     {
-        _coalescing = wakeCoalescing;
-        _coalescingTicks = CoalescingTicksFor(0);
+        _wake = WakeStrategy.Create(_sleepers, wakeCoalescing, wakeScheduler, time);
         _maxBacklog = maxBacklog;
         _maxCapacity = Math.Max(InitialCapacity, maxCapacity);
 
@@ -147,50 +137,23 @@ internal sealed class RoomRing
             }
         }
 
-        if (t_batchDepth > 0)
+        if (WakeBatch.Active)
         {
-            List<RoomRing> rings = t_batchRings ??= [];
-            if (rings.Count == 0 || rings[^1] != this)
-            {
-                rings.Add(this);
-            }
-
+            WakeBatch.Add(this);
             return;
         }
 
-        WakeIfSleeping();
+        Wake();
     }
 
-    /// <summary>
-    /// Starts a batch on this thread (the lines of one receive): wake-ups for what it publishes wait for
-    /// <see cref="EndBatch"/>, so members woken by it find every line of the batch and send them at once.
-    /// Batches nest; only the outermost end wakes.
-    /// </summary>
-    public static void BeginBatch() => t_batchDepth++;
-
-    /// <summary>Ends the batch started by <see cref="BeginBatch"/>, waking the sleepers of every ring it published to.</summary>
-    public static void EndBatch()
-    {
-        if (--t_batchDepth > 0 || t_batchRings is not { Count: > 0 } rings)
-        {
-            return;
-        }
-
-        foreach (RoomRing ring in rings)
-        {
-            ring.WakeIfSleeping();
-        }
-
-        rings.Clear();
-    }
-
-    private void WakeIfSleeping()
+    /// <summary>Wakes the sleepers, if any, through the room's strategy (run at once or at a batch's end).</summary>
+    public void Wake()
     {
         // Pairs with the fence in Park: either the sleeper sees the line or we see the sleeper.
         Interlocked.MemoryBarrier();
-        if (Volatile.Read(ref _sleepers) is not null)
+        if (_sleepers.Any)
         {
-            WakeOrDefer();
+            _wake.Signal();
         }
     }
 
@@ -207,7 +170,7 @@ internal sealed class RoomRing
             old.CopyTo(seats, 0);
             seats[^1] = seat;
             Volatile.Write(ref _seats, seats);
-            Volatile.Write(ref _coalescingTicks, CoalescingTicksFor(seats.Length));
+            _wake.ReadersChanged(seats.Length);
         }
     }
 
@@ -247,7 +210,7 @@ internal sealed class RoomRing
             Array.Copy(old, 0, seats, 0, index);
             Array.Copy(old, index + 1, seats, index, old.Length - index - 1);
             Volatile.Write(ref _seats, seats);
-            Volatile.Write(ref _coalescingTicks, CoalescingTicksFor(seats.Length));
+            _wake.ReadersChanged(seats.Length);
         }
     }
 
@@ -303,18 +266,9 @@ internal sealed class RoomRing
     /// </summary>
     public bool Park(ChatSeat seat)
     {
-        if (Interlocked.Exchange(ref seat.Parked, 1) == 0)
-        {
-            ChatSeat? head;
-            do
-            {
-                head = Volatile.Read(ref _sleepers);
-                seat.NextSleeper = head;
-            }
-            while (Interlocked.CompareExchange(ref _sleepers, seat, head) != head);
-        }
+        _sleepers.Add(seat);
 
-        // The exchange/CAS above is a full fence: this read cannot move before the push.
+        // Add is a full fence: this read cannot move before the push.
         return Volatile.Read(ref _published) < seat.Cursor;
     }
 
@@ -334,72 +288,8 @@ internal sealed class RoomRing
         }
     }
 
-    private long CoalescingTicksFor(int members) =>
-        (long)(_coalescing.WindowFor(members).TotalSeconds * Stopwatch.Frequency);
-
-    private void WakeOrDefer()
-    {
-        long window = Volatile.Read(ref _coalescingTicks);
-        if (window == 0)
-        {
-            WakeSleepers();
-            return;
-        }
-
-        if (Volatile.Read(ref _wakeScheduled) != 0)
-        {
-            return; // The deferred wake-up is coming and will see this line.
-        }
-
-        long now = Stopwatch.GetTimestamp();
-        long since = now - Volatile.Read(ref _lastWake);
-        if (since >= window)
-        {
-            Volatile.Write(ref _lastWake, now);
-            WakeSleepers();
-            return;
-        }
-
-        if (Interlocked.Exchange(ref _wakeScheduled, 1) == 0)
-        {
-            WakeScheduler.Schedule(this, now - since + window);
-        }
-    }
-
     /// <summary>Gets a value indicating whether a deferred wake-up is scheduled.</summary>
-    internal bool WakePending => Volatile.Read(ref _wakeScheduled) != 0;
-
-    /// <summary>The deferred wake-up, run by <see cref="WakeScheduler"/>.</summary>
-    internal void DeferredWake()
-    {
-        // Cleared before the sleepers are taken: a publish that finds a sleeper parked after this point
-        // schedules (or makes) the next wake-up itself.
-        Volatile.Write(ref _wakeScheduled, 0);
-        Volatile.Write(ref _lastWake, Stopwatch.GetTimestamp());
-        WakeSleepers();
-    }
-
-    private void WakeSleepers()
-    {
-        ChatSeat? seat = Interlocked.Exchange(ref _sleepers, null);
-        while (seat is not null)
-        {
-            ChatSeat? next = seat.NextSleeper;
-            seat.NextSleeper = null;
-            Volatile.Write(ref seat.Parked, 0);
-            try
-            {
-                seat.Member.Sink.Wake();
-            }
-#pragma warning disable CA1031 // Sinks must not throw; one that does must not cost the other sleepers their wake-up (or, on the timer thread, the process).
-            catch (Exception)
-#pragma warning restore CA1031
-            {
-            }
-
-            seat = next;
-        }
-    }
+    internal bool WakePending => _wake.Pending;
 
     /// <summary>Reports every reader at or before <paramref name="sequence"/> as too slow.</summary>
     private void ReportLaggingLocked(long sequence, ref List<ChatMember>? slow)
