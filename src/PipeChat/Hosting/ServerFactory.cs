@@ -64,6 +64,7 @@ public static class ServerFactory
                 MaxLine = options.MaxLine,
                 MaxPendingOutput = options.MaxPendingOutput,
                 WakeCoalescing = options.WakeCoalescing,
+                WakeScheduler = Transport.PreciseWakeScheduler.Shared,
                 IdleTimeout = options.IdleTimeout,
                 LineTimeout = options.LineTimeout,
                 MaxLineRate = options.MaxLineRate,

@@ -12,7 +12,7 @@ namespace PipeChat.Models;
 /// waits for this connection's reads.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Disposed at the end of Run, which owns the lifetime.")]
-internal sealed class BlockingConnection : IConnectionOutput, IDrainable
+internal sealed class BlockingConnection : IConnectionOutput, IDrainable, Protocols.IWakeable
 {
     private const int MaxBuffer = 1024 * 1024;
 
@@ -69,7 +69,7 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable
     }
 
     /// <summary>The deferred half of <see cref="Signal"/>.</summary>
-    internal void Wake() => _signal.Set();
+    public void Wake() => _signal.Set();
 
     public void RequestClose()
     {

@@ -22,12 +22,11 @@ public class ChatHubCoalescingTests() : ChatHubTestBase(wakeCoalescing: WakeCoal
     {
         // Rooms' windows differ, so a short window scheduled after a long one is due first.
         var m = ConnectQuietly(2);
-        var (late, lateSink) = (SleepingRoom(m[0].Member), m[0].Sink);
-        var (soon, soonSink) = (SleepingRoom(m[1].Member), m[1].Sink);
+        var (late, lateSink) = (new SinkWake(m[0].Sink), m[0].Sink);
+        var (soon, soonSink) = (new SinkWake(m[1].Sink), m[1].Sink);
         int lateBefore = lateSink.Wakes, soonBefore = soonSink.Wakes;
-        long now = System.Diagnostics.Stopwatch.GetTimestamp();
-        WakeScheduler.Schedule(late, now + (System.Diagnostics.Stopwatch.Frequency * 3 / 10));
-        WakeScheduler.Schedule(soon, now + (System.Diagnostics.Stopwatch.Frequency / 200));
+        PipeChat.Transport.PreciseWakeScheduler.Shared.Schedule(late, TimeSpan.FromMilliseconds(300));
+        PipeChat.Transport.PreciseWakeScheduler.Shared.Schedule(soon, TimeSpan.FromMilliseconds(5));
 
         await Support.Wait.UntilAsync(() => lateSink.Wakes > lateBefore && soonSink.Wakes > soonBefore, "both deferred wake-ups");
 
@@ -35,14 +34,10 @@ public class ChatHubCoalescingTests() : ChatHubTestBase(wakeCoalescing: WakeCoal
         Assert.True(soonSink.LastWakeTimestamp < lateSink.LastWakeTimestamp, "the 5 ms wake-up waited for the 300 ms one");
     }
 
-    // A room ring of its own with the member asleep on it.
-    private static RoomRing SleepingRoom(ChatMember member)
+    // A deferred wake-up that wakes one member's sink.
+    private sealed class SinkWake(RecordingSink sink) : IDeferredWake
     {
-        var room = new ChatRoom("r" + Guid.NewGuid().ToString("N"), 1024 * 1024, RoomRing.DefaultMaxCapacity, WakeCoalescing.Off);
-        var seat = new ChatSeat(member, room);
-        room.Ring.Enter(seat);
-        Assert.True(room.Ring.Park(seat)); // asleep: nothing to read
-        return room.Ring;
+        public void RunDeferredWake() => sink.Wake();
     }
 
     /// <summary>

@@ -10,10 +10,11 @@ public abstract class ChatHubTestBase : IDisposable
 {
     private readonly List<RecordingSink> _sinks = [];
 
-    protected ChatHubTestBase(long maxPendingOutput = 1024 * 1024, WakeCoalescing wakeCoalescing = default, ILogger? logger = null, TimeProvider? time = null) =>
+    protected ChatHubTestBase(long maxPendingOutput = 1024 * 1024, WakeCoalescing wakeCoalescing = default, ILogger? logger = null, TimeProvider? time = null, IWakeScheduler? wakeScheduler = null) =>
         Hub = new ChatHub(Pool, maxPendingOutput)
         {
             WakeCoalescing = wakeCoalescing,
+            WakeScheduler = wakeScheduler ?? PipeChat.Transport.PreciseWakeScheduler.Shared,
             Logger = logger ?? NullLogger.Instance,
             TimeProvider = time ?? TimeProvider.System,
         };

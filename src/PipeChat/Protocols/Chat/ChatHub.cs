@@ -73,6 +73,9 @@ public sealed partial class ChatHub
     /// </summary>
     public WakeCoalescing WakeCoalescing { get; init; }
 
+    /// <summary>Runs the rooms' deferred wake-ups; without one, rooms wake their readers at once whatever <see cref="WakeCoalescing"/> says.</summary>
+    public IWakeScheduler? WakeScheduler { get; init; }
+
     /// <summary>Where members cut off as too slow are logged (at most a line a second).</summary>
     public ILogger Logger { get; init; } = NullLogger.Instance;
 
@@ -288,7 +291,7 @@ public sealed partial class ChatHub
 
         // Everything one receive brought is published before anyone is woken: each woken member then
         // sends the whole batch in one write, as a select() loop forwarding a read buffer would.
-        RoomRing.BeginBatch();
+        WakeBatch.Begin();
         try
         {
             while (true)
@@ -319,7 +322,7 @@ public sealed partial class ChatHub
         }
         finally
         {
-            RoomRing.EndBatch();
+            WakeBatch.End();
         }
     }
 
@@ -535,7 +538,7 @@ public sealed partial class ChatHub
     {
         if (!_rooms.TryGetValue(name, out ChatRoom? room))
         {
-            room = new ChatRoom(name, _maxPendingOutput, MaxRingCapacity, WakeCoalescing);
+            room = new ChatRoom(name, new RoomRing(_maxPendingOutput, MaxRingCapacity, WakeCoalescing, WakeScheduler, _time));
             _rooms.Add(name, room);
         }
 

@@ -16,6 +16,9 @@ public sealed record ChatLimits
     /// <summary>When a busy room holds back wake-ups of its readers (default: a window that grows with the room).</summary>
     public WakeCoalescing WakeCoalescing { get; init; } = WakeCoalescing.Auto;
 
+    /// <summary>Runs the deferred wake-ups of <see cref="WakeCoalescing"/> (the host supplies it); null: rooms wake at once.</summary>
+    public IWakeScheduler? WakeScheduler { get; init; }
+
     /// <summary>Drop a member silent this long; zero is off.</summary>
     public TimeSpan IdleTimeout { get; init; }
 
@@ -47,6 +50,7 @@ public sealed class ChatProtocol : IStreamProtocol, IDisposable
         Hub = hub ?? new ChatHub(maxPendingOutput: limits.MaxPendingOutput)
         {
             WakeCoalescing = limits.WakeCoalescing,
+            WakeScheduler = limits.WakeScheduler,
             Logger = limits.Logger ?? NullLogger.Instance,
             TimeProvider = limits.Time,
         };

@@ -8,11 +8,11 @@ namespace PipeChat.Protocols.Chat;
 /// </summary>
 internal sealed class ChatRoom
 {
-    public ChatRoom(string name, long maxBacklog, int maxRingCapacity, WakeCoalescing wakeCoalescing)
+    public ChatRoom(string name, RoomRing ring)
     {
         Name = name;
         NameBytes = Encoding.ASCII.GetBytes(name);
-        Ring = new RoomRing(maxBacklog, maxRingCapacity, wakeCoalescing);
+        Ring = ring;
     }
 
     public string Name { get; }

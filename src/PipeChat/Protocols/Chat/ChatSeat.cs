@@ -2,14 +2,11 @@ namespace PipeChat.Protocols.Chat;
 
 /// <summary>
 /// One stay of one member in one room, and its reader state in the room's <see cref="RoomRing"/>: a cursor
-/// and a byte count. A new seat is made for every room a member enters, so a stale seat can never read
-/// the wrong room.
+/// (<see cref="RingReader"/>) and byte counts. A new seat is made for every room a member enters, so a stale
+/// seat can never read the wrong room.
 /// </summary>
-internal sealed class ChatSeat(ChatMember member, ChatRoom room)
+internal sealed class ChatSeat(ChatMember member, ChatRoom room) : RingReader
 {
-    /// <summary>Next sequence to read; advanced only by the member's drain.</summary>
-    internal long Cursor;
-
     /// <summary>Room bytes read so far; with <see cref="SkippedBytes"/>, what the backlog is measured from.</summary>
     internal long ConsumedBytes;
 
@@ -21,9 +18,6 @@ internal sealed class ChatSeat(ChatMember member, ChatRoom room)
 
     /// <summary>Link in the ring's sleeper list.</summary>
     internal ChatSeat? NextSleeper;
-
-    /// <summary>Set under the ring lock once this seat was reported as too slow, so it is reported once.</summary>
-    internal bool ReportedSlow;
 
     public ChatMember Member { get; } = member;
 

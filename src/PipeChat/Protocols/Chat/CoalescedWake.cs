@@ -1,0 +1,75 @@
+namespace PipeChat.Protocols.Chat;
+
+/// <summary>
+/// Wakes at once unless the last wake-up was less than the room's window ago (<see cref="WakeCoalescing"/>);
+/// then one deferred wake-up, run by the <see cref="IWakeScheduler"/> when the window is up, takes every line
+/// published meanwhile. A quiet room delivers at once; a busy one sends several lines per wake-up.
+/// </summary>
+internal sealed class CoalescedWake : WakeStrategy, IDeferredWake
+{
+    private readonly IWakeable _target;
+    private readonly WakeCoalescing _coalescing;
+    private readonly IWakeScheduler _scheduler;
+    private readonly TimeProvider _time;
+
+    // The window in _time's timestamp units (it may depend on the room's size): 0 wakes at once.
+    private long _window;
+    private long _lastWake;
+    private int _scheduled;
+
+    public CoalescedWake(IWakeable target, WakeCoalescing coalescing, IWakeScheduler scheduler, TimeProvider time)
+    {
+        _target = target;
+        _coalescing = coalescing;
+        _scheduler = scheduler;
+        _time = time;
+        ReadersChanged(0);
+    }
+
+    /// <inheritdoc />
+    public override bool Pending => Volatile.Read(ref _scheduled) != 0;
+
+    /// <inheritdoc />
+    public override void ReadersChanged(int readers) =>
+        Volatile.Write(ref _window, (long)(_coalescing.WindowFor(readers).TotalSeconds * _time.TimestampFrequency));
+
+    /// <inheritdoc />
+    public override void Signal()
+    {
+        long window = Volatile.Read(ref _window);
+        if (window == 0)
+        {
+            _target.Wake();
+            return;
+        }
+
+        if (Volatile.Read(ref _scheduled) != 0)
+        {
+            return; // The deferred wake-up is coming and will see this line.
+        }
+
+        long now = _time.GetTimestamp();
+        long since = now - Volatile.Read(ref _lastWake);
+        if (since >= window)
+        {
+            Volatile.Write(ref _lastWake, now);
+            _target.Wake();
+            return;
+        }
+
+        if (Interlocked.Exchange(ref _scheduled, 1) == 0)
+        {
+            _scheduler.Schedule(this, TimeSpan.FromSeconds((double)(window - since) / _time.TimestampFrequency));
+        }
+    }
+
+    /// <inheritdoc />
+    public void RunDeferredWake()
+    {
+        // Cleared before the sleepers are taken: a signal that finds a sleeper parked after this point
+        // schedules (or makes) the next wake-up itself.
+        Volatile.Write(ref _scheduled, 0);
+        Volatile.Write(ref _lastWake, _time.GetTimestamp());
+        _target.Wake();
+    }
+}
