@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using PipeChat.Connections;
 using PipeChat.Diagnostics;
 
 namespace PipeChat.Models;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using PipeChat.Connections;
 using PipeChat.Diagnostics;
 using PipeChat.Protocols;
 using PipeChat.Transport;
@@ -12,7 +13,7 @@ namespace PipeChat.Models;
 /// by socket completions, not threads. An idle connection costs its socket, one pending
 /// zero-byte receive and a few small objects.
 /// </summary>
-public sealed class AsyncTcpServer : IServer, IConnectionOwner
+public sealed class AsyncTcpServer : IServer, IConnectionOwner<SocketConnection>
 {
     private readonly Socket _listener;
     private readonly IStreamProtocol _protocol;
@@ -34,7 +35,7 @@ public sealed class AsyncTcpServer : IServer, IConnectionOwner
         _connections = new ConnectionRegistry<SocketConnection>(settings.MaxConnections);
         _listener = Listener.BindTcp(settings.EndPoint, settings.Backlog);
         LocalEndPoint = Listener.LocalEndPointOf(_listener);
-        _resources = new TransportResources(settings.Transport, Stats, this, CreateIo(settings.Transport.Io));
+        _resources = new TransportResources(settings.Transport, Stats, this, CreateIo(settings.Transport.Io), settings.LingerTimeout);
         _admission = new Admission(settings, protocol.ServerFullReply, Stats, logger);
         _backoff = new AcceptBackoff(Stats, logger);
     }
@@ -157,7 +158,7 @@ public sealed class AsyncTcpServer : IServer, IConnectionOwner
         return new SaeaSocketIo.Factory();
     }
 
-    void IConnectionOwner.OnConnectionClosed(SocketConnection connection)
+    void IConnectionOwner<SocketConnection>.OnConnectionClosed(SocketConnection connection)
     {
         if (connection.Fault is { } fault)
         {

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Sockets;
+using PipeChat.Connections;
 using PipeChat.Diagnostics;
 using PipeChat.Protocols;
 
@@ -283,7 +284,7 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable
         while (true)
         {
             var before = Interlocked.Read(ref _sent);
-            if (writer.Join(_settings.Transport.LingerTimeout))
+            if (writer.Join(_settings.LingerTimeout))
             {
                 return;
             }
@@ -365,7 +366,7 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable
     {
         // Drain unread input for a bounded time so our close is a FIN, not a reset that could
         // destroy the last bytes we sent.
-        var deadline = DateTime.UtcNow + _settings.Transport.LingerTimeout;
+        var deadline = DateTime.UtcNow + _settings.LingerTimeout;
         while (DateTime.UtcNow < deadline)
         {
             try

@@ -1,14 +1,6 @@
+using PipeChat.Connections;
+
 namespace PipeChat.Models;
-
-/// <summary>What a server needs of an open connection to shut down.</summary>
-internal interface IDrainable
-{
-    /// <summary>Take no more input; answer what was read, flush, close.</summary>
-    void StopReceiving();
-
-    /// <summary>Close now.</summary>
-    void Abort();
-}
 
 /// <summary>
 /// The open connections of a server, for the connection limit and for shutdown (every model

@@ -24,6 +24,9 @@ public sealed class ServerSettings
     /// <summary>Receive buffer of the blocking models (threads, iterative), per connection.</summary>
     public int BlockingBufferSize { get; init; } = 16 * 1024;
 
+    /// <summary>After the server closes a connection, how long unread input is drained so the close is a FIN, not a reset (every model).</summary>
+    public TimeSpan LingerTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Limits of the async transport.</summary>
     public TransportOptions Transport { get; init; } = new();
 }

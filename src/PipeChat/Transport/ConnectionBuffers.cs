@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using Microsoft.Extensions.ObjectPool;
+using PipeChat.Connections;
 using PipeChat.Diagnostics;
 
 namespace PipeChat.Transport;
@@ -55,12 +56,13 @@ internal sealed class TransportResources
 {
     private readonly ObjectPool<ConnectionBuffers> _pool;
 
-    public TransportResources(TransportOptions options, ServerStats stats, IConnectionOwner owner, ISocketIoFactory io)
+    public TransportResources(TransportOptions options, ServerStats stats, IConnectionOwner<SocketConnection> owner, ISocketIoFactory io, TimeSpan lingerTimeout)
     {
         Io = io;
         Options = options;
         Stats = stats;
         Owner = owner;
+        LingerTimeout = lingerTimeout;
 
         // Inline schedulers and no pause thresholds: nobody ever awaits these pipes. The
         // connection drives both ends itself and applies the limits of TransportOptions.
@@ -88,7 +90,10 @@ internal sealed class TransportResources
 
     public ServerStats Stats { get; }
 
-    public IConnectionOwner Owner { get; }
+    public IConnectionOwner<SocketConnection> Owner { get; }
+
+    /// <summary>After the server closes a connection, how long unread input is drained so the close is a FIN, not a reset.</summary>
+    public TimeSpan LingerTimeout { get; }
 
     public ISocketIoFactory Io { get; }
 
@@ -106,10 +111,4 @@ internal sealed class TransportResources
             return true;
         }
     }
-}
-
-/// <summary>Told when a connection has ended and released everything.</summary>
-internal interface IConnectionOwner
-{
-    void OnConnectionClosed(SocketConnection connection);
 }

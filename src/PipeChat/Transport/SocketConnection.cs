@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Net.Sockets;
-using PipeChat.Models;
+using PipeChat.Connections;
 using PipeChat.Protocols;
 
 namespace PipeChat.Transport;
@@ -561,7 +561,7 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
         {
             if (_sending)
             {
-                if (!await WaitForEventAsync(SendDone, Options.LingerTimeout).ConfigureAwait(false))
+                if (!await WaitForEventAsync(SendDone, _resources.LingerTimeout).ConfigureAwait(false))
                 {
                     return false;
                 }
@@ -594,7 +594,7 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
     /// <summary>Reads and drops input until the peer's EOF, for at most one linger period.</summary>
     private async Task DrainInputAsync()
     {
-        var deadline = Stopwatch.GetTimestamp() + (long)(Options.LingerTimeout.TotalSeconds * Stopwatch.Frequency);
+        var deadline = Stopwatch.GetTimestamp() + (long)(_resources.LingerTimeout.TotalSeconds * Stopwatch.Frequency);
         var scratch = ArrayPool<byte>.Shared.Rent(4096);
         try
         {

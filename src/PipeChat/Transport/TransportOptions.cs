@@ -17,7 +17,4 @@ public sealed class TransportOptions
 
     /// <summary>Which socket I/O the async model uses (Auto: epoll on Linux, SocketAsyncEventArgs elsewhere).</summary>
     public SocketIoKind Io { get; init; } = SocketIoKind.Auto;
-
-    /// <summary>After the server closes a connection, how long unread input is drained so the close is a FIN, not a reset.</summary>
-    public TimeSpan LingerTimeout { get; init; } = TimeSpan.FromSeconds(2);
 }

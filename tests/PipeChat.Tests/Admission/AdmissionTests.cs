@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
+using PipeChat.Connections;
 using PipeChat.Diagnostics;
 using PipeChat.Models;
 

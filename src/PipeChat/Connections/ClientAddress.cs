@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 
-namespace PipeChat.Models;
+namespace PipeChat.Connections;
 
 /// <summary>
 /// A client's IP address as a 128-bit value (IPv4 as its IPv4-mapped IPv6 form, so a dual-mode
