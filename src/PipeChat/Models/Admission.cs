@@ -41,6 +41,61 @@ internal sealed class Admission
     }
 
     /// <summary>
+    /// Admits an accepted socket into <paramref name="connections"/>, the same for every TCP
+    /// model: the per-IP cap, a slot (--max-connections), the socket options. A rejected socket
+    /// is answered and closed; false means the socket is gone. <paramref name="id"/> and
+    /// <paramref name="address"/> are what <see cref="OnClosed"/> needs.
+    /// </summary>
+    public bool TryAdmit<T>(Socket socket, ConnectionRegistry<T> connections, out long id, out ClientAddress? address)
+        where T : class, IDrainable
+    {
+        id = -1;
+        if (!TryAdmitAddress(socket, out address))
+        {
+            Reject(socket, RejectReason.PerIp);
+            return false;
+        }
+
+        id = connections.TryReserve();
+        if (id < 0)
+        {
+            Release(address);
+            Reject(socket, RejectReason.MaxConnections);
+            return false;
+        }
+
+        try
+        {
+            Configure(socket);
+        }
+        catch (SocketException)
+        {
+            // Reset before we got to it: nothing to serve.
+            connections.Remove(id);
+            Release(address);
+            socket.Dispose();
+            return false;
+        }
+
+        _stats.OnAccepted();
+        return true;
+    }
+
+    /// <summary>The end of an admitted connection: its fault logged, its slot and address count given back, counted.</summary>
+    public void OnClosed<T>(ConnectionRegistry<T> connections, long id, ClientAddress? address, Exception? fault)
+        where T : class, IDrainable
+    {
+        if (fault is not null)
+        {
+            Log.SessionFault(_logger, fault);
+        }
+
+        connections.Remove(id);
+        Release(address);
+        _stats.OnClosed();
+    }
+
+    /// <summary>
     /// Counts the socket's client address, unless it already holds --max-connections-per-ip.
     /// <paramref name="address"/> is what <see cref="Release"/> needs when the connection ends
     /// (null: not counted, the cap is off or the socket has no IP peer).

@@ -104,34 +104,11 @@ public sealed class AsyncTcpServer : IServer, IConnectionOwner<SocketConnection>
 
     private void Admit(Socket socket)
     {
-        if (!_admission.TryAdmitAddress(socket, out var address))
+        if (!_admission.TryAdmit(socket, _connections, out var id, out var address))
         {
-            _admission.Reject(socket, RejectReason.PerIp);
             return;
         }
 
-        var id = _connections.TryReserve();
-        if (id < 0)
-        {
-            _admission.Release(address);
-            _admission.Reject(socket, RejectReason.MaxConnections);
-            return;
-        }
-
-        try
-        {
-            _admission.Configure(socket);
-        }
-        catch (SocketException)
-        {
-            // Reset before we got to it: nothing to serve.
-            _connections.Remove(id);
-            _admission.Release(address);
-            socket.Dispose();
-            return;
-        }
-
-        Stats.OnAccepted();
         var connection = new SocketConnection(socket, _protocol, _resources, id) { ClientAddress = address };
         _connections.Set(id, connection);
         connection.Start();
@@ -158,15 +135,6 @@ public sealed class AsyncTcpServer : IServer, IConnectionOwner<SocketConnection>
         return new SaeaSocketIo.Factory();
     }
 
-    void IConnectionOwner<SocketConnection>.OnConnectionClosed(SocketConnection connection)
-    {
-        if (connection.Fault is { } fault)
-        {
-            Log.SessionFault(_logger, fault);
-        }
-
-        _connections.Remove(connection.Id);
-        _admission.Release(connection.ClientAddress);
-        Stats.OnClosed();
-    }
+    void IConnectionOwner<SocketConnection>.OnConnectionClosed(SocketConnection connection) =>
+        _admission.OnClosed(_connections, connection.Id, connection.ClientAddress, connection.Fault);
 }

@@ -18,8 +18,7 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable
     private const int MaxBuffer = 1024 * 1024;
 
     private readonly Socket _socket;
-    private readonly IStreamSession _session;
-    private readonly IOutboundSource? _outbound;
+    private readonly SessionDriver _driver;
     private readonly ServerStats _stats;
     private readonly ServerSettings _settings;
     private readonly Lock _sendLock = new();
@@ -32,8 +31,6 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable
     // A blocked receive wakes this often to see whether the server is stopping.
     private static readonly TimeSpan StopCheckInterval = TimeSpan.FromMilliseconds(200);
 
-    private volatile bool _closeRequested;
-    private volatile bool _stopRequested;
     private volatile bool _finished;
     private int _disposed;
     private long _sent;
@@ -44,11 +41,10 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable
         _socket = socket;
         _stats = stats;
         _settings = settings;
-        _session = protocol.CreateSession(this);
-        _outbound = _session as IOutboundSource;
+        _driver = new SessionDriver(protocol, this, settings.LingerTimeout);
     }
 
-    public Exception? Fault { get; private set; }
+    public Exception? Fault => _driver.Fault;
 
     // One wake-up per burst: a broadcast storm (e.g. 1000 join notices) must not cost the
     // writer thread one context switch per line; it drains everything queued when it wakes.
@@ -74,7 +70,7 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable
 
     public void RequestClose()
     {
-        _closeRequested = true;
+        _driver.RequestClose();
         _signal.Set();
     }
 
@@ -83,7 +79,7 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable
     /// timeout), answers what it already read and closes. Not shutdown(SHUT_RD), which would
     /// hide the peer's real EOF and turn the close into a reset.
     /// </summary>
-    public void StopReceiving() => _stopRequested = true;
+    public void StopReceiving() => _driver.StopReceiving();
 
     public void Abort()
     {
@@ -100,7 +96,7 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable
         var buffer = ArrayPool<byte>.Shared.Rent(_settings.BlockingBufferSize);
         try
         {
-            if (_outbound is not null)
+            if (_driver.HasOutbound)
             {
                 writer = new Thread(WriterLoop, 256 * 1024) { IsBackground = true, Name = "pipechat-writer" };
                 writer.Start();
@@ -132,7 +128,7 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            Fault ??= e;
+            _driver.Fail(e);
         }
         finally
         {
@@ -144,7 +140,7 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable
             DeferredWakes.Begin();
             try
             {
-                _session.OnClosed();
+                _driver.OnClosed();
             }
             finally
             {
@@ -187,7 +183,7 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable
                     buffer = bigger;
                 }
 
-                if (_stopRequested || _closeRequested)
+                if (_driver.CloseFlagged)
                 {
                     return;
                 }
@@ -217,7 +213,7 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable
             DeferredWakes.Begin();
             try
             {
-                action = _session.OnInput(input, ended, _replies, out consumed);
+                action = _driver.OnInput(input, ended, _replies, out consumed);
             }
             finally
             {
@@ -240,14 +236,14 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable
 
             if (action == SessionAction.Pause)
             {
-                pause = _session.InputPause;
+                pause = _driver.InputPause;
             }
-            else if (action == SessionAction.Close || ended)
+            else if (action == SessionAction.Close)
             {
                 return;
             }
 
-            if (_closeRequested)
+            if (_driver.CloseRequested)
             {
                 return;
             }
@@ -260,7 +256,7 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable
         var deadline = Environment.TickCount64 + (long)Math.Ceiling(pause.TotalMilliseconds);
         while (true)
         {
-            if (_stopRequested || _closeRequested)
+            if (_driver.CloseFlagged)
             {
                 return false;
             }
@@ -284,12 +280,12 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable
         while (true)
         {
             var before = Interlocked.Read(ref _sent);
-            if (writer.Join(_settings.LingerTimeout))
+            if (writer.Join(_driver.LingerTimeout))
             {
                 return;
             }
 
-            if (Interlocked.Read(ref _sent) == before)
+            if (!SessionDriver.StillMoving(before, Interlocked.Read(ref _sent)))
             {
                 Abort();
                 writer.Join();
@@ -312,10 +308,9 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable
                 _signal.Reset();
                 Interlocked.Exchange(ref _signalled, 0);
 
-                // Flags first, then drain: what was queued before a close request still goes out.
-                var closing = _closeRequested;
+                // The driver reads the close flag before draining: what was queued before a close request still goes out.
                 var finished = _finished;
-                var keepOpen = _outbound!.DrainTo(pending);
+                var keepOpen = _driver.DrainOutbound(pending);
                 if (pending.WrittenCount > 0)
                 {
                     lock (_sendLock)
@@ -326,9 +321,9 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable
                     pending.ResetWrittenCount();
                 }
 
-                if (!keepOpen || closing)
+                if (!keepOpen)
                 {
-                    _closeRequested = true;
+                    _driver.RequestClose();
                     return;
                 }
 
@@ -346,7 +341,7 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            Fault ??= e;
+            _driver.Fail(e);
             Abort();
         }
     }
@@ -366,8 +361,8 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable
     {
         // Drain unread input for a bounded time so our close is a FIN, not a reset that could
         // destroy the last bytes we sent.
-        var deadline = DateTime.UtcNow + _settings.LingerTimeout;
-        while (DateTime.UtcNow < deadline)
+        var deadline = _driver.LingerDeadline();
+        while (SessionDriver.Remaining(deadline) > TimeSpan.Zero)
         {
             try
             {

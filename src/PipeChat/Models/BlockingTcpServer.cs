@@ -193,34 +193,11 @@ public abstract class BlockingTcpServer : IServer
 
     private void Admit(Socket socket, List<(BlockingConnection Connection, long Id, ClientAddress? Address)> batch)
     {
-        if (!_admission.TryAdmitAddress(socket, out var address))
+        if (!_admission.TryAdmit(socket, _connections, out var id, out var address))
         {
-            _admission.Reject(socket, RejectReason.PerIp);
             return;
         }
 
-        var id = _connections.TryReserve();
-        if (id < 0)
-        {
-            _admission.Release(address);
-            _admission.Reject(socket, RejectReason.MaxConnections);
-            return;
-        }
-
-        try
-        {
-            _admission.Configure(socket);
-        }
-        catch (SocketException)
-        {
-            // Reset before we got to it: nothing to serve.
-            _connections.Remove(id);
-            _admission.Release(address);
-            socket.Dispose();
-            return;
-        }
-
-        Stats.OnAccepted();
         var connection = new BlockingConnection(socket, _protocol, Stats, Settings);
         _connections.Set(id, connection);
         batch.Add((connection, id, address));
@@ -231,16 +208,10 @@ public abstract class BlockingTcpServer : IServer
         try
         {
             connection.Run();
-            if (connection.Fault is { } fault)
-            {
-                Log.SessionFault(_logger, fault);
-            }
         }
         finally
         {
-            _connections.Remove(id);
-            _admission.Release(address);
-            Stats.OnClosed();
+            _admission.OnClosed(_connections, id, address, connection.Fault);
         }
     }
 }

@@ -29,7 +29,7 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
     private const int ReceiveDone = 1;
     private const int SendDone = 2;
 
-    private readonly IStreamSession _session;
+    private readonly SessionDriver _driver;
     private readonly TransportResources _resources;
     private readonly SocketIo _io;
     private ConnectionBuffers? _buffers;
@@ -37,8 +37,6 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
     private byte[]? _drainScratch;
     private int _events;
     private int _pumpRequests;
-    private int _closeRequested;
-    private int _stopping;
     private int _wakeQueued;
     private int _abortRequested;
     private int _disposed;
@@ -65,7 +63,7 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
 
         // Wake-ups before Start are only recorded: Start queues the first pump.
         _wakeQueued = 1;
-        _session = protocol.CreateSession(this);
+        _driver = new SessionDriver(protocol, this, resources.LingerTimeout);
     }
 
     private enum ReceiveState : byte
@@ -82,7 +80,7 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
     public ClientAddress? ClientAddress { get; init; }
 
     /// <summary>An unexpected exception from the protocol session, if one ended the connection.</summary>
-    public Exception? Fault { get; private set; }
+    public Exception? Fault => _driver.Fault;
 
     private TransportOptions Options => _resources.Options;
 
@@ -96,7 +94,7 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
     /// </summary>
     public void StopReceiving()
     {
-        Volatile.Write(ref _stopping, 1);
+        _driver.StopReceiving();
         QueueWake();
     }
 
@@ -120,7 +118,7 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
 
     public void RequestClose()
     {
-        Volatile.Write(ref _closeRequested, 1);
+        _driver.RequestClose();
         QueueWake();
     }
 
@@ -211,7 +209,7 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            Fault ??= e;
+            _driver.Fail(e);
             Abort();
             BeginClose();
         }
@@ -277,7 +275,7 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
         _receiveState == ReceiveState.Idle
         && !_paused
         && !_inputEnded
-        && Volatile.Read(ref _stopping) == 0
+        && !_driver.Stopping
         && (_buffers is null || _buffers.InputBuffered < Options.InputPauseThreshold);
 
     private bool OutputPaused => _buffers is { } buffers && buffers.OutputBuffered >= Options.OutputPauseThreshold;
@@ -354,7 +352,7 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
     {
         // Read the close flags before draining: whatever was queued before a close request is
         // then still sent (e.g. "* bye", "* server shutting down").
-        var closeFlagged = Volatile.Read(ref _closeRequested) != 0 || Volatile.Read(ref _stopping) != 0;
+        var closeFlagged = _driver.CloseFlagged;
         if (OutputPaused && !closeFlagged)
         {
             return false;
@@ -376,7 +374,7 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
             if (buffers.InputBuffered > 0 && reader.TryRead(out var result))
             {
                 var buffer = result.Buffer;
-                var action = _session.OnInput(buffer, _inputEnded, buffers.Output.Writer, out var consumed);
+                var action = _driver.OnInput(buffer, _inputEnded, buffers.Output.Writer, out var consumed);
                 buffers.InputBuffered = buffer.Slice(consumed).Length;
 
                 // Held back (paused), the rest counts as not examined: else TryRead would not offer it again
@@ -385,18 +383,17 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
                 close |= action == SessionAction.Close;
                 if (action == SessionAction.Pause)
                 {
-                    Pause(_session.InputPause);
+                    Pause(_driver.InputPause);
                 }
             }
             else if (_inputEnded)
             {
-                _session.OnInput(ReadOnlySequence<byte>.Empty, inputEnded: true, buffers.Output.Writer, out _);
+                _driver.OnInput(ReadOnlySequence<byte>.Empty, inputEnded: true, buffers.Output.Writer, out _);
+                close = true;
             }
-
-            close |= _inputEnded && !_paused;
         }
 
-        if (_session is IOutboundSource outbound && !outbound.DrainTo(Buffers().Output.Writer))
+        if (_driver.HasOutbound && !_driver.DrainOutbound(Buffers().Output.Writer))
         {
             close = true;
         }
@@ -510,7 +507,7 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            Fault ??= e;
+            _driver.Fail(e);
         }
 
         Abort();
@@ -546,7 +543,7 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
         }
 
         _pauseTimer?.Dispose();
-        _session.OnClosed();
+        _driver.OnClosed();
         _io.Dispose();
         _resources.Owner.OnConnectionClosed(this);
     }
@@ -561,7 +558,7 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
         {
             if (_sending)
             {
-                if (!await WaitForEventAsync(SendDone, _resources.LingerTimeout).ConfigureAwait(false))
+                if (!await WaitForEventAsync(SendDone, _driver.LingerTimeout).ConfigureAwait(false))
                 {
                     return false;
                 }
@@ -594,7 +591,7 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
     /// <summary>Reads and drops input until the peer's EOF, for at most one linger period.</summary>
     private async Task DrainInputAsync()
     {
-        var deadline = Stopwatch.GetTimestamp() + (long)(_resources.LingerTimeout.TotalSeconds * Stopwatch.Frequency);
+        var deadline = _driver.LingerDeadline();
         var scratch = ArrayPool<byte>.Shared.Rent(4096);
         try
         {
@@ -610,7 +607,7 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
                 }
 
                 // A zero-byte wait, a receive of the pump or ours: let it finish, for a bounded time.
-                if (!await WaitForEventAsync(ReceiveDone, Remaining(deadline)).ConfigureAwait(false))
+                if (!await WaitForEventAsync(ReceiveDone, SessionDriver.Remaining(deadline)).ConfigureAwait(false))
                 {
                     // CloseAsync aborts and then waits for this receive to let go of the scratch.
                     return;
@@ -638,9 +635,6 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
         }
     }
 
-    private static TimeSpan Remaining(long deadline) =>
-        TimeSpan.FromSeconds(Math.Max(0, deadline - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency);
-
     /// <summary>Waits (closing only) until the completion <paramref name="bit"/> arrives; false on timeout.</summary>
     private async Task<bool> WaitForEventAsync(int bit, TimeSpan timeout)
     {
@@ -654,7 +648,7 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
                 return true;
             }
 
-            var wait = deadline == long.MaxValue ? Timeout.InfiniteTimeSpan : Remaining(deadline);
+            var wait = deadline == long.MaxValue ? Timeout.InfiniteTimeSpan : SessionDriver.Remaining(deadline);
             if (wait == TimeSpan.Zero)
             {
                 return false;
