@@ -23,9 +23,15 @@ public static class OptionsResolver
     /// apply is a usage error; set in a file or a variable (which may serve several commands) it
     /// is ignored with a warning, and so is an unknown key in the section.
     /// </summary>
-    public static PipeChatOptions Resolve(ProtocolKind protocol, IConfiguration configuration, ICollection<string>? warnings)
+    public static PipeChatOptions Resolve(ProtocolKind protocol, IConfiguration configuration, ICollection<string>? warnings) =>
+        Resolve(protocol, configuration, warnings, ModelRegistry.Default);
+
+    /// <summary>As above, with --model looked up in <paramref name="models"/>.</summary>
+    public static PipeChatOptions Resolve(ProtocolKind protocol, IConfiguration configuration, ICollection<string>? warnings, ModelRegistry models)
     {
-        var options = ResolveValues(protocol, configuration);
+        ArgumentNullException.ThrowIfNull(protocol);
+        ArgumentNullException.ThrowIfNull(models);
+        var options = ResolveValues(protocol, configuration, models);
         var section = new SettingsSection(configuration);
         foreach (var key in section.Keys)
         {
@@ -35,8 +41,8 @@ public static class OptionsResolver
                 continue;
             }
 
-            var reason = !option.Commands.Contains(protocol)
-                ? $"applies to {string.Join(" and ", option.Commands.Select(c => c.ToString().ToLowerInvariant()))} only"
+            var reason = !option.AppliesTo(protocol)
+                ? $"applies to {string.Join(" and ", option.Protocols!)} only"
                 : option.NotApplicable?.Invoke(options);
             if (reason is null || Raw(section, key) is null)
             {
@@ -54,17 +60,18 @@ public static class OptionsResolver
         return options;
     }
 
-    private static PipeChatOptions ResolveValues(ProtocolKind protocol, IConfiguration configuration)
+    private static PipeChatOptions ResolveValues(ProtocolKind protocol, IConfiguration configuration, ModelRegistry models)
     {
         var section = new SettingsSection(configuration);
         var udp = Bool(section, "--udp", "Udp") ?? false;
-        var model = Model(section) ?? ConnectionModel.Async;
-        if (protocol == ProtocolKind.Chat && model == ConnectionModel.Iterative)
+        var model = Model(section, models) ?? ModelRegistry.Async;
+        if (!protocol.Allows(model))
         {
-            throw new UsageException("--model iterative is not available for chat (use async or threads): one member at a time cannot chat");
+            var allowed = ModelRegistry.Choices(models.All.Where(protocol.Allows).Select(m => m.Name));
+            throw new UsageException($"--model {model.Name} is not available for {protocol.Name} (use {allowed}): {protocol.ExclusionReason}");
         }
 
-        var idleDefault = protocol == ProtocolKind.Chat && udp ? 600 : 0;
+        var idleDefault = udp ? protocol.UdpIdleTimeoutSeconds : 0;
         return new PipeChatOptions
         {
             Protocol = protocol,
@@ -148,17 +155,12 @@ public static class OptionsResolver
             : throw new UsageException($"invalid value '{raw}' for {section.Origin(key, option)}: expected true or false");
     }
 
-    private static ConnectionModel? Model(SettingsSection section)
+    private static ServerModel? Model(SettingsSection section, ModelRegistry models)
     {
         var raw = Raw(section, "Model");
-        return raw?.ToLowerInvariant() switch
-        {
-            null => null,
-            "async" => ConnectionModel.Async,
-            "threads" => ConnectionModel.Threads,
-            "iterative" => ConnectionModel.Iterative,
-            _ => throw new UsageException($"invalid value '{raw}' for {section.Origin("Model", "--model")}: expected async, threads or iterative"),
-        };
+        return raw is null
+            ? null
+            : models.Find(raw) ?? throw new UsageException($"invalid value '{raw}' for {section.Origin("Model", "--model")}: expected {ModelRegistry.Choices(models.All.Select(m => m.Name))}");
     }
 
     private static Transport.SocketIoKind Io(SettingsSection section)

@@ -4,22 +4,12 @@ using PipeChat.Models;
 
 namespace PipeChat.Hosting;
 
-/// <summary>The product protocols a server can speak.</summary>
-public enum ProtocolKind
-{
-    /// <summary>Echo (SPEC §4, §5).</summary>
-    Echo,
-
-    /// <summary>Chat (SPEC §6, §7).</summary>
-    Chat,
-}
-
 /// <summary>Resolved, validated settings of one `pipechat echo|chat` run (SPEC §2).</summary>
 public sealed record PipeChatOptions
 {
-    public ProtocolKind Protocol { get; init; }
+    public ProtocolKind Protocol { get; init; } = ProtocolKind.Echo;
 
-    public ConnectionModel Model { get; init; } = ConnectionModel.Async;
+    public ServerModel Model { get; init; } = ModelRegistry.Async;
 
     public bool Udp { get; init; }
 
@@ -70,5 +60,5 @@ public sealed record PipeChatOptions
 
     public string Scheme => Udp ? "udp" : "tcp";
 
-    public static int DefaultPort(ProtocolKind protocol) => protocol == ProtocolKind.Echo ? 7007 : 7000;
+    public static int DefaultPort(ProtocolKind protocol) => protocol.DefaultPort;
 }

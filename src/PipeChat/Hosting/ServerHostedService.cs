@@ -90,8 +90,8 @@ internal sealed partial class ServerHostedService(ServerHolder holder, PipeChatO
     /// <summary>E.g. <c>pipechat echo (async, epoll) listening on tcp://127.0.0.1:7007</c>: the socket I/O is named where there is a choice.</summary>
     public static string ReadyLine(PipeChatOptions options, IPEndPoint endPoint, Transport.SocketIoKind? io = null)
     {
-        var protocol = options.Protocol.ToString().ToLowerInvariant();
-        var model = options.Model.ToString().ToLowerInvariant();
+        var protocol = options.Protocol.Name;
+        var model = options.Model.Name;
         var how = io is { } kind ? $"{model}, {kind.ToString().ToLowerInvariant()}" : model;
         return $"pipechat {protocol} ({how}) listening on {options.Scheme}://{Format(endPoint)}";
     }

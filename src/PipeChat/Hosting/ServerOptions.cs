@@ -7,8 +7,9 @@ namespace PipeChat.Hosting;
 /// </summary>
 public static class ServerOptions
 {
-    private static readonly IReadOnlySet<ProtocolKind> Both = new HashSet<ProtocolKind> { ProtocolKind.Echo, ProtocolKind.Chat };
-    private static readonly IReadOnlySet<ProtocolKind> ChatOnly = new HashSet<ProtocolKind> { ProtocolKind.Chat };
+    // Null: every registered protocol.
+    private const IReadOnlySet<string>? Both = null;
+    private static readonly IReadOnlySet<string> ChatOnly = new HashSet<string> { "chat" };
 
     /// <summary>The options in the order --help lists them.</summary>
     public static readonly IReadOnlyList<ServerOption> All =
@@ -64,7 +65,7 @@ public static class ServerOptions
     }
 
     private static string? AsyncTcpOnly(PipeChatOptions o) =>
-        o.Udp ? "applies to TCP only" : o.Model != Models.ConnectionModel.Async ? "applies to --model async only" : null;
+        o.Udp ? "applies to TCP only" : o.Model != Models.ModelRegistry.Async ? "applies to --model async only" : null;
 
     private static string? TcpOnly(PipeChatOptions o) => o.Udp ? "applies to TCP only" : null;
 
