@@ -2,55 +2,6 @@ using System.Diagnostics.Metrics;
 
 namespace PipeChat.Diagnostics;
 
-/// <summary>What one running server exposes to the meter.</summary>
-public sealed record MetricsSource
-{
-    public required ServerStats Stats { get; init; }
-
-    public required string Model { get; init; }
-
-    public required string Protocol { get; init; }
-
-    public required string Transport { get; init; }
-
-    public Func<long>? MessagesEchoed { get; init; }
-
-    public Func<long>? LinesRelayed { get; init; }
-
-    public Func<long>? MembersCutOff { get; init; }
-
-    public Func<long>? Registrations { get; init; }
-
-    public Func<long>? IdleTimeouts { get; init; }
-
-    public Func<long>? LineTimeouts { get; init; }
-
-    public Func<long>? InputPauses { get; init; }
-    public Func<long>? DatagramsDropped { get; init; }
-
-    internal KeyValuePair<string, object?>[] Tags => _tags ??=
-    [
-        new("model", Model),
-        new("protocol", Protocol),
-        new("transport", Transport),
-    ];
-
-    private KeyValuePair<string, object?>[]? _tags;
-}
-
-/// <summary>One metric: its instrument name, kind, unit, meaning and how to read it from a server.</summary>
-public sealed record MetricDefinition(string Name, bool IsGauge, string Unit, string Description, Func<MetricsSource, long?> Read)
-{
-    /// <summary>The Prometheus name: dots to underscores, counters end in _total.</summary>
-    public string PrometheusName => Name.Replace('.', '_') + (IsGauge ? string.Empty : "_total");
-
-    /// <summary>
-    /// A label that tells apart several series of one metric (e.g. reason="per-ip"): definitions
-    /// that share a name are one instrument, one series per label value. Null: no extra label.
-    /// </summary>
-    public (string Name, string Value)? Label { get; init; }
-}
-
 /// <summary>
 /// The "PipeChat" meter (System.Diagnostics.Metrics). Every instrument is observable: values are
 /// read from the servers' own counters when a listener collects, so the hot path pays nothing

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using PipeChat.Protocols.Chat;
 using PipeChat.Protocols.Echo;
 

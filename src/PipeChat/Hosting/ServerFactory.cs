@@ -5,9 +5,6 @@ using PipeChat.Models;
 
 namespace PipeChat.Hosting;
 
-/// <summary>A bound server with what it publishes to the meter.</summary>
-public sealed record BuiltServer(IServer Server, MetricsSource Metrics);
-
 /// <summary>
 /// Pairs a protocol with a connection model: both come resolved in the options (registrations of
 /// <see cref="ProtocolRegistry"/> and <see cref="ModelRegistry"/>), so nothing here knows any of them.

@@ -215,39 +215,3 @@ public abstract class BlockingTcpServer : IServer
         }
     }
 }
-
-/// <summary>One client at a time, served on the accept thread (socketserver.TCPServer).</summary>
-public sealed class IterativeTcpServer(ServerSettings settings, IStreamProtocol protocol, ILogger logger)
-    : BlockingTcpServer(settings, protocol, logger)
-{
-    protected override bool TryDispatch(Action serve)
-    {
-        serve();
-        return true;
-    }
-}
-
-/// <summary>One dedicated OS thread per connection (ThreadingMixIn with daemon threads).</summary>
-public sealed class ThreadedTcpServer(ServerSettings settings, IStreamProtocol protocol, ILogger logger)
-    : BlockingTcpServer(settings, protocol, logger)
-{
-    // Small stacks: thousands of connection threads must not reserve gigabytes.
-    private const int StackSize = 256 * 1024;
-
-    protected override int AcceptBatch => 64;
-
-    protected override bool TryDispatch(Action serve)
-    {
-        var thread = new Thread(() => serve(), StackSize) { IsBackground = true, Name = "pipechat-conn" };
-        try
-        {
-            thread.Start();
-            return true;
-        }
-        catch (OutOfMemoryException)
-        {
-            // What Start throws when the runtime cannot create a thread, e.g. out of descriptors.
-            return false;
-        }
-    }
-}

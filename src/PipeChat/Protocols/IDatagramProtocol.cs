@@ -2,13 +2,6 @@ using System.Net;
 
 namespace PipeChat.Protocols;
 
-/// <summary>Where a datagram protocol sends its replies; implemented by the UDP models.</summary>
-public interface IDatagramOutput
-{
-    /// <summary>Sends one datagram to <paramref name="destination"/>.</summary>
-    void SendTo(ReadOnlySpan<byte> datagram, SocketAddress destination);
-}
-
 /// <summary>
 /// The sans-I/O side of a UDP protocol. <paramref name="from"/> is reused by the model for
 /// the next datagram: copy it to keep it.

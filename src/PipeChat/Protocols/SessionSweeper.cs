@@ -2,13 +2,6 @@ using System.Collections.Concurrent;
 
 namespace PipeChat.Protocols;
 
-/// <summary>A session with deadlines (idle, unfinished line) that the sweeper checks.</summary>
-internal interface ISweptSession
-{
-    /// <summary>Acts on any deadline passed at <paramref name="now"/> (a timestamp of the sweeper's clock).</summary>
-    void Sweep(long now);
-}
-
 /// <summary>
 /// Checks the deadlines of every registered session a few times per shortest limit, on one timer of the
 /// protocol's <see cref="TimeProvider"/>: one timer for all connections instead of one per connection,

@@ -4,12 +4,6 @@ using System.Threading.Tasks.Sources;
 
 namespace PipeChat.Transport;
 
-/// <summary>Told when an operation started in callback mode completes asynchronously.</summary>
-internal interface ISocketOperationCallback
-{
-    void OnOperationCompleted(AwaitableSocketEventArgs operation);
-}
-
 /// <summary>
 /// A SocketAsyncEventArgs that can be awaited as a ValueTask&lt;int&gt; without allocating:
 /// the args object itself is the IValueTaskSource. One instance is reused for every

@@ -3,14 +3,6 @@ using System.Net.Sockets;
 
 namespace PipeChat.Transport;
 
-/// <summary>Told when a receive (or zero-byte wait) or a send of a <see cref="SocketIo"/> completes later.</summary>
-internal interface ISocketIoCallback
-{
-    void OnReceiveCompleted();
-
-    void OnSendCompleted();
-}
-
 /// <summary>
 /// The socket operations one connection needs, behind which the async transport can use
 /// either the runtime's SocketAsyncEventArgs (<see cref="SaeaSocketIo"/>) or our own epoll
@@ -56,10 +48,4 @@ internal abstract class SocketIo : IDisposable
     public abstract void Close();
 
     public abstract void Dispose();
-}
-
-/// <summary>Makes the <see cref="SocketIo"/> of each accepted socket.</summary>
-internal interface ISocketIoFactory
-{
-    SocketIo Create(Socket socket, ISocketIoCallback callback);
 }
