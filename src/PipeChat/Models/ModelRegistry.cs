@@ -12,17 +12,17 @@ public sealed class ModelRegistry
     public static ServerModel Async { get; } = new(
         "async",
         static (settings, protocol, logger) => new AsyncTcpServer(settings, protocol, logger),
-        static (settings, protocol, logger) => new UdpServer(settings, protocol, ConnectionModel.Async, logger));
+        static (settings, protocol, logger) => new UdpServer(settings, protocol, Math.Max(1, Environment.ProcessorCount), asyncLoops: true, logger));
 
     public static ServerModel Threads { get; } = new(
         "threads",
         static (settings, protocol, logger) => new ThreadedTcpServer(settings, protocol, logger),
-        static (settings, protocol, logger) => new UdpServer(settings, protocol, ConnectionModel.Threads, logger));
+        static (settings, protocol, logger) => new UdpServer(settings, protocol, Math.Max(2, Environment.ProcessorCount), asyncLoops: false, logger));
 
     public static ServerModel Iterative { get; } = new(
         "iterative",
         static (settings, protocol, logger) => new IterativeTcpServer(settings, protocol, logger),
-        static (settings, protocol, logger) => new UdpServer(settings, protocol, ConnectionModel.Iterative, logger));
+        static (settings, protocol, logger) => new UdpServer(settings, protocol, 1, asyncLoops: false, logger));
 
     /// <summary>The built-in models, in the order help and errors list them.</summary>
     public static ModelRegistry Default { get; } = new ModelRegistry().Register(Async).Register(Threads).Register(Iterative);

@@ -17,7 +17,8 @@ public sealed class UdpServer : IServer, IDatagramOutput
 
     private readonly Socket _socket;
     private readonly IDatagramProtocol _protocol;
-    private readonly ConnectionModel _model;
+    private readonly int _receiveLoops;
+    private readonly bool _asyncLoops;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _loops = [];
@@ -25,10 +26,16 @@ public sealed class UdpServer : IServer, IDatagramOutput
     private readonly LogThrottle _sendErrorLog = new();
     private Timer? _tick;
 
-    public UdpServer(ServerSettings settings, IDatagramProtocol protocol, ConnectionModel model, ILogger logger)
+    /// <summary>
+    /// A UDP server with <paramref name="receiveLoops"/> receive loops (1 where the protocol takes
+    /// datagrams one at a time), async (<paramref name="asyncLoops"/>) or each on its own thread.
+    /// </summary>
+    public UdpServer(ServerSettings settings, IDatagramProtocol protocol, int receiveLoops, bool asyncLoops, ILogger logger)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(receiveLoops, 1);
         _protocol = protocol;
-        _model = model;
+        _receiveLoops = receiveLoops;
+        _asyncLoops = asyncLoops;
         _logger = logger;
         _socket = Listener.BindUdp(settings.EndPoint);
         LocalEndPoint = Listener.LocalEndPointOf(_socket);
@@ -40,16 +47,11 @@ public sealed class UdpServer : IServer, IDatagramOutput
 
     public void Start()
     {
-        var loops = !_protocol.AllowsConcurrentDatagrams ? 1 : _model switch
-        {
-            ConnectionModel.Iterative => 1,
-            ConnectionModel.Threads => Math.Max(2, Environment.ProcessorCount),
-            _ => Math.Max(1, Environment.ProcessorCount),
-        };
+        var loops = _protocol.AllowsConcurrentDatagrams ? _receiveLoops : 1;
 
         for (var i = 0; i < loops; i++)
         {
-            _loops.Add(_model == ConnectionModel.Async ? ReceiveLoopAsync() : StartBlockingLoop());
+            _loops.Add(_asyncLoops ? ReceiveLoopAsync() : StartBlockingLoop());
         }
 
         if (_protocol.TickInterval is { } interval)
