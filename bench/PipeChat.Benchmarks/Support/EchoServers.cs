@@ -1,6 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
-using PipeChat.Models;
+using PipeChat.Servers;
 using PipeChat.Protocols.Echo;
 
 namespace PipeChat.Benchmarks.Support;

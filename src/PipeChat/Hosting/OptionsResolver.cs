@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
-using PipeChat.Models;
+using PipeChat.Servers;
 
 namespace PipeChat.Hosting;
 

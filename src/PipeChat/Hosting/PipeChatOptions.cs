@@ -1,6 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
-using PipeChat.Models;
+using PipeChat.Servers;
 
 namespace PipeChat.Hosting;
 

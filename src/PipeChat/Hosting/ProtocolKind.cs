@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
-using PipeChat.Models;
+using PipeChat.Servers;
 
 namespace PipeChat.Hosting;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
 using PipeChat.Diagnostics;
-using PipeChat.Models;
+using PipeChat.Servers;
 
 namespace PipeChat.Hosting;
 

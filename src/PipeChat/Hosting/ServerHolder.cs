@@ -1,5 +1,5 @@
 using PipeChat.Diagnostics;
-using PipeChat.Models;
+using PipeChat.Servers;
 
 namespace PipeChat.Hosting;
 

@@ -65,7 +65,7 @@ public static class ServerOptions
     }
 
     private static string? AsyncTcpOnly(PipeChatOptions o) =>
-        o.Udp ? "applies to TCP only" : o.Model != Models.ModelRegistry.Async ? "applies to --model async only" : null;
+        o.Udp ? "applies to TCP only" : o.Model != Servers.ModelRegistry.Async ? "applies to --model async only" : null;
 
     private static string? TcpOnly(PipeChatOptions o) => o.Udp ? "applies to TCP only" : null;
 

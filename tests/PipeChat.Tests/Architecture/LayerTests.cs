@@ -18,7 +18,7 @@ public sealed class LayerTests
         "PipeChat.Protocols",
         "PipeChat.Connections",
         "PipeChat.Transport",
-        "PipeChat.Models",
+        "PipeChat.Servers",
         "PipeChat.Hosting",
         "PipeChat.Clients",
     ];

@@ -2,7 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using PipeChat.Hosting;
-using PipeChat.Models;
+using PipeChat.Servers;
 using PipeChat.Protocols.Chat;
 
 namespace PipeChat.Tests.Hosting;

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
-using PipeChat.Models;
+using PipeChat.Servers;
 using PipeChat.Protocols;
 
 namespace PipeChat.Tests.Registries;

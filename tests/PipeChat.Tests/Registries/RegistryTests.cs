@@ -2,7 +2,7 @@ using System.Text;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using PipeChat.Hosting;
-using PipeChat.Models;
+using PipeChat.Servers;
 using PipeChat.Tests.Support;
 
 namespace PipeChat.Tests.Registries;

@@ -1,7 +1,7 @@
 using PipeChat.Transport;
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
-using PipeChat.Models;
+using PipeChat.Servers;
 using PipeChat.Protocols;
 using PipeChat.Protocols.Echo;
 

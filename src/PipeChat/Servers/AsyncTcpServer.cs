@@ -6,7 +6,7 @@ using PipeChat.Diagnostics;
 using PipeChat.Protocols;
 using PipeChat.Transport;
 
-namespace PipeChat.Models;
+namespace PipeChat.Servers;
 
 /// <summary>
 /// The async model: one accept loop, and per connection a <see cref="SocketConnection"/> driven

@@ -1,4 +1,4 @@
-namespace PipeChat.Models;
+namespace PipeChat.Servers;
 
 /// <summary>The built-in ways a server serves many clients (SPEC §3), by name; <see cref="ModelRegistry.Of"/> gives their servers.</summary>
 public enum ConnectionModel

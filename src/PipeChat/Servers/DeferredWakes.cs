@@ -1,4 +1,4 @@
-namespace PipeChat.Models;
+namespace PipeChat.Servers;
 
 /// <summary>
 /// Writer wake-ups held back on the current thread until the end of a batch of session calls

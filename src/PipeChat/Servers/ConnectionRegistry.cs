@@ -1,6 +1,6 @@
 using PipeChat.Connections;
 
-namespace PipeChat.Models;
+namespace PipeChat.Servers;
 
 /// <summary>
 /// The open connections of a server, for the connection limit and for shutdown (every model

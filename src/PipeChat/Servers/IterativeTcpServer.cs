@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using PipeChat.Protocols;
 
-namespace PipeChat.Models;
+namespace PipeChat.Servers;
 
 /// <summary>One client at a time, served on the accept thread (socketserver.TCPServer).</summary>
 public sealed class IterativeTcpServer(ServerSettings settings, IStreamProtocol protocol, ILogger logger)

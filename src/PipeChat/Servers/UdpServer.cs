@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 using PipeChat.Diagnostics;
 using PipeChat.Protocols;
 
-namespace PipeChat.Models;
+namespace PipeChat.Servers;
 
 /// <summary>
 /// A UDP server in any model. UDP has no connections, so the models differ only in who waits

@@ -1,7 +1,7 @@
 using System.Net;
 using PipeChat.Transport;
 
-namespace PipeChat.Models;
+namespace PipeChat.Servers;
 
 /// <summary>What every model needs to know to listen and to bound its resources.</summary>
 public sealed class ServerSettings

@@ -1,4 +1,4 @@
-namespace PipeChat.Models;
+namespace PipeChat.Servers;
 
 internal static class Drain
 {

@@ -5,7 +5,7 @@ using PipeChat.Connections;
 using PipeChat.Diagnostics;
 using PipeChat.Protocols;
 
-namespace PipeChat.Models;
+namespace PipeChat.Servers;
 
 /// <summary>
 /// Shared shape of the blocking models: an accept thread and <see cref="BlockingConnection"/>s.

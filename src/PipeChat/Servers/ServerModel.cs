@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using PipeChat.Protocols;
 
-namespace PipeChat.Models;
+namespace PipeChat.Servers;
 
 /// <summary>
 /// A connection model as the rest of the toolkit sees it: its name (--model) and how it makes a

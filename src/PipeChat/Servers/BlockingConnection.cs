@@ -4,7 +4,7 @@ using PipeChat.Connections;
 using PipeChat.Diagnostics;
 using PipeChat.Protocols;
 
-namespace PipeChat.Models;
+namespace PipeChat.Servers;
 
 /// <summary>
 /// One connection served with blocking socket calls on the calling thread (threads and

@@ -1,7 +1,7 @@
 using System.Net;
 using PipeChat.Diagnostics;
 
-namespace PipeChat.Models;
+namespace PipeChat.Servers;
 
 /// <summary>A bound server of any model and protocol, as the host sees it.</summary>
 public interface IServer : IAsyncDisposable

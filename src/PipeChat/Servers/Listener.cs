@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace PipeChat.Models;
+namespace PipeChat.Servers;
 
 /// <summary>Creates listening sockets the same way for every model.</summary>
 internal static class Listener

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using PipeChat.Protocols;
 
-namespace PipeChat.Models;
+namespace PipeChat.Servers;
 
 /// <summary>One dedicated OS thread per connection (ThreadingMixIn with daemon threads).</summary>
 public sealed class ThreadedTcpServer(ServerSettings settings, IStreamProtocol protocol, ILogger logger)

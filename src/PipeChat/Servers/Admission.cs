@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 using PipeChat.Connections;
 using PipeChat.Diagnostics;
 
-namespace PipeChat.Models;
+namespace PipeChat.Servers;
 
 /// <summary>
 /// Who gets in, the same for every TCP model: the per-client-address cap

@@ -1,4 +1,4 @@
-namespace PipeChat.Models;
+namespace PipeChat.Servers;
 
 /// <summary>
 /// The one place that maps a connection model to its servers. <see cref="Default"/> holds the
