@@ -9,7 +9,8 @@ namespace PipeChat.Transport;
 /// <summary>
 /// One accepted socket on the async transport, driven by events instead of loops: a socket
 /// completion or a wake-up runs <see cref="Pump"/>, which receives into the input pipe, lets
-/// the protocol session turn input into output, and sends the output pipe, for as long as
+/// the <see cref="SessionDriver"/> turn input into output (the session and the close policy are
+/// the same for every model; this class only moves bytes), and sends the output pipe, for as long as
 /// there is work; then it arms a zero-byte receive and returns. Nothing waits while a
 /// connection is idle: it holds its socket, one receive args object with no buffer, and
 /// this object. The pipes and the send args (<see cref="ConnectionBuffers"/>) are rented
