@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using BenchmarkDotNet.Attributes;
 using PipeChat.Benchmarks.Support;
-using PipeChat.Models;
+using PipeChat.Servers;
 using PipeChat.Transport;
 
 namespace PipeChat.Benchmarks;

@@ -3,7 +3,7 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Filters;
 using PipeChat.Benchmarks.Support;
-using PipeChat.Models;
+using PipeChat.Servers;
 
 namespace PipeChat.Benchmarks;
 

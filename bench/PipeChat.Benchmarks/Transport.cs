@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using BenchmarkDotNet.Attributes;
 using PipeChat.Benchmarks.Support;
-using PipeChat.Models;
+using PipeChat.Servers;
 using PipeChat.Transport;
 
 namespace PipeChat.Benchmarks;

@@ -9,12 +9,13 @@ public static class PipeChatCommandLine
 {
     public static async Task<int> InvokeAsync(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var root = new RootCommand("PipeChat: TCP/UDP echo and chat servers in three connection models.")
+        var root = new RootCommand("PipeChat: TCP/UDP echo and chat servers in three connection models.");
+        foreach (var protocol in ProtocolRegistry.Default.All)
         {
-            ServerCommand(ProtocolKind.Echo, "Echo every byte back (TCP) or every datagram (UDP).", stdout, stderr),
-            ServerCommand(ProtocolKind.Chat, "Line-based chat with rooms (TCP) or #REG/#DEREG relay (UDP).", stdout, stderr),
-            ClientCommand(stdout, stderr),
-        };
+            root.Subcommands.Add(ServerCommand(protocol, stdout, stderr));
+        }
+
+        root.Subcommands.Add(ClientCommand(stdout, stderr));
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -29,12 +30,11 @@ public static class PipeChatCommandLine
         return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, Output = stdout, Error = stderr }).ConfigureAwait(false);
     }
 
-    private static Command ServerCommand(ProtocolKind protocol, string description, TextWriter stdout, TextWriter stderr)
+    private static Command ServerCommand(ProtocolKind protocol, TextWriter stdout, TextWriter stderr)
     {
-        var name = protocol.ToString().ToLowerInvariant();
-        var command = new Command(name, description);
+        var command = new Command(protocol.Name, protocol.Description);
         var options = new Dictionary<string, Option>();
-        foreach (var option in ServerOptions.All.Where(o => o.Commands.Contains(protocol)))
+        foreach (var option in ServerOptions.All.Where(o => o.AppliesTo(protocol)))
         {
             var help = $"{option.Description} [{option.EnvironmentVariable}]";
             Option symbol = option.IsFlag
@@ -75,7 +75,7 @@ public static class PipeChatCommandLine
             System.Net.IPEndPoint endPoint;
             try
             {
-                endPoint = ClientEndPoint.Parse(result.GetValue(address), PipeChatOptions.DefaultPort(ProtocolKind.Echo));
+                endPoint = ClientEndPoint.Parse(result.GetValue(address), ProtocolKind.Echo.DefaultPort);
             }
             catch (UsageException e)
             {
@@ -95,7 +95,7 @@ public static class PipeChatCommandLine
             System.Net.IPEndPoint endPoint;
             try
             {
-                endPoint = ClientEndPoint.Parse(result.GetValue(chatAddress), PipeChatOptions.DefaultPort(ProtocolKind.Chat));
+                endPoint = ClientEndPoint.Parse(result.GetValue(chatAddress), ProtocolKind.Chat.DefaultPort);
             }
             catch (UsageException e)
             {

@@ -1,6 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
-using PipeChat.Models;
+using PipeChat.Servers;
 using PipeChat.Protocols.Echo;
 
 namespace PipeChat.Benchmarks.Support;
@@ -18,12 +18,7 @@ internal static class EchoServers
             EndPoint = new IPEndPoint(IPAddress.Loopback, 0),
             Transport = new PipeChat.Transport.TransportOptions { Io = io },
         };
-        IServer server = model switch
-        {
-            ConnectionModel.Iterative => new IterativeTcpServer(settings, EchoProtocol.Instance, NullLogger.Instance),
-            ConnectionModel.Threads => new ThreadedTcpServer(settings, EchoProtocol.Instance, NullLogger.Instance),
-            _ => new AsyncTcpServer(settings, EchoProtocol.Instance, NullLogger.Instance),
-        };
+        var server = ModelRegistry.Of(model).CreateTcp(settings, EchoProtocol.Instance, NullLogger.Instance);
         server.Start();
         return server;
     }

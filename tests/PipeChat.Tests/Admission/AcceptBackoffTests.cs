@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using PipeChat.Diagnostics;
-using PipeChat.Models;
+using PipeChat.Servers;
 
 namespace PipeChat.Tests.Admission;
 

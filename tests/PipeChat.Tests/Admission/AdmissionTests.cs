@@ -1,7 +1,8 @@
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
+using PipeChat.Connections;
 using PipeChat.Diagnostics;
-using PipeChat.Models;
+using PipeChat.Servers;
 
 namespace PipeChat.Tests.Admission;
 
@@ -10,7 +11,7 @@ public class AdmissionTests
     [Fact]
     public void Per_ip_counts_are_capped_per_address_and_forgotten_at_zero()
     {
-        var admission = new PipeChat.Models.Admission(new ServerSettings { MaxConnectionsPerIp = 2 }, default, new ServerStats(), NullLogger.Instance);
+        var admission = new PipeChat.Servers.Admission(new ServerSettings { MaxConnectionsPerIp = 2 }, default, new ServerStats(), NullLogger.Instance);
         var a = ClientAddress.From(IPAddress.Parse("10.0.0.1"));
         var b = ClientAddress.From(IPAddress.Parse("10.0.0.2"));
 

@@ -32,7 +32,7 @@ public class DescriptorExhaustionTests
         var storm = await ConnectManyAsync(endPoint, Connections);
         try
         {
-            if (model.Model != PipeChat.Models.ConnectionModel.Iterative)
+            if (model.Model != PipeChat.Servers.ConnectionModel.Iterative)
             {
                 // Iterative serves one client at a time: the others wait in the backlog, it never runs out.
                 await Wait.UntilAsync(() => cli.Stderr.Contains("accepting paused", StringComparison.Ordinal) || cli.HasExited, "the server runs out of descriptors");

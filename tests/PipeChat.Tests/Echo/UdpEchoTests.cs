@@ -1,5 +1,5 @@
 using System.Net.Sockets;
-using PipeChat.Models;
+using PipeChat.Servers;
 using PipeChat.Tests.Support;
 
 namespace PipeChat.Tests.Echo;

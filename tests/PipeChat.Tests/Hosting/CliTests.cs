@@ -167,7 +167,7 @@ public class CliTests
         var help = string.Join(' ', cli.Stdout.Split((char[])['\n', ' '], StringSplitOptions.RemoveEmptyEntries));
         foreach (var option in PipeChat.Hosting.ServerOptions.All)
         {
-            if (option.Commands.Contains(protocol))
+            if (option.AppliesTo(protocol))
             {
                 Assert.Contains(option.Name + " ", help, StringComparison.Ordinal);
                 Assert.Contains($"{option.Description} [{option.EnvironmentVariable}]", help, StringComparison.Ordinal);

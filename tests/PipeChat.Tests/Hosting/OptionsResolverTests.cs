@@ -2,7 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using PipeChat.Hosting;
-using PipeChat.Models;
+using PipeChat.Servers;
 using PipeChat.Protocols.Chat;
 
 namespace PipeChat.Tests.Hosting;
@@ -23,7 +23,7 @@ public class OptionsResolverTests
         var echo = Resolve(ProtocolKind.Echo);
         Assert.Equal(7007, echo.Port);
         Assert.Equal(IPAddress.Loopback, echo.Host);
-        Assert.Equal(ConnectionModel.Async, echo.Model);
+        Assert.Equal(ModelRegistry.Async, echo.Model);
         Assert.Equal(10_000, echo.MaxConnections);
         Assert.Equal(4096, echo.MaxLine);
         Assert.Equal(TimeSpan.FromSeconds(5), echo.ShutdownTimeout);
@@ -98,6 +98,6 @@ public class OptionsResolverTests
             .Build();
         var options = OptionsResolver.Resolve(ProtocolKind.Echo, configuration);
         Assert.Equal(3333, options.Port);
-        Assert.Equal(ConnectionModel.Threads, options.Model);
+        Assert.Equal(ModelRegistry.Threads, options.Model);
     }
 }

@@ -2,7 +2,7 @@ using System.Net;
 using PipeChat.LoadTests.Harness;
 using PipeChat.LoadTests.Reports;
 using PipeChat.LoadTests.Scenarios;
-using PipeChat.Models;
+using PipeChat.Servers;
 using PipeChat.Protocols.Chat;
 using PipeChat.Tests.Support;
 

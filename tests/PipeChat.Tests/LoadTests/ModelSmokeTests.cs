@@ -1,6 +1,6 @@
 using PipeChat.LoadTests.Harness;
 using PipeChat.LoadTests.Scenarios;
-using PipeChat.Models;
+using PipeChat.Servers;
 using PipeChat.Protocols.Chat;
 using PipeChat.Tests.Support;
 

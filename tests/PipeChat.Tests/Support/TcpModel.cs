@@ -1,4 +1,4 @@
-using PipeChat.Models;
+using PipeChat.Servers;
 using PipeChat.Transport;
 using Xunit.Abstractions;
 

@@ -1,7 +1,7 @@
 using PipeChat.Transport;
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
-using PipeChat.Models;
+using PipeChat.Servers;
 using PipeChat.Protocols;
 using PipeChat.Protocols.Echo;
 
@@ -34,12 +34,7 @@ public static class TestServers
             Transport = new TransportOptions { Io = model.Io },
         };
         protocol ??= EchoProtocol.Instance;
-        IServer server = model.Model switch
-        {
-            ConnectionModel.Iterative => new IterativeTcpServer(settings, protocol, NullLogger.Instance),
-            ConnectionModel.Threads => new ThreadedTcpServer(settings, protocol, NullLogger.Instance),
-            _ => new AsyncTcpServer(settings, protocol, NullLogger.Instance),
-        };
+        var server = ModelRegistry.Of(model.Model).CreateTcp(settings, protocol, NullLogger.Instance);
         if (server is AsyncTcpServer async && model.Io != SocketIoKind.Auto && async.Io != model.Io)
         {
             throw new InvalidOperationException($"asked for {model.Io} I/O, the server uses {async.Io}");
@@ -52,7 +47,7 @@ public static class TestServers
     public static IServer StartUdp(ConnectionModel model, IDatagramProtocol? protocol = null)
     {
         var settings = new ServerSettings { EndPoint = new IPEndPoint(IPAddress.Loopback, 0) };
-        var server = new UdpServer(settings, protocol ?? UdpEchoProtocol.Instance, model, NullLogger.Instance);
+        var server = ModelRegistry.Of(model).CreateUdp!(settings, protocol ?? UdpEchoProtocol.Instance, NullLogger.Instance);
         server.Start();
         return server;
     }

@@ -1,5 +1,5 @@
 using System.Text;
-using PipeChat.Models;
+using PipeChat.Servers;
 using PipeChat.Tests.Support;
 using static PipeChat.Tests.Chat.Integration.TcpChatFixture;
 

@@ -1,4 +1,4 @@
-using PipeChat.Models;
+using PipeChat.Servers;
 using PipeChat.Tests.Support;
 using static PipeChat.Tests.Chat.Integration.TcpChatFixture;
 

@@ -1,5 +1,5 @@
 using System.Net;
-using PipeChat.Models;
+using PipeChat.Servers;
 using PipeChat.Protocols.Chat;
 using PipeChat.Tests.Support;
 

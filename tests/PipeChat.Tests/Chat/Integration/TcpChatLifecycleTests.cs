@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
-using PipeChat.Models;
+using PipeChat.Servers;
 using PipeChat.Tests.Support;
 using static PipeChat.Tests.Chat.Integration.TcpChatFixture;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
-using PipeChat.Models;
+using PipeChat.Servers;
 using PipeChat.Tests.Support;
 using static PipeChat.Tests.Chat.Integration.TcpChatFixture;
 

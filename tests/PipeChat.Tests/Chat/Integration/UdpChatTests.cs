@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Microsoft.Extensions.Time.Testing;
-using PipeChat.Models;
+using PipeChat.Servers;
 using PipeChat.Protocols.Chat;
 using PipeChat.Tests.Support;
 

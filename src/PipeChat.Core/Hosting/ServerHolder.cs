@@ -1,0 +1,12 @@
+using PipeChat.Diagnostics;
+using PipeChat.Servers;
+
+namespace PipeChat.Hosting;
+
+/// <summary>The bound server, handed to the hosted service (bound before the host starts so a bind failure is a clean exit 1).</summary>
+internal sealed class ServerHolder
+{
+    public IServer? Server { get; set; }
+
+    public MetricsSource? Metrics { get; set; }
+}

@@ -1,0 +1,140 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using PipeChat.Connections;
+using PipeChat.Diagnostics;
+using PipeChat.Protocols;
+using PipeChat.Transport;
+
+namespace PipeChat.Servers;
+
+/// <summary>
+/// The async model: one accept loop, and per connection a <see cref="SocketConnection"/> driven
+/// by socket completions, not threads. An idle connection costs its socket, one pending
+/// zero-byte receive and a few small objects.
+/// </summary>
+public sealed class AsyncTcpServer : IServer, IConnectionOwner<SocketConnection>
+{
+    private readonly Socket _listener;
+    private readonly IStreamProtocol _protocol;
+    private int _stopped;
+    private readonly ServerSettings _settings;
+    private readonly ILogger _logger;
+    private readonly ConnectionRegistry<SocketConnection> _connections;
+    private readonly TransportResources _resources;
+    private readonly Admission _admission;
+    private readonly AcceptBackoff _backoff;
+    private readonly LogThrottle _acceptErrorLog = new();
+    private Task _acceptLoop = Task.CompletedTask;
+
+    public AsyncTcpServer(ServerSettings settings, IStreamProtocol protocol, ILogger logger)
+    {
+        _settings = settings;
+        _protocol = protocol;
+        _logger = logger;
+        _connections = new ConnectionRegistry<SocketConnection>(settings.MaxConnections);
+        _listener = Listener.BindTcp(settings.EndPoint, settings.Backlog);
+        LocalEndPoint = Listener.LocalEndPointOf(_listener);
+        _resources = new TransportResources(settings.Transport, Stats, this, CreateIo(settings.Transport.Io), settings.LingerTimeout);
+        _admission = new Admission(settings, protocol.ServerFullReply, Stats, logger);
+        _backoff = new AcceptBackoff(Stats, logger);
+    }
+
+    public IPEndPoint LocalEndPoint { get; }
+
+    public ServerStats Stats { get; } = new();
+
+    public void Start() => _acceptLoop = AcceptLoopAsync();
+
+    public async Task StopAsync(TimeSpan drainTimeout)
+    {
+        _listener.Dispose();
+        if (Interlocked.Exchange(ref _stopped, 1) == 0)
+        {
+            _protocol.OnServerStopping();
+        }
+        await _acceptLoop.ConfigureAwait(false);
+        await _connections.DrainAsync(drainTimeout).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync(TimeSpan.Zero).ConfigureAwait(false);
+
+    private async Task AcceptLoopAsync()
+    {
+        while (true)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _listener.AcceptAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is ObjectDisposedException or SocketException { SocketErrorCode: SocketError.OperationAborted or SocketError.Interrupted })
+            {
+                return; // Listener closed: shutting down.
+            }
+            catch (SocketException e) when (AcceptBackoff.IsShortage(e.SocketErrorCode))
+            {
+                // Out of descriptors or memory: pause rather than spin (a spinning loop keeps the
+                // thread pool busy, and it answers by creating threads, which need descriptors).
+                await Task.Delay(_backoff.OnShortage(e.SocketErrorCode.ToString())).ConfigureAwait(false);
+                continue;
+            }
+            catch (SocketException e)
+            {
+                // One client's trouble (e.g. it reset before we accepted): log, go on.
+                if (_acceptErrorLog.TryLog(out var suppressed))
+                {
+                    Log.AcceptFailed(_logger, e.SocketErrorCode, suppressed);
+                }
+
+                continue;
+            }
+
+            if (AcceptBackoff.IsInReserve(socket))
+            {
+                socket.Dispose();
+                await Task.Delay(_backoff.OnShortage("file descriptors nearly exhausted")).ConfigureAwait(false);
+                continue;
+            }
+
+            _backoff.OnAccepted();
+            Admit(socket);
+        }
+    }
+
+    private void Admit(Socket socket)
+    {
+        if (!_admission.TryAdmit(socket, _connections, out var id, out var address))
+        {
+            return;
+        }
+
+        var connection = new SocketConnection(socket, _protocol, _resources, id) { ClientAddress = address };
+        _connections.Set(id, connection);
+        connection.Start();
+    }
+
+    /// <summary>The socket I/O actually used: what was asked, with Auto resolved for this OS.</summary>
+    public SocketIoKind Io { get; private set; }
+
+    private ISocketIoFactory CreateIo(SocketIoKind kind)
+    {
+        if (kind == SocketIoKind.Auto)
+        {
+            kind = OperatingSystem.IsLinux() ? SocketIoKind.Epoll : SocketIoKind.Saea;
+        }
+
+        Io = kind;
+        if (kind == SocketIoKind.Epoll)
+        {
+            return OperatingSystem.IsLinux()
+                ? new Transport.Epoll.EpollSocketIo.Factory()
+                : throw new PlatformNotSupportedException("--io epoll needs Linux");
+        }
+
+        return new SaeaSocketIo.Factory();
+    }
+
+    void IConnectionOwner<SocketConnection>.OnConnectionClosed(SocketConnection connection) =>
+        _admission.OnClosed(_connections, connection.Id, connection.ClientAddress, connection.Fault);
+}
