@@ -2,7 +2,7 @@ using PipeChat.Protocols.Chat;
 
 namespace PipeChat.Fuzz.Harnesses;
 
-/// <summary>What a chat member may ever be sent (SPEC §6), checked line by line.</summary>
+/// <summary>What a chat member may ever be sent (docs/protocols.md), checked line by line.</summary>
 internal static class ChatOutput
 {
     /// <summary>

@@ -4,7 +4,7 @@ using PipeChat.Hosting;
 
 namespace PipeChat.Cli;
 
-/// <summary>The `pipechat` command line (SPEC §2); parse errors exit 2 with one line.</summary>
+/// <summary>The `pipechat` command line (docs/options.md); parse errors exit 2 with one line.</summary>
 public static class PipeChatCommandLine
 {
     public static async Task<int> InvokeAsync(string[] args, TextWriter stdout, TextWriter stderr)

@@ -6,7 +6,7 @@ public static class MetricLabels
     private static readonly Dictionary<string, string> Labels = new(StringComparer.Ordinal)
     {
         ["readers"] = "prompt readers in the room (count)",
-        ["readers_cut"] = "readers the server cut off as too slow (count; SPEC §9 wants 0)",
+        ["readers_cut"] = "readers the server cut off as too slow (count; docs/protocols.md wants 0)",
         ["flooder_cut"] = "the flooder was disconnected (1) or not (0)",
         ["flood_lines_sent"] = "lines (or /nick commands) the server took from the flooder (count)",
         ["flood_lines_per_s"] = "flooder lines written per second over the whole flood, socket buffers included (lines/s)",

@@ -12,7 +12,7 @@ namespace PipeChat.LoadTests.Scenarios;
 /// takes them, for the duration, while N members read promptly and each say one line of their own every
 /// <see cref="ProbeInterval"/>. A request is one delivery of a reader's line to another reader; its
 /// latency is how late that reader saw it. A reader is cut when the server closes it or any member sees
-/// <c>* NAME left (too slow)</c>: SPEC §9 wants none (built-in threshold <c>readers_cut = 0</c>).
+/// <c>* NAME left (too slow)</c>: docs/protocols.md wants none (built-in threshold <c>readers_cut = 0</c>).
 /// Metrics: <c>readers_cut</c>, <c>flood_lines_sent</c>, <c>flood_lines_per_s</c> (what the server took
 /// from the flooder), <c>flood_received_per_reader_min</c>, <c>reader_line_delay_max_ms</c>, <c>flooder_cut</c>.
 /// </summary>

@@ -5,7 +5,7 @@ using System.Text;
 namespace PipeChat.Clients;
 
 /// <summary>
-/// `pipechat client chat` (SPEC §8): a receive loop prints what arrives while the input loop
+/// `pipechat client chat` (docs/protocols.md): a receive loop prints what arrives while the input loop
 /// sends lines; neither waits for the other. End of input or /quit ends it (exit 0); an
 /// unreachable server is one line on stderr and exit 1.
 /// </summary>

@@ -5,7 +5,7 @@ using System.Text;
 namespace PipeChat.Clients;
 
 /// <summary>
-/// `pipechat client echo` (SPEC §8): sends each input line, prints the reply. Exit 0 at the
+/// `pipechat client echo` (docs/protocols.md): sends each input line, prints the reply. Exit 0 at the
 /// end of input, 1 with one line on stderr when the server cannot be reached or stops answering.
 /// </summary>
 public static class EchoClient

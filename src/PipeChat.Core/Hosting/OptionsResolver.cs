@@ -97,7 +97,7 @@ public static class OptionsResolver
         };
     }
 
-    /// <summary>PIPECHAT_MAX_CONNECTIONS → PipeChat:MaxConnections (SPEC §2 names).</summary>
+    /// <summary>PIPECHAT_MAX_CONNECTIONS → PipeChat:MaxConnections (docs/options.md names).</summary>
     public static string? KeyForEnvironmentVariable(string name) =>
         ServerOptions.ByEnvironmentVariable(name) is { } option ? Section + ":" + option.Key : null;
 

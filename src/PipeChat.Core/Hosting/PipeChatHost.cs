@@ -11,7 +11,7 @@ namespace PipeChat.Hosting;
 
 /// <summary>
 /// Runs a server the .NET way: Generic Host for configuration, logging and graceful shutdown.
-/// Returns the process exit code of SPEC §2 (0 graceful, 1 runtime failure, 2 usage).
+/// Returns the process exit code of docs/options.md (0 graceful, 1 runtime failure, 2 usage).
 /// </summary>
 public static class PipeChatHost
 {

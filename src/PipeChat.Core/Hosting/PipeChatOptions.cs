@@ -4,7 +4,7 @@ using PipeChat.Servers;
 
 namespace PipeChat.Hosting;
 
-/// <summary>Resolved, validated settings of one `pipechat echo|chat` run (SPEC §2).</summary>
+/// <summary>Resolved, validated settings of one `pipechat echo|chat` run (docs/options.md).</summary>
 public sealed record PipeChatOptions
 {
     public ProtocolKind Protocol { get; init; } = ProtocolKind.Echo;

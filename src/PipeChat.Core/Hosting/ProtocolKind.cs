@@ -20,10 +20,10 @@ public sealed record ProtocolKind(
     Func<PipeChatOptions, ILogger, StreamService> CreateStream,
     Func<PipeChatOptions, ILogger, DatagramService>? CreateDatagram = null)
 {
-    /// <summary>Echo (SPEC §4, §5).</summary>
+    /// <summary>Echo (docs/protocols.md).</summary>
     public static ProtocolKind Echo => ProtocolRegistry.Echo;
 
-    /// <summary>Chat (SPEC §6, §7).</summary>
+    /// <summary>Chat (docs/protocols.md).</summary>
     public static ProtocolKind Chat => ProtocolRegistry.Chat;
 
     /// <summary>Models this protocol does not run on (by name), and why.</summary>

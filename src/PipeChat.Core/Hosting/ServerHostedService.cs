@@ -35,7 +35,7 @@ internal sealed partial class ServerHostedService(ServerHolder holder, PipeChatO
 
         server.Start();
 
-        // SPEC §2: exactly one line on stdout once the socket is bound.
+        // docs/options.md: exactly one line on stdout once the socket is bound.
         var ready = ReadyLine(options, server.LocalEndPoint, (server as Servers.AsyncTcpServer)?.Io);
         if (options.Udp)
         {

@@ -1,7 +1,7 @@
 namespace PipeChat.Hosting;
 
 /// <summary>
-/// One server option (SPEC §2): its command-line name, its configuration key (the
+/// One server option (docs/options.md): its command-line name, its configuration key (the
 /// <c>PipeChat</c> section of appsettings.json, and <see cref="EnvironmentVariable"/>), which
 /// command it belongs to, and when it does not apply to an otherwise valid run.
 /// </summary>

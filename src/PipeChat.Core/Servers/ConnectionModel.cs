@@ -1,6 +1,6 @@
 namespace PipeChat.Servers;
 
-/// <summary>The built-in ways a server serves many clients (SPEC §3), by name; <see cref="ModelRegistry.Of"/> gives their servers.</summary>
+/// <summary>The built-in ways a server serves many clients (docs/architecture.md), by name; <see cref="ModelRegistry.Of"/> gives their servers.</summary>
 public enum ConnectionModel
 {
     /// <summary>One client at a time; the next waits in the backlog (socketserver.TCPServer).</summary>

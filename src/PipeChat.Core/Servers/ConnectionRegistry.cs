@@ -120,7 +120,7 @@ internal sealed class ConnectionRegistry<T>
     }
 
     /// <summary>
-    /// The shutdown of SPEC §2: connections finish what they read within <paramref name="timeout"/>
+    /// The shutdown of docs/options.md: connections finish what they read within <paramref name="timeout"/>
     /// (zero: at once), whatever is still open then is aborted.
     /// </summary>
     public async Task DrainAsync(TimeSpan timeout)

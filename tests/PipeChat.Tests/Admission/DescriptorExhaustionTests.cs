@@ -6,7 +6,7 @@ using PipeChat.Transport;
 namespace PipeChat.Tests.Admission;
 
 /// <summary>
-/// SPEC §9 out of file descriptors: the real executable under `ulimit -n 256` (about 115 of them
+/// docs/protocols.md out of file descriptors: the real executable under `ulimit -n 256` (about 115 of them
 /// are taken by the runtime at start) gets more connections than it has descriptors. It must stay
 /// alive, and serve again once the clients go away. Before the fix, every model but iterative
 /// died here with "Out of memory." (SIGABRT).

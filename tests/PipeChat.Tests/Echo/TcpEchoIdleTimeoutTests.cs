@@ -4,7 +4,7 @@ using PipeChat.Tests.Support;
 
 namespace PipeChat.Tests.Echo;
 
-/// <summary>SPEC §7: --idle-timeout closes a TCP echo connection silent that long, in every model.</summary>
+/// <summary>docs/protocols.md: --idle-timeout closes a TCP echo connection silent that long, in every model.</summary>
 public class TcpEchoIdleTimeoutTests
 {
     [Theory]

@@ -88,7 +88,7 @@ public class HostileScenarioTests
     [MemberData(nameof(TestServers.ConcurrentModels), MemberType = typeof(TestServers))]
     public async Task Slowloris_holding_every_slot_leaves_the_legitimate_client_nothing(ConnectionModel model)
     {
-        // what SPEC §9's line timeout is for: today nothing frees a slot held by a trickling connection
+        // what docs/protocols.md: line timeout is for: today nothing frees a slot held by a trickling connection
         await using var server = TestServers.StartTcp(model, maxConnections: 10);
         var stats = await ScenarioRunner.RunAsync(ScenarioCatalog.Create("slowloris", Settings(server.LocalEndPoint, 10) with { Rate = 5 }), Quiet);
 

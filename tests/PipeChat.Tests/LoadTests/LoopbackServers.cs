@@ -119,7 +119,7 @@ internal sealed class LoopbackUdpEchoServer : IAsyncDisposable
 }
 
 /// <summary>
-/// A fake chat server speaking the bits of SPEC §6 the chat scenario relies on: <c>* welcome NAME</c>
+/// A fake chat server speaking the bits of docs/protocols.md the chat scenario relies on: <c>* welcome NAME</c>
 /// first, <c>* NAME joined</c> to the others, and every line relayed to the others as
 /// <c>&lt;NAME&gt; line</c>. Each member has an unbounded outbox, so a member that never reads
 /// slows nobody (good enough for a short test).

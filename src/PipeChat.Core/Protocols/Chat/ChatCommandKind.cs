@@ -1,6 +1,6 @@
 namespace PipeChat.Protocols.Chat;
 
-/// <summary>What a chat line asks for (SPEC §6).</summary>
+/// <summary>What a chat line asks for (docs/protocols.md).</summary>
 public enum ChatCommandKind
 {
     /// <summary>An empty line: ignored.</summary>

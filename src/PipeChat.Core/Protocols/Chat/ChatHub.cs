@@ -7,7 +7,7 @@ using PipeChat.Diagnostics;
 namespace PipeChat.Protocols.Chat;
 
 /// <summary>
-/// The TCP chat state machine (SPEC §6): names, rooms, membership and who receives which line.
+/// The TCP chat state machine (docs/protocols.md): names, rooms, membership and who receives which line.
 /// Sans-I/O: bytes come in through <see cref="OnLine(ChatMember, ReadOnlySpan{byte})"/>, lines go out
 /// through each room's <see cref="RoomRing"/> and each member's private queue, which the transports drain
 /// (<see cref="ChatMember.DrainTo"/>) when their <see cref="IChatMemberSink"/> is woken. Thread-safe.

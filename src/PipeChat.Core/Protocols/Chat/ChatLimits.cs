@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace PipeChat.Protocols.Chat;
 
-/// <summary>Limits of TCP chat (SPEC §2, §6, §9). Off by default here; the server's defaults are in its options.</summary>
+/// <summary>Limits of TCP chat (docs/options.md, docs/protocols.md). Off by default here; the server's defaults are in its options.</summary>
 public sealed record ChatLimits
 {
     /// <summary>Longest line in bytes, newline and \r excluded.</summary>

@@ -4,7 +4,7 @@ using System.Text;
 namespace PipeChat.Protocols.Chat;
 
 /// <summary>
-/// Member and room names (SPEC §6): <c>[A-Za-z0-9_.-]{1,32}</c>, unique ignoring case.
+/// Member and room names (docs/protocols.md): <c>[A-Za-z0-9_.-]{1,32}</c>, unique ignoring case.
 /// Valid names are pure ASCII, so byte and char forms convert one to one.
 /// </summary>
 public static class ChatNames

@@ -143,7 +143,7 @@ public sealed class ChatSession : IStreamSession, IOutboundSource, IChatMemberSi
         }
         else if (limits.IdleTimeout > TimeSpan.Zero && time.GetElapsedTime(Volatile.Read(ref _lastInput), now) >= limits.IdleTimeout)
         {
-            // The member hears why, the room hears "* NAME left" (SPEC §6: any other reason).
+            // The member hears why, the room hears "* NAME left" (docs/protocols.md: any other reason).
             _protocol.IdleTimeouts.Hit();
             var notice = ChatMessage.Error(_protocol.Hub.Pool, "idle timeout");
             member.Deliver(notice);

@@ -4,7 +4,7 @@ using System.Text;
 namespace PipeChat.Protocols.Chat;
 
 /// <summary>
-/// Makes member text safe to show on another member's terminal (SPEC §9): every invalid UTF-8 sequence and
+/// Makes member text safe to show on another member's terminal (docs/protocols.md): every invalid UTF-8 sequence and
 /// every control character (U+0000–U+001F except TAB, U+007F, U+0080–U+009F) becomes U+FFFD; TAB and valid
 /// UTF-8 are kept. Without it a bare <c>\r</c> could fake another member's line on <c>nc</c>, and escape
 /// sequences could clear screens or set window titles.

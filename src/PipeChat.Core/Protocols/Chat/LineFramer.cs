@@ -3,7 +3,7 @@ using System.Buffers;
 namespace PipeChat.Protocols.Chat;
 
 /// <summary>
-/// Cuts <c>\n</c>-terminated lines off a byte buffer (SPEC §6). Sans-I/O: the transport owns the buffer
+/// Cuts <c>\n</c>-terminated lines off a byte buffer (docs/protocols.md). Sans-I/O: the transport owns the buffer
 /// and decides what to do with the result.
 /// </summary>
 /// <remarks>

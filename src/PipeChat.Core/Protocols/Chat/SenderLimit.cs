@@ -1,7 +1,7 @@
 namespace PipeChat.Protocols.Chat;
 
 /// <summary>
-/// One UDP chat source address's flood limits (SPEC §9): a token bucket of <c>rate</c> datagrams a second
+/// One UDP chat source address's flood limits (docs/protocols.md): a token bucket of <c>rate</c> datagrams a second
 /// with bursts up to <c>rate</c>, and the once-a-second allowance for <c>! not registered</c>.
 /// Not thread-safe: <see cref="UdpChatRegistry{TKey}"/> uses it under its lock. Times are the registry's clock.
 /// </summary>

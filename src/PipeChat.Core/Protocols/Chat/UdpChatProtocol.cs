@@ -6,7 +6,7 @@ using PipeChat.Diagnostics;
 
 namespace PipeChat.Protocols.Chat;
 
-/// <summary>UDP chat (SPEC §7) as a datagram protocol over <see cref="UdpChatRegistry{TKey}"/>.</summary>
+/// <summary>UDP chat (docs/protocols.md) as a datagram protocol over <see cref="UdpChatRegistry{TKey}"/>.</summary>
 public sealed class UdpChatProtocol : IDatagramProtocol
 {
     private readonly UdpChatRegistry<SocketAddress> _registry;

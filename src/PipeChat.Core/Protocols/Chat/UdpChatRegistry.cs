@@ -5,7 +5,7 @@ using System.Text;
 namespace PipeChat.Protocols.Chat;
 
 /// <summary>
-/// The UDP chat (SPEC §7) without sockets or clocks: who is registered under which name, and which datagrams
+/// The UDP chat (docs/protocols.md) without sockets or clocks: who is registered under which name, and which datagrams
 /// each incoming datagram causes. Thread-safe (one lock); replies are appended to a collection the caller
 /// owns and sends after the call returns, outside the lock.
 /// </summary>
@@ -19,7 +19,7 @@ namespace PipeChat.Protocols.Chat;
 /// counts from the last datagram it sent, whatever it was.
 /// </para>
 /// <para>
-/// Flood limits (SPEC §9): each source address has a token bucket of <c>maxLineRate</c> datagrams a second
+/// Flood limits (docs/protocols.md): each source address has a token bucket of <c>maxLineRate</c> datagrams a second
 /// (bursts up to that many); datagrams past it are dropped before anything else and counted in
 /// <see cref="DatagramsDropped"/>. <c>! not registered</c> goes to one address at most once a second.
 /// Registered addresses keep their state in their registration (at most <c>maxRegistrations</c>);
@@ -30,7 +30,7 @@ namespace PipeChat.Protocols.Chat;
 /// only a <c>#REG</c> that will succeed still gets through (registrations are bounded themselves).
 /// </para>
 /// <para>
-/// Choices where SPEC §7 is silent: <c>#REG</c> without a name from a registered address keeps the name
+/// Choices where docs/protocols.md is silent: <c>#REG</c> without a name from a registered address keeps the name
 /// and replies <c>* registered NAME</c> again; a rename tells the others <c>* OLD is now NEW</c>; empty
 /// datagrams from a registered address only count as activity; <c>#DEREG</c> from an unregistered address
 /// gets the not-registered error; commands are matched case-sensitively on the first word, so

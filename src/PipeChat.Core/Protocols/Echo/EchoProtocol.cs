@@ -5,7 +5,7 @@ using PipeChat.Diagnostics;
 namespace PipeChat.Protocols.Echo;
 
 /// <summary>
-/// TCP echo (SPEC §4): every byte back, in order, unchanged. Stateless, so one session
+/// TCP echo (docs/protocols.md): every byte back, in order, unchanged. Stateless, so one session
 /// instance serves every connection of a server and a connection costs the protocol nothing;
 /// only with an idle timeout does each connection get a small session of its own (its deadline).
 /// </summary>
@@ -17,7 +17,7 @@ public sealed class EchoProtocol : IStreamProtocol, IStreamSession, IDisposable
     private readonly SessionSweeper? _sweeper;
     private long _messages;
 
-    /// <summary>Echo; with <paramref name="idleTimeout"/> above zero a connection silent that long is closed (SPEC §7).</summary>
+    /// <summary>Echo; with <paramref name="idleTimeout"/> above zero a connection silent that long is closed (docs/protocols.md).</summary>
     public EchoProtocol(TimeSpan idleTimeout = default, TimeProvider? time = null, ILogger? logger = null)
     {
         time ??= TimeProvider.System;

@@ -2,7 +2,7 @@ using System.Net;
 
 namespace PipeChat.Protocols.Echo;
 
-/// <summary>UDP echo (SPEC §5): each datagram back, unchanged, to where it came from.</summary>
+/// <summary>UDP echo (docs/protocols.md): each datagram back, unchanged, to where it came from.</summary>
 public sealed class UdpEchoProtocol : IDatagramProtocol
 {
     /// <summary>A shared instance (tests, benchmarks); servers made by the factory get their own, for their own counters.</summary>

@@ -5,7 +5,7 @@ using PipeChat.Tests.Support;
 
 namespace PipeChat.Tests.Chat.Integration;
 
-/// <summary>SPEC §2 and §8 with the real `pipechat` executable: chat server, chat client.</summary>
+/// <summary>docs/options.md, docs/protocols.md with the real `pipechat` executable: chat server, chat client.</summary>
 public partial class ChatCliTests
 {
     [Theory]

@@ -5,7 +5,7 @@ using static PipeChat.Tests.Chat.Integration.TcpChatFixture;
 
 namespace PipeChat.Tests.Chat.Integration;
 
-/// <summary>SPEC §6 line by line over real loopback sockets, for both concurrent models.</summary>
+/// <summary>docs/protocols.md line by line over real loopback sockets, for both concurrent models.</summary>
 public class TcpChatCommandTests
 {
     [Theory]

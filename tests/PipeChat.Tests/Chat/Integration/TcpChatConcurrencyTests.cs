@@ -6,7 +6,7 @@ using static PipeChat.Tests.Chat.Integration.TcpChatFixture;
 
 namespace PipeChat.Tests.Chat.Integration;
 
-/// <summary>SPEC §6 ordering promises while the room is busy: joins, renames, moves and quits mid-stream.</summary>
+/// <summary>docs/protocols.md ordering promises while the room is busy: joins, renames, moves and quits mid-stream.</summary>
 public partial class TcpChatConcurrencyTests
 {
     private static readonly TimeSpan LoadTimeout = TimeSpan.FromSeconds(60);

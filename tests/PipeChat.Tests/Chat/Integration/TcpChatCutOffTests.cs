@@ -4,7 +4,7 @@ using static PipeChat.Tests.Chat.Integration.TcpChatFixture;
 
 namespace PipeChat.Tests.Chat.Integration;
 
-/// <summary>SPEC §6: a member that cannot keep up is disconnected, whether or not it ever reads again.</summary>
+/// <summary>docs/protocols.md: a member that cannot keep up is disconnected, whether or not it ever reads again.</summary>
 public class TcpChatCutOffTests
 {
     [Theory]
@@ -34,7 +34,7 @@ public class TcpChatCutOffTests
         Assert.Equal(tooSlow, heard);
         Assert.Equal(1, chat.Protocol.Hub.MemberCount);
 
-        // SPEC §6: the member "is disconnected". The server must let go of the connection although
+        // docs/protocols.md: the member "is disconnected". The server must let go of the connection although
         // the peer never reads again; waiting for it to drain would keep a dead peer (and its slot)
         // for ever.
         await Wait.UntilAsync(() => chat.Server.Stats.Active == 1, "the server closes the cut-off connection while the peer still does not read", TimeSpan.FromSeconds(10));

@@ -7,7 +7,7 @@ using static PipeChat.Tests.Chat.Integration.TcpChatFixture;
 
 namespace PipeChat.Tests.Chat.Integration;
 
-/// <summary>SPEC §9 flooding: past --max-line-rate a member is not read (backpressure); nobody is dropped or cut.</summary>
+/// <summary>docs/protocols.md flooding: past --max-line-rate a member is not read (backpressure); nobody is dropped or cut.</summary>
 public class TcpChatFloodTests
 {
     private static readonly int DefaultRate = new PipeChatOptions().MaxLineRate;

@@ -6,7 +6,7 @@ using static PipeChat.Tests.Chat.Integration.TcpChatFixture;
 
 namespace PipeChat.Tests.Chat.Integration;
 
-/// <summary>How TCP chat members end (SPEC §2 shutdown, §6): server stop, idle, reset, connection limit.</summary>
+/// <summary>How TCP chat members end (docs/options.md shutdown, §6): server stop, idle, reset, connection limit.</summary>
 public class TcpChatLifecycleTests
 {
     [Theory]

@@ -4,7 +4,7 @@ using static PipeChat.Tests.Chat.Integration.TcpChatFixture;
 
 namespace PipeChat.Tests.Chat.Integration;
 
-/// <summary>SPEC §9: a line not ended --line-timeout after its first byte closes the connection.</summary>
+/// <summary>docs/protocols.md: a line not ended --line-timeout after its first byte closes the connection.</summary>
 public class TcpChatLineTimeoutTests
 {
     private static readonly TimeSpan LineTimeout = TimeSpan.FromSeconds(1);

@@ -7,7 +7,7 @@ using static PipeChat.Tests.Chat.Integration.TcpChatFixture;
 
 namespace PipeChat.Tests.Chat.Integration;
 
-/// <summary>SPEC §6 ordering, fan-out and slow-member rules under load, over real sockets.</summary>
+/// <summary>docs/protocols.md ordering, fan-out and slow-member rules under load, over real sockets.</summary>
 public partial class TcpChatLoadTests
 {
     private static readonly TimeSpan LoadTimeout = TimeSpan.FromSeconds(60);
@@ -82,7 +82,7 @@ public partial class TcpChatLoadTests
         await r2.ExpectAsync($"* {stalledName} joined");
         await sender.ExpectAsync($"* {stalledName} joined");
 
-        // The readers must keep up (SPEC §6 cuts any member more than MaxPendingOutput behind), so the
+        // The readers must keep up (docs/protocols.md cuts any member more than MaxPendingOutput behind), so the
         // sender stays at most Window lines (about 0.5 MiB) ahead of the slower reader. The stalled
         // member is not waited for: its backlog grows until the server cuts it.
         const int window = 512;

@@ -7,7 +7,7 @@ using PipeChat.Tests.Support;
 
 namespace PipeChat.Tests.Chat.Integration;
 
-/// <summary>SPEC §7 over real loopback datagrams, for both concurrent models.</summary>
+/// <summary>docs/protocols.md over real loopback datagrams, for both concurrent models.</summary>
 public class UdpChatTests
 {
     private const string NotRegistered = "! not registered: send #REG [name]";
