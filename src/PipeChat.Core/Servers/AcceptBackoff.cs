@@ -24,6 +24,7 @@ internal sealed partial class AcceptBackoff(ServerStats stats, ILogger logger, T
     private static readonly TimeSpan Longest = TimeSpan.FromMilliseconds(100);
 
     private readonly LogThrottle _log = new(time ?? TimeProvider.System, TimeSpan.FromSeconds(1));
+    private readonly LogThrottle _failureLog = new(time ?? TimeProvider.System, TimeSpan.FromSeconds(1));
     private TimeSpan _next = First;
 
     /// <summary>The soft RLIMIT_NOFILE, read once (Linux); long.MaxValue where unknown.</summary>
@@ -59,8 +60,41 @@ internal sealed partial class AcceptBackoff(ServerStats stats, ILogger logger, T
         return delay;
     }
 
-    /// <summary>An accept succeeded: the next shortage starts with the shortest pause again.</summary>
-    public void OnAccepted() => _next = First;
+    /// <summary>
+    /// A failed accept: a shortage is counted, logged and paused for (the pause is returned); any
+    /// other error is one client's trouble (e.g. it reset before we accepted): logged, no pause.
+    /// </summary>
+    public TimeSpan OnAcceptFailed(SocketError error)
+    {
+        if (IsShortage(error))
+        {
+            return OnShortage(error.ToString());
+        }
+
+        if (_failureLog.TryLog(out var suppressed))
+        {
+            Log.AcceptFailed(logger, error, suppressed);
+        }
+
+        return TimeSpan.Zero;
+    }
+
+    /// <summary>
+    /// An accepted socket: if it holds a descriptor kept for the runtime it is closed and the pause
+    /// before the next accept is returned; otherwise null, and the next shortage starts with the
+    /// shortest pause again.
+    /// </summary>
+    public TimeSpan? OnAccepted(Socket accepted)
+    {
+        if (IsInReserve(accepted))
+        {
+            accepted.Dispose();
+            return OnShortage("file descriptors nearly exhausted");
+        }
+
+        _next = First;
+        return null;
+    }
 
     private static long ReadDescriptorLimit()
     {

@@ -24,7 +24,6 @@ public sealed class AsyncTcpServer : IServer, IConnectionOwner<SocketConnection>
     private readonly TransportResources _resources;
     private readonly Admission _admission;
     private readonly AcceptBackoff _backoff;
-    private readonly LogThrottle _acceptErrorLog = new();
     private Task _acceptLoop = Task.CompletedTask;
 
     public AsyncTcpServer(ServerSettings settings, IStreamProtocol protocol, ILogger logger)
@@ -72,32 +71,24 @@ public sealed class AsyncTcpServer : IServer, IConnectionOwner<SocketConnection>
             {
                 return; // Listener closed: shutting down.
             }
-            catch (SocketException e) when (AcceptBackoff.IsShortage(e.SocketErrorCode))
-            {
-                // Out of descriptors or memory: pause rather than spin (a spinning loop keeps the
-                // thread pool busy, and it answers by creating threads, which need descriptors).
-                await Task.Delay(_backoff.OnShortage(e.SocketErrorCode.ToString())).ConfigureAwait(false);
-                continue;
-            }
             catch (SocketException e)
             {
-                // One client's trouble (e.g. it reset before we accepted): log, go on.
-                if (_acceptErrorLog.TryLog(out var suppressed))
+                // A shortage pauses rather than spins: a spinning loop keeps the thread pool busy,
+                // and it answers by creating threads, which need descriptors.
+                var pause = _backoff.OnAcceptFailed(e.SocketErrorCode);
+                if (pause > TimeSpan.Zero)
                 {
-                    Log.AcceptFailed(_logger, e.SocketErrorCode, suppressed);
+                    await Task.Delay(pause).ConfigureAwait(false);
                 }
 
                 continue;
             }
 
-            if (AcceptBackoff.IsInReserve(socket))
+            if (_backoff.OnAccepted(socket) is { } reserved)
             {
-                socket.Dispose();
-                await Task.Delay(_backoff.OnShortage("file descriptors nearly exhausted")).ConfigureAwait(false);
+                await Task.Delay(reserved).ConfigureAwait(false);
                 continue;
             }
-
-            _backoff.OnAccepted();
             Admit(socket);
         }
     }

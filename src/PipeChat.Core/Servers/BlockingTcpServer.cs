@@ -20,7 +20,6 @@ public abstract class BlockingTcpServer : IServer
     private readonly ConnectionRegistry<BlockingConnection> _connections;
     private readonly Admission _admission;
     private readonly AcceptBackoff _backoff;
-    private readonly LogThrottle _acceptErrorLog = new();
     private Thread? _acceptThread;
 
     protected BlockingTcpServer(ServerSettings settings, IStreamProtocol protocol, ILogger logger)
@@ -105,30 +104,22 @@ public abstract class BlockingTcpServer : IServer
             {
                 return;
             }
-            catch (SocketException e) when (AcceptBackoff.IsShortage(e.SocketErrorCode))
-            {
-                Thread.Sleep(_backoff.OnShortage(e.SocketErrorCode.ToString()));
-                continue;
-            }
             catch (SocketException e)
             {
-                // One client's trouble (e.g. it reset before we accepted): log, go on.
-                if (_acceptErrorLog.TryLog(out var suppressed))
+                var pause = _backoff.OnAcceptFailed(e.SocketErrorCode);
+                if (pause > TimeSpan.Zero)
                 {
-                    Log.AcceptFailed(_logger, e.SocketErrorCode, suppressed);
+                    Thread.Sleep(pause);
                 }
 
                 continue;
             }
 
-            if (AcceptBackoff.IsInReserve(socket))
+            if (_backoff.OnAccepted(socket) is { } reserved)
             {
-                socket.Dispose();
-                Thread.Sleep(_backoff.OnShortage("file descriptors nearly exhausted"));
+                Thread.Sleep(reserved);
                 continue;
             }
-
-            _backoff.OnAccepted();
 
             DeferredWakes.Begin();
             try

@@ -19,9 +19,24 @@ public class AcceptBackoffTests
             Assert.Equal(TimeSpan.FromMilliseconds(ms), backoff.OnShortage("EMFILE"));
         }
 
-        backoff.OnAccepted();
+        using (var accepted = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+        {
+            Assert.Null(backoff.OnAccepted(accepted)); // a low descriptor: served, not in the reserve
+        }
+
         Assert.Equal(TimeSpan.FromMilliseconds(5), backoff.OnShortage("EMFILE"));
         Assert.Equal(expected.Length + 1, stats.AcceptBackoffs);
+    }
+
+    [Fact]
+    public void A_failed_accept_pauses_only_for_a_shortage()
+    {
+        var stats = new ServerStats();
+        var backoff = new AcceptBackoff(stats, NullLogger.Instance, new FakeTimeProvider());
+        Assert.Equal(TimeSpan.Zero, backoff.OnAcceptFailed(SocketError.ConnectionAborted));
+        Assert.Equal(0, stats.AcceptBackoffs);
+        Assert.Equal(TimeSpan.FromMilliseconds(5), backoff.OnAcceptFailed(SocketError.TooManyOpenSockets));
+        Assert.Equal(1, stats.AcceptBackoffs);
     }
 
     [Theory]
