@@ -66,4 +66,29 @@ public sealed class LineProtocolTests
         Assert.Equal("ba\ndc\n", output);
         Assert.Equal(5, consumed);
     }
+
+    [Fact]
+    public void Lines_cost_no_allocation_whole_or_across_segments()
+    {
+        var session = new ReverseProtocol(maxLineLength: 64).CreateSession(null!);
+        var output = new ArrayBufferWriter<byte>(1 << 16);
+        var whole = Sequences.Of("one line\r\nanother\n");
+        var split = Sequences.FromSegments("one li", "ne\r\nano", "ther\n");
+        for (var i = 0; i < 100; i++)
+        {
+            // Warm up the pool and the JIT.
+            session.OnInput(split, false, output, out _);
+            output.ResetWrittenCount();
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            session.OnInput(whole, false, output, out _);
+            session.OnInput(split, false, output, out _);
+            output.ResetWrittenCount();
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 }
