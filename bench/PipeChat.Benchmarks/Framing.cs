@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using BenchmarkDotNet.Attributes;
 using PipeChat.Protocols.Chat;
+using PipeChat.Protocols.Lines;
 
 namespace PipeChat.Benchmarks;
 

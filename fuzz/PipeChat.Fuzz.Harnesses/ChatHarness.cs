@@ -1,6 +1,7 @@
 using System.Buffers;
 using PipeChat.Protocols;
 using PipeChat.Protocols.Chat;
+using PipeChat.Protocols.Lines;
 
 namespace PipeChat.Fuzz.Harnesses;
 

@@ -4,7 +4,7 @@ namespace PipeChat.Diagnostics;
 /// Lets one log line through per interval and counts the ones held back, so a flood of the same event
 /// (hostile clients, a storm of cut-offs) costs a line a second, not a line per event. Thread-safe.
 /// </summary>
-public sealed class LogLimiter
+internal sealed class LogLimiter
 {
     private readonly TimeProvider _time;
     private readonly long _intervalTicks;

@@ -6,7 +6,7 @@ namespace PipeChat.Diagnostics;
 /// connections or failed accepts then costs one line a second, not one line per event.
 /// Thread-safe and lock-free; time comes from a <see cref="TimeProvider"/>.
 /// </summary>
-public sealed class LogThrottle
+internal sealed class LogThrottle
 {
     private readonly TimeProvider _time;
     private readonly long _intervalTimestamps;

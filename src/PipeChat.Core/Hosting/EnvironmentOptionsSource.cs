@@ -7,7 +7,7 @@ namespace PipeChat.Hosting;
 /// (PIPECHAT_MAX_CONNECTIONS → PipeChat:MaxConnections). A source of its own, so that a bad value
 /// can be traced back to the variable that set it.
 /// </summary>
-public sealed class EnvironmentOptionsSource : IConfigurationSource
+internal sealed class EnvironmentOptionsSource : IConfigurationSource
 {
     public IConfigurationProvider Build(IConfigurationBuilder builder) => new Provider();
 

@@ -19,6 +19,9 @@ internal sealed partial class ServerHostedService(ServerHolder holder, PipeChatO
     private IDisposable? _metricsRegistration;
     private MetricsEndpoint? _metricsEndpoint;
 
+    /// <summary>The server this service runs (tests read its bound address).</summary>
+    internal Servers.IServer? Server => holder.Server;
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var server = holder.Server ?? throw new InvalidOperationException("No server was bound.");

@@ -9,7 +9,7 @@ namespace PipeChat.Hosting;
 /// bad value is reported where the user wrote it: <c>--port</c>, <c>PIPECHAT_PORT</c>, or
 /// <c>PipeChat:Port in /etc/pipechat.json</c>.
 /// </summary>
-public sealed class SettingsSection(IConfiguration configuration)
+internal sealed class SettingsSection(IConfiguration configuration)
 {
     private readonly IConfigurationSection _section = configuration.GetSection(OptionsResolver.Section);
 

@@ -3,7 +3,7 @@ using System.Net;
 namespace PipeChat.Protocols;
 
 /// <summary>
-/// The sans-I/O side of a UDP protocol. <paramref name="from"/> is reused by the model for
+/// The sans-I/O side of a UDP protocol. The <c>from</c> address of <c>OnDatagram</c> is reused by the model for
 /// the next datagram: copy it to keep it.
 /// </summary>
 public interface IDatagramProtocol

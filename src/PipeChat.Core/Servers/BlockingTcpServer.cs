@@ -9,7 +9,7 @@ namespace PipeChat.Servers;
 
 /// <summary>
 /// Shared shape of the blocking models: an accept thread and <see cref="BlockingConnection"/>s.
-/// The models differ only in <see cref="Dispatch"/>: serve inline (iterative) or on a new thread.
+/// The models differ only in <see cref="TryDispatch"/>: serve inline (iterative) or on a new thread.
 /// </summary>
 public abstract class BlockingTcpServer : IServer
 {

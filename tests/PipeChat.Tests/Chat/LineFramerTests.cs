@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using PipeChat.Protocols.Chat;
+using PipeChat.Protocols.Lines;
 
 namespace PipeChat.Tests.Chat;
 

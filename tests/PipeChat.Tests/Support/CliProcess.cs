@@ -53,6 +53,10 @@ public sealed partial class CliProcess : IDisposable
         return Start(info, environment, stdin, closeStdin: true);
     }
 
+    /// <summary>Starts another server built in this repository (a sample) as `dotnet DLL ARGUMENTS`.</summary>
+    public static CliProcess StartDll(string dll, string arguments) =>
+        Start(new ProcessStartInfo("dotnet", $"\"{dll}\" {arguments}") { WorkingDirectory = Path.GetDirectoryName(dll)! }, null, null, closeStdin: true);
+
     /// <summary>
     /// Runs pipechat on a pseudo-terminal (util-linux `script`), as a user at a terminal does;
     /// standard input stays open, so the program sees a terminal waiting for a key.
@@ -74,7 +78,11 @@ public sealed partial class CliProcess : IDisposable
         info.RedirectStandardError = true;
         info.RedirectStandardInput = true;
         info.UseShellExecute = false;
-        info.WorkingDirectory = AppContext.BaseDirectory;
+        if (string.IsNullOrEmpty(info.WorkingDirectory))
+        {
+            info.WorkingDirectory = AppContext.BaseDirectory;
+        }
+
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             info.Environment[key] = value;

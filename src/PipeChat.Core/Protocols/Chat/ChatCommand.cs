@@ -16,7 +16,7 @@ namespace PipeChat.Protocols.Chat;
 /// </list>
 /// Commands are lower case and matched exactly: <c>/NICK</c> and <c>/nickname</c> are unknown.
 /// </remarks>
-public readonly ref struct ChatCommand
+internal ref struct ChatCommand
 {
     private ChatCommand(ChatCommandKind kind, ReadOnlySpan<byte> argument)
     {

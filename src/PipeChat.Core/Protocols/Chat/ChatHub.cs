@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using PipeChat.Diagnostics;
+using PipeChat.Protocols.Lines;
 
 namespace PipeChat.Protocols.Chat;
 

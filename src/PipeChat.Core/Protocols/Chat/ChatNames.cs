@@ -7,7 +7,7 @@ namespace PipeChat.Protocols.Chat;
 /// Member and room names (docs/protocols.md): <c>[A-Za-z0-9_.-]{1,32}</c>, unique ignoring case.
 /// Valid names are pure ASCII, so byte and char forms convert one to one.
 /// </summary>
-public static class ChatNames
+internal static class ChatNames
 {
     /// <summary>Longest valid name.</summary>
     public const int MaxLength = 32;

@@ -15,7 +15,7 @@ namespace PipeChat.Protocols.Chat;
 /// <see cref="Rune.DecodeFromUtf8"/> delimits them (one U+FFFD per maximal invalid subpart, as
 /// <see cref="Encoding.UTF8"/> does), so overlong forms, surrogates and truncated sequences are all caught.
 /// </remarks>
-public static class ChatText
+internal static class ChatText
 {
     /// <summary>Output bytes per input byte at most.</summary>
     public const int MaxGrowth = 3;

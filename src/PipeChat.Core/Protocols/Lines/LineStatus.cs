@@ -1,4 +1,4 @@
-namespace PipeChat.Protocols.Chat;
+namespace PipeChat.Protocols.Lines;
 
 /// <summary>Outcome of <see cref="LineFramer.TryReadLine"/>.</summary>
 public enum LineStatus

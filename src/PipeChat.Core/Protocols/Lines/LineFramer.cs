@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace PipeChat.Protocols.Chat;
+namespace PipeChat.Protocols.Lines;
 
 /// <summary>
 /// Cuts <c>\n</c>-terminated lines off a byte buffer (docs/protocols.md). Sans-I/O: the transport owns the buffer

@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using PipeChat.Protocols;
+
+namespace PipeChat.Hosting;
+
+/// <summary>Serving a protocol inside an application's own Generic Host.</summary>
+public static partial class PipeChatServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds a hosted service serving <paramref name="protocol"/>, configured from the application's
+    /// configuration section "PipeChat" (keys of docs/options.md: Port, Host, Model, MaxConnections, ...).
+    /// It binds when the host starts, writes the ready line to standard output, and drains on stop.
+    /// </summary>
+    public static IServiceCollection AddPipeChatServer(this IServiceCollection services, IStreamProtocol protocol, int defaultPort = 7000)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var kind = PipeChatServer.Create(protocol).WithDefaultPort(defaultPort).ToProtocolKind();
+        services.AddHostedService(sp =>
+        {
+            var loggers = sp.GetRequiredService<ILoggerFactory>();
+            var warnings = new List<string>();
+            var options = OptionsResolver.Resolve(kind, sp.GetRequiredService<IConfiguration>(), warnings);
+            var logger = loggers.CreateLogger("PipeChat.Host");
+            foreach (var warning in warnings)
+            {
+                SettingIgnored(logger, warning);
+            }
+
+            var built = ServerFactory.Create(options, loggers);
+            var holder = new ServerHolder { Server = built.Server, Metrics = built.Metrics };
+            return new ServerHostedService(holder, options, Console.Out, logger);
+        });
+        return services;
+    }
+
+    [LoggerMessage(LogLevel.Warning, "{Warning}")]
+    private static partial void SettingIgnored(ILogger logger, string warning);
+}
