@@ -54,9 +54,7 @@ public sealed class PackageTests
                 <?xml version="1.0" encoding="utf-8"?>
                 <configuration>
                   <packageSources>
-                    <clear />
                     <add key="local" value="{feed}" />
-                    <add key="nuget.org" value="https://api.nuget.org/v3/index.json" protocolVersion="3" />
                   </packageSources>
                 </configuration>
                 """);
