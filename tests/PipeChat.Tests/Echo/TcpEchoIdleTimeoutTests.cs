@@ -32,15 +32,17 @@ public class TcpEchoIdleTimeoutTests
     [MemberData(nameof(TestServers.TcpEchoModels), MemberType = typeof(TestServers))]
     public async Task A_connection_that_keeps_sending_is_not_idle(TcpModel model)
     {
-        using var echo = new EchoProtocol(TimeSpan.FromSeconds(1));
+        // A byte every 100 ms against a 3 s timeout: a loaded 2-core box may stall the client for a
+        // second, never for thirty sends in a row.
+        using var echo = new EchoProtocol(TimeSpan.FromSeconds(3));
         await using var server = TestServers.StartTcp(model, echo);
         using var client = await TestClient.ConnectAsync(server.LocalEndPoint);
         var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < TimeSpan.FromSeconds(2.5))
+        while (clock.Elapsed < TimeSpan.FromSeconds(4))
         {
             await client.SendAsync("x");
             Assert.Equal("x"u8.ToArray(), await client.ReceiveExactlyAsync(1));
-            await Task.Delay(200);
+            await Task.Delay(100);
         }
 
         Assert.Equal(0, echo.IdleTimeouts.Count);
