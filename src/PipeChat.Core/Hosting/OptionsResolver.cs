@@ -41,9 +41,9 @@ public static class OptionsResolver
                 continue;
             }
 
-            var reason = !option.AppliesTo(protocol)
-                ? $"applies to {string.Join(" and ", option.Protocols!)} only"
-                : option.NotApplicable?.Invoke(options);
+            var reason = option.AppliesTo(protocol) ? option.NotApplicable?.Invoke(options)
+                : option.Protocols is { } names ? $"applies to {string.Join(" and ", names)} only"
+                : $"does not apply: {protocol.Name} has no UDP form";
             if (reason is null || Raw(section, key) is null)
             {
                 continue;
@@ -63,7 +63,8 @@ public static class OptionsResolver
     private static PipeChatOptions ResolveValues(ProtocolKind protocol, IConfiguration configuration, ModelRegistry models)
     {
         var section = new SettingsSection(configuration);
-        var udp = Bool(section, "--udp", "Udp") ?? false;
+        // A protocol without a UDP form ignores a UDP setting (Resolve warns about it).
+        var udp = (Bool(section, "--udp", "Udp") ?? false) && protocol.CreateDatagram is not null;
         var model = Model(section, models) ?? ModelRegistry.Async;
         if (!protocol.Allows(model))
         {

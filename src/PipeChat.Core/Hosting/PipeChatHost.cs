@@ -75,7 +75,11 @@ public static class PipeChatHost
         return $"settings file: {e.Message}";
     }
 
-    public static async Task<int> RunAsync(ProtocolKind protocol, IReadOnlyDictionary<string, string?> commandLine, TextWriter stdout, TextWriter stderr)
+    public static Task<int> RunAsync(ProtocolKind protocol, IReadOnlyDictionary<string, string?> commandLine, TextWriter stdout, TextWriter stderr) =>
+        RunAsync(protocol, commandLine, stdout, stderr, program: "pipechat");
+
+    /// <summary>As the public overload, with <paramref name="program"/> at the start of every error line.</summary>
+    internal static async Task<int> RunAsync(ProtocolKind protocol, IReadOnlyDictionary<string, string?> commandLine, TextWriter stdout, TextWriter stderr, string program)
     {
         PipeChatOptions options;
         var warnings = new List<string>();
@@ -85,13 +89,13 @@ public static class PipeChatHost
         }
         catch (UsageException e)
         {
-            await stderr.WriteLineAsync($"pipechat: {e.Message}").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"{program}: {e.Message}").ConfigureAwait(false);
             return 2;
         }
 
         foreach (var warning in warnings)
         {
-            await stderr.WriteLineAsync($"pipechat: warning: {warning}").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"{program}: warning: {warning}").ConfigureAwait(false);
         }
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
@@ -140,12 +144,12 @@ public static class PipeChatHost
         catch (SocketException e)
         {
             var address = ServerHostedService.Format(new IPEndPoint(options.Host, options.Port));
-            await stderr.WriteLineAsync($"pipechat: cannot listen on {options.Scheme}://{address}: {Describe(e)}").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"{program}: cannot listen on {options.Scheme}://{address}: {Describe(e)}").ConfigureAwait(false);
             return 1;
         }
         catch (UsageException e)
         {
-            await stderr.WriteLineAsync($"pipechat: {e.Message}").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"{program}: {e.Message}").ConfigureAwait(false);
             return 2;
         }
 

@@ -83,6 +83,6 @@ public sealed class PipeChatServer
             return 2;
         }
 
-        return await PipeChatHost.RunAsync(kind, commandLine, stdout, stderr).ConfigureAwait(false);
+        return await PipeChatHost.RunAsync(kind, commandLine, stdout, stderr, program: kind.Name).ConfigureAwait(false);
     }
 }

@@ -44,7 +44,7 @@ internal static class ServerArguments
     public static string Help(ProtocolKind protocol)
     {
         var lines = ServerOptions.All.Where(o => o.AppliesTo(protocol))
-            .Select(o => $"  {o.Name + (o.IsFlag ? string.Empty : " VALUE"),-28} {o.Description} [{o.EnvironmentVariable}]");
+            .Select(o => $"  {o.Name + (o.IsFlag ? string.Empty : " VALUE"),-28} {o.DescriptionFor(protocol)} [{o.EnvironmentVariable}]");
         return $"{protocol.Name}: {protocol.Description}{Environment.NewLine}Options:{Environment.NewLine}{string.Join(Environment.NewLine, lines)}";
     }
 }

@@ -21,7 +21,15 @@ public sealed record ServerOption(
     public string EnvironmentVariable => "PIPECHAT_" + Name[2..].Replace('-', '_').ToUpperInvariant();
 
     /// <summary>Whether the command of <paramref name="protocol"/> takes this option.</summary>
-    public bool AppliesTo(ProtocolKind protocol) => Protocols?.Contains(protocol.Name) ?? true;
+    public bool AppliesTo(ProtocolKind protocol) =>
+        (Protocols?.Contains(protocol.Name) ?? true) && (!NeedsDatagram || protocol.CreateDatagram is not null);
+
+    /// <summary>Whether the option only makes sense for a protocol with a UDP form (<c>--udp</c>).</summary>
+    public bool NeedsDatagram { get; init; }
+
+    /// <summary>The help text for <paramref name="protocol"/>'s command: the port line names its own default.</summary>
+    public string DescriptionFor(ProtocolKind protocol) =>
+        Key == "Port" ? $"Port (default {protocol.DefaultPort}; 0 lets the OS pick)." : Description;
 
     /// <summary>Whether the option takes no value (a switch such as <c>--udp</c>).</summary>
     public bool IsFlag { get; init; }

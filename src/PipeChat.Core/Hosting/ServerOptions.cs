@@ -17,7 +17,7 @@ public static class ServerOptions
         new("--host", "Host", "Address to bind (default 127.0.0.1; 0.0.0.0 or :: to expose).", Both),
         new("--port", "Port", "Port (default: echo 7007, chat 7000; 0 lets the OS pick).", Both),
         new("--model", "Model", "Connection model: async (default) or threads; echo also iterative.", Both),
-        new("--udp", "Udp", "Serve UDP instead of TCP.", Both) { IsFlag = true },
+        new("--udp", "Udp", "Serve UDP instead of TCP.", Both) { IsFlag = true, NeedsDatagram = true },
         new("--io", "Io", "Async model: socket I/O, auto (default: epoll on Linux), epoll or saea (SocketAsyncEventArgs).", Both, AsyncTcpOnly),
         new("--max-connections", "MaxConnections", "TCP connections (UDP chat: registrations) held at once (default 10000).", Both, NotUdpEcho),
         new("--max-line", "MaxLine", "Chat: longest line in bytes, newline excluded (default 4096).", ChatOnly),

@@ -44,6 +44,37 @@ public sealed class PipeChatServerTests
     }
 
     [Fact]
+    public async Task Help_names_the_protocols_own_port_and_offers_no_udp_without_a_udp_form()
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        Assert.Equal(0, await PipeChatServer.Create(new ReverseProtocol()).WithDefaultPort(7100).RunAsync(["--help"], stdout, stderr));
+        Assert.Contains("Port (default 7100; 0 lets the OS pick).", stdout.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("--udp", stdout.ToString(), StringComparison.Ordinal);
+        Assert.Contains("'--udp'", Assert.Throws<UsageException>(() => ServerArguments.Parse(["--udp"], Reverse)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Errors_from_the_host_carry_the_protocols_name()
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        Assert.Equal(2, await PipeChatServer.Create(new ReverseProtocol()).RunAsync(["--port", "abc"], stdout, stderr));
+        Assert.StartsWith("reverse: invalid value 'abc' for --port", stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_generic_host_waits_long_enough_for_the_drain()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["PipeChat:ShutdownTimeout"] = "30" });
+        builder.Services.AddPipeChatServer(new ReverseProtocol(), defaultPort: 7100);
+        using var host = builder.Build();
+        var options = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HostOptions>>().Value;
+        Assert.Equal(TimeSpan.FromSeconds(40), options.ShutdownTimeout);
+    }
+
+    [Fact]
     public async Task A_generic_host_serves_the_protocol_from_its_PipeChat_section()
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
