@@ -36,7 +36,7 @@ public static class PipeChatCommandLine
         var options = new Dictionary<string, Option>();
         foreach (var option in ServerOptions.All.Where(o => o.AppliesTo(protocol)))
         {
-            var help = $"{option.Description} [{option.EnvironmentVariable}]";
+            var help = $"{option.DescriptionFor(protocol)} [{option.EnvironmentVariable}]";
             Option symbol = option.IsFlag
                 ? new Option<bool>(option.Name) { Description = help }
                 : new Option<string>(option.Name) { Description = help, HelpName = HelpName(option.Key) };

@@ -27,9 +27,11 @@ public sealed record ServerOption(
     /// <summary>Whether the option only makes sense for a protocol with a UDP form (<c>--udp</c>).</summary>
     public bool NeedsDatagram { get; init; }
 
-    /// <summary>The help text for <paramref name="protocol"/>'s command: the port line names its own default.</summary>
-    public string DescriptionFor(ProtocolKind protocol) =>
-        Key == "Port" ? $"Port (default {protocol.DefaultPort}; 0 lets the OS pick)." : Description;
+    /// <summary>Help text that depends on the command (e.g. its default port); null: <see cref="Description"/>.</summary>
+    public Func<ProtocolKind, string>? DescribeFor { get; init; }
+
+    /// <summary>The help text for <paramref name="protocol"/>'s command.</summary>
+    public string DescriptionFor(ProtocolKind protocol) => DescribeFor?.Invoke(protocol) ?? Description;
 
     /// <summary>Whether the option takes no value (a switch such as <c>--udp</c>).</summary>
     public bool IsFlag { get; init; }

@@ -15,7 +15,7 @@ public static class ServerOptions
     public static readonly IReadOnlyList<ServerOption> All =
     [
         new("--host", "Host", "Address to bind (default 127.0.0.1; 0.0.0.0 or :: to expose).", Both),
-        new("--port", "Port", "Port (default: echo 7007, chat 7000; 0 lets the OS pick).", Both),
+        new("--port", "Port", "Port (0 lets the OS pick).", Both) { DescribeFor = static p => $"Port (default {p.DefaultPort}; 0 lets the OS pick)." },
         new("--model", "Model", "Connection model: async (default) or threads; echo also iterative.", Both),
         new("--udp", "Udp", "Serve UDP instead of TCP.", Both) { IsFlag = true, NeedsDatagram = true },
         new("--io", "Io", "Async model: socket I/O, auto (default: epoll on Linux), epoll or saea (SocketAsyncEventArgs).", Both, AsyncTcpOnly),

@@ -19,6 +19,13 @@ public class CliTests
     [InlineData("chat --udp --io saea", "--io")]
     [InlineData("echo --udp --idle-timeout 5", "--idle-timeout")]
     [InlineData("echo --config /nonexistent/pipechat.json", "/nonexistent/pipechat.json")]
+    [InlineData("echo --keepalive -1", "--keepalive")]
+    [InlineData("echo --keepalive soon", "--keepalive")]
+    [InlineData("echo --keepalive 40000", "--keepalive")]
+    [InlineData("echo --max-connections-per-ip -1", "--max-connections-per-ip")]
+    [InlineData("chat --max-connections-per-ip many", "--max-connections-per-ip")]
+    [InlineData("echo --udp --keepalive 10", "--keepalive")]
+    [InlineData("chat --udp --max-connections-per-ip 3", "--max-connections-per-ip")]
     public async Task Usage_errors_exit_2_with_one_line_naming_the_problem(string arguments, string named)
     {
         using var cli = CliProcess.Start(arguments);
@@ -170,7 +177,7 @@ public class CliTests
             if (option.AppliesTo(protocol))
             {
                 Assert.Contains(option.Name + " ", help, StringComparison.Ordinal);
-                Assert.Contains($"{option.Description} [{option.EnvironmentVariable}]", help, StringComparison.Ordinal);
+                Assert.Contains($"{option.DescriptionFor(protocol)} [{option.EnvironmentVariable}]", help, StringComparison.Ordinal);
             }
             else
             {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using PipeChat.Tests.Support;
 
 namespace PipeChat.Tests.Hosting;
@@ -17,9 +16,9 @@ public class DotnetToolTests
         {
             var nupkg = Path.Combine(work.FullName, "nupkg");
             var tools = Path.Combine(work.FullName, "tools");
-            await RunAsync("dotnet", $"pack \"{Path.Combine(root, "src", "PipeChat.Cli")}\" -c Release -o \"{nupkg}\"");
+            await RunAsync("dotnet", "pack", Path.Combine(root, "src", "PipeChat.Cli"), "-c", "Release", "-o", nupkg);
             Assert.Single(Directory.GetFiles(nupkg, "pipechat.*.nupkg"));
-            await RunAsync("dotnet", $"tool install --tool-path \"{tools}\" --add-source \"{nupkg}\" pipechat");
+            await RunAsync("dotnet", "tool", "install", "--tool-path", tools, "--add-source", nupkg, "pipechat");
 
             var executable = Path.Combine(tools, "pipechat");
             Assert.True(File.Exists(executable), "the tool shim is installed");
@@ -44,32 +43,5 @@ public class DotnetToolTests
         return directory?.FullName ?? throw new InvalidOperationException("PipeChat.sln not found above the test folder");
     }
 
-    private static async Task<string> RunAsync(string file, string arguments)
-    {
-        var info = new ProcessStartInfo(file, arguments)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        info.Environment["DOTNET_NOLOGO"] = "1";
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(StepTimeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} {arguments} did not finish");
-        }
-
-        var output = await stdout + await stderr;
-        Assert.True(process.ExitCode == 0, $"{file} {arguments} exited {process.ExitCode}: {output}");
-        return output;
-    }
+    private static Task<string> RunAsync(string file, params string[] arguments) => ToolRun.RunAsync(file, arguments, StepTimeout);
 }

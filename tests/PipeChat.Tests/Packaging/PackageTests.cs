@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using PipeChat.Tests.Support;
 
@@ -77,33 +76,8 @@ public sealed class PackageTests
         }
     }
 
-    private static async Task RunAsync(string directory, params string[] arguments)
-    {
-        var info = new ProcessStartInfo("dotnet", arguments)
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        info.Environment["DOTNET_NOLOGO"] = "1";
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(StepTimeout);
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet {string.Join(' ', arguments)} took over {StepTimeout}");
-        }
-
-        Assert.True(process.ExitCode == 0, $"dotnet {string.Join(' ', arguments)} exited {process.ExitCode}:\n{await stdout}\n{await stderr}");
-    }
+    private static Task<string> RunAsync(string directory, params string[] arguments) =>
+        ToolRun.RunAsync("dotnet", arguments, StepTimeout, directory);
 
     // tests/PipeChat.Tests/bin/CONFIGURATION/TFM/ is five levels below the repository.
     private static string Repository() =>
