@@ -120,8 +120,8 @@ internal sealed class LoopbackUdpEchoServer : IAsyncDisposable
 
 /// <summary>
 /// A fake chat server speaking the bits of docs/protocols.md the chat scenario relies on: <c>* welcome NAME</c>
-/// first, <c>* NAME joined</c> to the others, and every line relayed to the others as
-/// <c>&lt;NAME&gt; line</c>. Each member has an unbounded outbox, so a member that never reads
+/// first, <c>* NAME joined</c> to the others, <c>/nick NEW</c> as a notice to the others, and every
+/// other line relayed to the others as <c>&lt;NAME&gt; line</c>. Each member has an unbounded outbox, so a member that never reads
 /// slows nobody (good enough for a short test).
 /// </summary>
 internal sealed class FakeChatServer : IAsyncDisposable
@@ -185,6 +185,10 @@ internal sealed class FakeChatServer : IAsyncDisposable
         }
     }
 
+    private static readonly byte[] Nick = "/nick "u8.ToArray();
+
+    private static bool IsNick(List<byte> line) => line.Count > Nick.Length && line.Take(Nick.Length).SequenceEqual(Nick);
+
     private async Task ReadAsync(Member member)
     {
         var buffer = new byte[8192];
@@ -208,7 +212,12 @@ internal sealed class FakeChatServer : IAsyncDisposable
                         continue;
                     }
 
-                    if (pending.Count > 0)
+                    if (pending.Count > 0 && IsNick(pending))
+                    {
+                        // a rename is a notice to the others, as on the real server (the fake keeps the old name)
+                        Broadcast(member.Id, [.. Encoding.UTF8.GetBytes($"* user{member.Id} is now "), .. pending.Skip(Nick.Length), (byte)'\n']);
+                    }
+                    else if (pending.Count > 0)
                     {
                         Broadcast(member.Id, [.. prefix, .. pending, (byte)'\n']);
                     }
