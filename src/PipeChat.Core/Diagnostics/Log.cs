@@ -32,4 +32,13 @@ internal static partial class Log
 
     [LoggerMessage(8, LogLevel.Information, "UDP chat: datagram from {Address} dropped over --max-line-rate ({Suppressed} more since the last such line)")]
     public static partial void UdpRateLimited(ILogger logger, string address, long suppressed);
+
+    [LoggerMessage(50, LogLevel.Information, "TLS handshake failed: {Reason}: {Error} ({Suppressed} more since the last such line)")]
+    public static partial void TlsHandshakeFailed(ILogger logger, string reason, string error, long suppressed);
+
+    [LoggerMessage(51, LogLevel.Information, "TLS certificate reloaded from {Path}: thumbprint {Thumbprint}, valid until {NotAfter:u}")]
+    public static partial void TlsReloaded(ILogger logger, string path, string thumbprint, DateTime notAfter);
+
+    [LoggerMessage(52, LogLevel.Error, "TLS certificate reload failed, keeping the certificate {Thumbprint}: {Error}")]
+    public static partial void TlsReloadFailed(ILogger logger, string error, string thumbprint);
 }

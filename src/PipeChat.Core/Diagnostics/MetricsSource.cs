@@ -26,6 +26,9 @@ public sealed record MetricsSource
     public Func<long>? InputPauses { get; init; }
     public Func<long>? DatagramsDropped { get; init; }
 
+    /// <summary>TLS counters, when the server speaks TLS.</summary>
+    internal TlsStats? Tls { get; init; }
+
     internal KeyValuePair<string, object?>[] Tags => _tags ??=
     [
         new("model", Model),

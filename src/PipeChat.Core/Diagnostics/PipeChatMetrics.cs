@@ -34,6 +34,15 @@ public static class PipeChatMetrics
         new("pipechat.chat.line_timeouts", IsGauge: false, "{connection}", "Chat: connections closed by --line-timeout (a line left unfinished)", s => s.LineTimeouts?.Invoke()),
         new("pipechat.chat.input_pauses", IsGauge: false, "{pause}", "Chat: times a member was not read because it used up --max-line-rate", s => s.InputPauses?.Invoke()),
         new("pipechat.udp.registrations", IsGauge: true, "{member}", "UDP chat: registrations held now", s => s.Registrations?.Invoke()),
+        new("pipechat.tls.handshakes", IsGauge: false, "{handshake}", "TLS handshakes completed", s => s.Tls?.Handshakes),
+        new("pipechat.tls.handshake_failures", IsGauge: false, "{handshake}", "TLS handshakes failed, by reason", s => s.Tls?.Timeouts) { Label = ("reason", "timeout") },
+        new("pipechat.tls.handshake_failures", IsGauge: false, "{handshake}", "TLS handshakes failed, by reason", s => s.Tls?.ProtocolErrors) { Label = ("reason", "protocol") },
+        new("pipechat.tls.handshake_failures", IsGauge: false, "{handshake}", "TLS handshakes failed, by reason", s => s.Tls?.OtherFailures) { Label = ("reason", "other") },
+        new("pipechat.tls.connections.active", IsGauge: true, "{connection}", "TLS connections open now (handshake completed)", s => s.Tls?.Active),
+        new("pipechat.tls.reloads", IsGauge: false, "{reload}", "TLS certificate reloads (SIGHUP), by result", s => s.Tls?.Reloads) { Label = ("result", "ok") },
+        new("pipechat.tls.reloads", IsGauge: false, "{reload}", "TLS certificate reloads (SIGHUP), by result", s => s.Tls?.ReloadFailures) { Label = ("result", "failed") },
+        .. TlsStats.DurationBounds.Select((bound, i) => new MetricDefinition("pipechat.tls.handshakes_within", IsGauge: false, "{handshake}", "TLS handshakes completed within le seconds (cumulative buckets of the handshake duration)", s => s.Tls?.HandshakesWithin(i)) { Label = ("le", bound.ToString(System.Globalization.CultureInfo.InvariantCulture)) }),
+        new("pipechat.tls.handshakes_within", IsGauge: false, "{handshake}", "TLS handshakes completed within le seconds (cumulative buckets of the handshake duration)", s => s.Tls?.HandshakesWithin(TlsStats.DurationBounds.Length)) { Label = ("le", "+Inf") },
         new("pipechat.udp.datagrams_dropped", IsGauge: false, "{datagram}", "UDP chat: datagrams dropped over --max-line-rate (or from new addresses while the limit table is full)", s => s.DatagramsDropped?.Invoke()),
     ];
 

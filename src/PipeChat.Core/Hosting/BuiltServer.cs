@@ -4,4 +4,8 @@ using PipeChat.Servers;
 namespace PipeChat.Hosting;
 
 /// <summary>A bound server with what it publishes to the meter.</summary>
-public sealed record BuiltServer(IServer Server, MetricsSource Metrics);
+public sealed record BuiltServer(IServer Server, MetricsSource Metrics)
+{
+    /// <summary>The server's connection layers (TLS), for SIGHUP reloads.</summary>
+    internal Transport.ConnectionLayers Layers { get; init; } = Transport.ConnectionLayers.None;
+}

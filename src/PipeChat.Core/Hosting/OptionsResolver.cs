@@ -73,6 +73,7 @@ public static class OptionsResolver
         }
 
         var idleDefault = udp ? protocol.UdpIdleTimeoutSeconds : 0;
+        var (tlsCertificate, tlsKey) = Tls(section);
         return new PipeChatOptions
         {
             Protocol = protocol,
@@ -95,12 +96,29 @@ public static class OptionsResolver
             Keepalive = TimeSpan.FromSeconds(Int(section, "--keepalive", "Keepalive", 0, MaxKeepalive) ?? 60),
             MaxLineRate = Int(section, "--max-line-rate", "MaxLineRate", 0, 1_000_000) ?? 100,
             LineTimeout = TimeSpan.FromSeconds(Double(section, "--line-timeout", "LineTimeout") ?? 30),
+            TlsCertificate = tlsCertificate,
+            TlsKey = tlsKey,
         };
     }
 
     /// <summary>PIPECHAT_MAX_CONNECTIONS → PipeChat:MaxConnections (docs/options.md names).</summary>
     public static string? KeyForEnvironmentVariable(string name) =>
         ServerOptions.ByEnvironmentVariable(name) is { } option ? Section + ":" + option.Key : null;
+
+    /// <summary>--tls-cert and --tls-key: both or neither (the files are read when the server is made: exit 1 naming one).</summary>
+    private static (string? Certificate, string? Key) Tls(SettingsSection section)
+    {
+        var certificate = Raw(section, "TlsCert");
+        var key = Raw(section, "TlsKey");
+        if ((certificate is null) != (key is null))
+        {
+            throw new UsageException(certificate is null
+                ? $"{section.Origin("TlsKey", "--tls-key")} needs --tls-cert"
+                : $"{section.Origin("TlsCert", "--tls-cert")} needs --tls-key");
+        }
+
+        return (certificate, key);
+    }
 
     // Linux caps TCP_KEEPIDLE at 32767 seconds.
     private const int MaxKeepalive = 32_767;

@@ -58,7 +58,16 @@ public sealed record PipeChatOptions
     /// <summary>Chat TCP: an unfinished line must end this long after its first byte; zero is off.</summary>
     public TimeSpan LineTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    public string Scheme => Udp ? "udp" : "tcp";
+    /// <summary>PEM certificate (chain) file: serve TLS; null is plain TCP.</summary>
+    public string? TlsCertificate { get; init; }
+
+    /// <summary>PEM private key file of <see cref="TlsCertificate"/>.</summary>
+    public string? TlsKey { get; init; }
+
+    /// <summary>Whether connections speak TLS.</summary>
+    public bool Tls => !Udp && TlsCertificate is not null;
+
+    public string Scheme => Udp ? "udp" : Tls ? "tls" : "tcp";
 
     public static int DefaultPort(ProtocolKind protocol) => protocol.DefaultPort;
 }

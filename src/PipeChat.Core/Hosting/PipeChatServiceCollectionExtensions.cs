@@ -32,7 +32,7 @@ public static partial class PipeChatServiceCollectionExtensions
             }
 
             var built = ServerFactory.Create(options, loggers);
-            var holder = new ServerHolder { Server = built.Server, Metrics = built.Metrics };
+            var holder = new ServerHolder { Server = built.Server, Metrics = built.Metrics, Layers = built.Layers };
             return new ServerHostedService(holder, options, Console.Out, logger);
         });
         services.AddOptions<HostOptions>().Configure<IConfiguration>((host, configuration) =>

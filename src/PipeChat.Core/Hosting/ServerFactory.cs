@@ -16,8 +16,10 @@ public static class ServerFactory
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggers);
+        var tls = options.Tls ? CreateTls(options, loggers) : null;
         var settings = new ServerSettings
         {
+            Layers = tls is null ? Transport.ConnectionLayers.None : new Transport.ConnectionLayers(tls),
             EndPoint = new IPEndPoint(options.Host, options.Port),
             MaxConnections = options.MaxConnections,
             MaxConnectionsPerIp = options.MaxConnectionsPerIp,
@@ -39,8 +41,15 @@ public static class ServerFactory
 
         var stream = protocol.CreateStream(options, logger);
         var server = model.CreateTcp(settings, stream.Protocol, logger);
-        return new BuiltServer(server, stream.Metrics(Source(server, model.Name, protocol.Name, "tcp")));
+        var source = Source(server, model.Name, protocol.Name, "tcp") with { Tls = tls?.Stats };
+        return new BuiltServer(server, stream.Metrics(source)) { Layers = settings.Layers };
     }
+
+    /// <exception cref="Transport.Tls.TlsConfigurationException">A file cannot be read or parsed.</exception>
+    private static Transport.Tls.TlsLayer CreateTls(PipeChatOptions options, ILoggerFactory loggers) => new(
+        new Transport.Tls.TlsCertificateStore(options.TlsCertificate!, options.TlsKey!),
+        new TlsStats(),
+        loggers.CreateLogger("PipeChat.Tls"));
 
     private static MetricsSource Source(IServer server, string model, string protocol, string transport) => new()
     {

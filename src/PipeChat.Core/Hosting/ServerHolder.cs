@@ -9,4 +9,7 @@ internal sealed class ServerHolder
     public IServer? Server { get; set; }
 
     public MetricsSource? Metrics { get; set; }
+
+    /// <summary>The server's connection layers (TLS): SIGHUP reloads their files.</summary>
+    public Transport.ConnectionLayers Layers { get; set; } = Transport.ConnectionLayers.None;
 }

@@ -18,6 +18,7 @@ internal sealed partial class ServerHostedService(ServerHolder holder, PipeChatO
     private readonly SystemdNotifier? _notifier = SystemdHelpers.IsSystemdService() ? null : new SystemdNotifier();
     private IDisposable? _metricsRegistration;
     private MetricsEndpoint? _metricsEndpoint;
+    private System.Runtime.InteropServices.PosixSignalRegistration? _reload;
 
     /// <summary>The server this service runs (tests read its bound address).</summary>
     internal Servers.IServer? Server => holder.Server;
@@ -37,6 +38,16 @@ internal sealed partial class ServerHostedService(ServerHolder holder, PipeChatO
         }
 
         server.Start();
+        if (!holder.Layers.IsEmpty && !OperatingSystem.IsWindows())
+        {
+            // SIGHUP reloads the layers' files (TLS certificate and key); the process keeps running.
+            var layers = holder.Layers;
+            _reload = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGHUP, context =>
+            {
+                context.Cancel = true;
+                layers.Reload();
+            });
+        }
 
         // docs/options.md: exactly one line on stdout once the socket is bound.
         var ready = ReadyLine(options, server.LocalEndPoint, (server as Servers.AsyncTcpServer)?.Io);
@@ -81,6 +92,8 @@ internal sealed partial class ServerHostedService(ServerHolder holder, PipeChatO
 
     public async ValueTask DisposeAsync()
     {
+        _reload?.Dispose();
+        _reload = null;
         if (_metricsEndpoint is not null)
         {
             await _metricsEndpoint.DisposeAsync().ConfigureAwait(false);

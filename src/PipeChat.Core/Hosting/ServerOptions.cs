@@ -33,6 +33,8 @@ public static class ServerOptions
         new("--metrics-host", "MetricsHost", "Address of the metrics endpoint (default: the --host address).", Both),
         new("--max-connections-per-ip", "MaxConnectionsPerIp", "TCP connections from one client IP address at once; 0 = no limit (default).", Both, TcpOnly),
         new("--keepalive", "Keepalive", "TCP keepalive after SECONDS of silence, probes every 10 s, 6 probes; 0 = off (default 60).", Both, TcpOnly),
+        new("--tls-cert", "TlsCert", "PEM certificate (chain) to serve TLS 1.2/1.3 with; needs --tls-key; SIGHUP reloads both (default: off).", Both, TcpOnly),
+        new("--tls-key", "TlsKey", "PEM private key of --tls-cert.", Both, TcpOnly),
         new("--config", "Config", "A JSON settings file read after appsettings.json beside the executable (keys under \"PipeChat\").", Both),
     ];
 

@@ -32,7 +32,8 @@ internal sealed class Admission
     {
         _maxPerIp = settings.MaxConnectionsPerIp;
         _keepaliveSeconds = (int)settings.Keepalive.TotalSeconds;
-        _fullReply = fullReply.ToArray();
+        // Over a connection layer (TLS) a plain-text reply would only be garbage to the client: just close.
+        _fullReply = settings.Layers.IsEmpty ? fullReply.ToArray() : [];
         _stats = stats;
         _logger = logger;
         time ??= TimeProvider.System;

@@ -13,14 +13,15 @@ namespace PipeChat.Servers;
 /// by socket completions, not threads. An idle connection costs its socket, one pending
 /// zero-byte receive and a few small objects.
 /// </summary>
-public sealed class AsyncTcpServer : IServer, IConnectionOwner<SocketConnection>
+public sealed class AsyncTcpServer : IServer, IConnectionOwner<SocketConnection>, IConnectionOwner<StreamConnection>
 {
     private readonly Socket _listener;
     private readonly IStreamProtocol _protocol;
     private int _stopped;
     private readonly ServerSettings _settings;
     private readonly ILogger _logger;
-    private readonly ConnectionRegistry<SocketConnection> _connections;
+    private readonly ConnectionRegistry<IDrainable> _connections;
+    private readonly StreamConnectionResources? _layered;
     private readonly TransportResources _resources;
     private readonly Admission _admission;
     private readonly AcceptBackoff _backoff;
@@ -31,12 +32,17 @@ public sealed class AsyncTcpServer : IServer, IConnectionOwner<SocketConnection>
         _settings = settings;
         _protocol = protocol;
         _logger = logger;
-        _connections = new ConnectionRegistry<SocketConnection>(settings.MaxConnections);
+        _connections = new ConnectionRegistry<IDrainable>(settings.MaxConnections);
         _listener = Listener.BindTcp(settings.EndPoint, settings.Backlog);
         LocalEndPoint = Listener.LocalEndPointOf(_listener);
         _resources = new TransportResources(settings.Transport, Stats, this, CreateIo(settings.Transport.Io), settings.LingerTimeout);
         _admission = new Admission(settings, protocol.ServerFullReply, Stats, logger);
         _backoff = new AcceptBackoff(Stats, logger);
+        if (!settings.Layers.IsEmpty)
+        {
+            // Connection layers (TLS) need a stream: those connections run as StreamConnections; plain ones keep the socket path.
+            _layered = new StreamConnectionResources(settings.Layers, Stats, this, settings.LingerTimeout, Math.Max(settings.Transport.MinimumReceiveBuffer, 16 * 1024));
+        }
     }
 
     public IPEndPoint LocalEndPoint { get; }
@@ -100,6 +106,14 @@ public sealed class AsyncTcpServer : IServer, IConnectionOwner<SocketConnection>
             return;
         }
 
+        if (_layered is not null)
+        {
+            var layered = new StreamConnection(socket, _protocol, _layered, id) { ClientAddress = address };
+            _connections.Set(id, layered);
+            layered.Start();
+            return;
+        }
+
         var connection = new SocketConnection(socket, _protocol, _resources, id) { ClientAddress = address };
         _connections.Set(id, connection);
         connection.Start();
@@ -127,5 +141,8 @@ public sealed class AsyncTcpServer : IServer, IConnectionOwner<SocketConnection>
     }
 
     void IConnectionOwner<SocketConnection>.OnConnectionClosed(SocketConnection connection) =>
+        _admission.OnClosed(_connections, connection.Id, connection.ClientAddress, connection.Fault);
+
+    void IConnectionOwner<StreamConnection>.OnConnectionClosed(StreamConnection connection) =>
         _admission.OnClosed(_connections, connection.Id, connection.ClientAddress, connection.Fault);
 }

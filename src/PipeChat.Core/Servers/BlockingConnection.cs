@@ -17,8 +17,9 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable, Protoc
 {
     private const int MaxBuffer = 1024 * 1024;
 
-    private readonly Socket _socket;
-    private readonly SessionDriver _driver;
+    private readonly IBlockingChannel _channel;
+    private readonly IStreamProtocol _protocol;
+    private SessionDriver? _driver;
     private readonly ServerStats _stats;
     private readonly ServerSettings _settings;
     private readonly Lock _sendLock = new();
@@ -29,22 +30,35 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable, Protoc
     // running the joins). A spin count of zero makes Wait block at once.
     private readonly ManualResetEventSlim _signal = new(false, spinCount: 0);
     // A blocked receive wakes this often to see whether the server is stopping.
-    private static readonly TimeSpan StopCheckInterval = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan StopCheckInterval = SocketChannel.StopCheckInterval;
 
     private volatile bool _finished;
     private int _disposed;
     private long _sent;
     private int _signalled;
+    private int _stopRequested;
 
     public BlockingConnection(Socket socket, IStreamProtocol protocol, ServerStats stats, ServerSettings settings)
     {
-        _socket = socket;
         _stats = stats;
         _settings = settings;
-        _driver = new SessionDriver(protocol, this, settings.LingerTimeout);
+        _protocol = protocol;
+        if (settings.Layers.IsEmpty)
+        {
+            _channel = new SocketChannel(socket);
+            _driver = new SessionDriver(protocol, this, settings.LingerTimeout);
+        }
+        else
+        {
+            // Through connection layers (TLS) the session starts once they are open (the handshake
+            // done): a client that never completes it never joins a room.
+            _channel = new LayeredChannel(socket, settings.Layers, () => _driver?.CloseFlagged == true);
+        }
     }
 
-    public Exception? Fault => _driver.Fault;
+    public Exception? Fault => _driver?.Fault;
+
+    private SessionDriver Driver => _driver!;
 
     // One wake-up per burst: a broadcast storm (e.g. 1000 join notices) must not cost the
     // writer thread one context switch per line; it drains everything queued when it wakes.
@@ -70,7 +84,7 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable, Protoc
 
     public void RequestClose()
     {
-        _driver.RequestClose();
+        Driver.RequestClose();
         _signal.Set();
     }
 
@@ -79,13 +93,18 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable, Protoc
     /// timeout), answers what it already read and closes. Not shutdown(SHUT_RD), which would
     /// hide the peer's real EOF and turn the close into a reset.
     /// </summary>
-    public void StopReceiving() => _driver.StopReceiving();
+    public void StopReceiving()
+    {
+        Volatile.Write(ref _stopRequested, 1);
+        _driver?.StopReceiving();
+        _channel.Stop();
+    }
 
     public void Abort()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            _socket.Dispose();
+            _channel.Abort();
         }
     }
 
@@ -96,13 +115,35 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable, Protoc
         var buffer = ArrayPool<byte>.Shared.Rent(_settings.BlockingBufferSize);
         try
         {
+            if (!_channel.Open())
+            {
+                return;
+            }
+
+            if (_driver is null)
+            {
+                DeferredWakes.Begin();
+                try
+                {
+                    _driver = new SessionDriver(_protocol, this, _settings.LingerTimeout);
+                }
+                finally
+                {
+                    DeferredWakes.End();
+                }
+
+                if (Volatile.Read(ref _stopRequested) != 0)
+                {
+                    _driver.StopReceiving();
+                }
+            }
+
             if (_driver.HasOutbound)
             {
                 writer = new Thread(WriterLoop, 256 * 1024) { IsBackground = true, Name = "pipechat-writer" };
                 writer.Start();
             }
 
-            _socket.ReceiveTimeout = (int)StopCheckInterval.TotalMilliseconds;
             ReadLoop(ref buffer);
             _finished = true;
             _signal.Set();
@@ -111,7 +152,7 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable, Protoc
                 JoinWhileSending(writer);
             }
 
-            _socket.Shutdown(SocketShutdown.Send);
+            _channel.ShutdownSend();
             Linger(buffer);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
@@ -128,7 +169,7 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable, Protoc
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            _driver.Fail(e);
+            _driver?.Fail(e);
         }
         finally
         {
@@ -136,11 +177,12 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable, Protoc
             _signal.Set();
             Abort();
             writer?.Join();
+            _channel.Dispose();
             ArrayPool<byte>.Shared.Return(buffer);
             DeferredWakes.Begin();
             try
             {
-                _driver.OnClosed();
+                _driver?.OnClosed();
             }
             finally
             {
@@ -183,22 +225,15 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable, Protoc
                     buffer = bigger;
                 }
 
-                if (_driver.CloseFlagged)
+                if (Driver.CloseFlagged)
                 {
                     return;
                 }
 
-                // The overload with an error code: the periodic time-out is not worth an exception
-                // (1000 idle members threw 5000 SocketExceptions a second).
-                var count = _socket.Receive(buffer, buffered, buffer.Length - buffered, SocketFlags.None, out var error);
-                if (error == SocketError.TimedOut)
+                var count = _channel.Receive(buffer, buffered, buffer.Length - buffered);
+                if (count < 0)
                 {
                     continue; // Periodic wake-up: check the stop flags.
-                }
-
-                if (error != SocketError.Success)
-                {
-                    throw new SocketException((int)error);
                 }
 
                 ended = count == 0;
@@ -213,7 +248,7 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable, Protoc
             DeferredWakes.Begin();
             try
             {
-                action = _driver.OnInput(input, ended, _replies, out consumed);
+                action = Driver.OnInput(input, ended, _replies, out consumed);
             }
             finally
             {
@@ -236,14 +271,14 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable, Protoc
 
             if (action == SessionAction.Pause)
             {
-                pause = _driver.InputPause;
+                pause = Driver.InputPause;
             }
             else if (action == SessionAction.Close)
             {
                 return;
             }
 
-            if (_driver.CloseRequested)
+            if (Driver.CloseRequested)
             {
                 return;
             }
@@ -256,7 +291,7 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable, Protoc
         var deadline = Environment.TickCount64 + (long)Math.Ceiling(pause.TotalMilliseconds);
         while (true)
         {
-            if (_driver.CloseFlagged)
+            if (Driver.CloseFlagged)
             {
                 return false;
             }
@@ -280,7 +315,7 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable, Protoc
         while (true)
         {
             var before = Interlocked.Read(ref _sent);
-            if (writer.Join(_driver.LingerTimeout))
+            if (writer.Join(Driver.LingerTimeout))
             {
                 return;
             }
@@ -310,7 +345,7 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable, Protoc
 
                 // The driver reads the close flag before draining: what was queued before a close request still goes out.
                 var finished = _finished;
-                var keepOpen = _driver.DrainOutbound(pending);
+                var keepOpen = Driver.DrainOutbound(pending);
                 if (pending.WrittenCount > 0)
                 {
                     lock (_sendLock)
@@ -323,7 +358,7 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable, Protoc
 
                 if (!keepOpen)
                 {
-                    _driver.RequestClose();
+                    Driver.RequestClose();
                     return;
                 }
 
@@ -341,39 +376,28 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable, Protoc
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            _driver.Fail(e);
+            Driver.Fail(e);
             Abort();
         }
     }
 
     private void SendAll(ReadOnlySpan<byte> data)
     {
-        while (!data.IsEmpty)
-        {
-            var sent = _socket.Send(data, SocketFlags.None);
-            _stats.OnSent(sent);
-            Interlocked.Add(ref _sent, sent);
-            data = data[sent..];
-        }
+        _channel.Send(data);
+        _stats.OnSent(data.Length);
+        Interlocked.Add(ref _sent, data.Length);
     }
 
     private void Linger(byte[] scratch)
     {
         // Drain unread input for a bounded time so our close is a FIN, not a reset that could
         // destroy the last bytes we sent.
-        var deadline = _driver.LingerDeadline();
+        var deadline = Driver.LingerDeadline();
         while (SessionDriver.Remaining(deadline) > TimeSpan.Zero)
         {
-            try
+            if (_channel.DrainReceive(scratch, StopCheckInterval) == 0)
             {
-                if (_socket.Receive(scratch) == 0)
-                {
-                    return;
-                }
-            }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut)
-            {
-                // Keep waiting until the deadline.
+                return;
             }
         }
     }

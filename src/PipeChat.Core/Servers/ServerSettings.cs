@@ -29,4 +29,7 @@ public sealed class ServerSettings
 
     /// <summary>Limits of the async transport.</summary>
     public TransportOptions Transport { get; init; } = new();
+
+    /// <summary>Connection layers between transport and session (TLS); none: plain connections.</summary>
+    internal ConnectionLayers Layers { get; init; } = ConnectionLayers.None;
 }

@@ -181,6 +181,6 @@ public sealed partial class CliProcess : IDisposable
         _process.Dispose();
     }
 
-    [GeneratedRegex(@"listening on (?:tcp|udp)://(\S+)$")]
+    [GeneratedRegex(@"listening on (?:tcp|udp|tls)://(\S+)$")]
     private static partial Regex ListeningRegex();
 }
