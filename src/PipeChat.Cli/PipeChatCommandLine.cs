@@ -69,13 +69,16 @@ public static class PipeChatCommandLine
     {
         var address = new Argument<string?>("HOST:PORT") { Description = "Server address (default 127.0.0.1 and the protocol's port).", Arity = ArgumentArity.ZeroOrOne };
         var udp = new Option<bool>("--udp") { Description = "Use UDP." };
-        var echo = new Command("echo", "Send each input line to an echo server and print the reply.") { address, udp };
+        var (tls, tlsCa, tlsInsecure) = TlsOptions();
+        var echo = new Command("echo", "Send each input line to an echo server and print the reply.") { address, udp, tls, tlsCa, tlsInsecure };
         echo.SetAction(async (result, _) =>
         {
             System.Net.IPEndPoint endPoint;
+            ClientTlsOptions? tlsOptions;
             try
             {
                 endPoint = ClientEndPoint.Parse(result.GetValue(address), ProtocolKind.Echo.DefaultPort);
+                tlsOptions = ClientTlsOf(result, udp, tls, tlsCa, tlsInsecure);
             }
             catch (UsageException e)
             {
@@ -83,19 +86,22 @@ public static class PipeChatCommandLine
                 return 2;
             }
 
-            return await EchoClient.RunAsync(endPoint, result.GetValue(udp), StandardInput(), stdout, stderr).ConfigureAwait(false);
+            return await EchoClient.RunAsync(endPoint, result.GetValue(udp), StandardInput(), stdout, stderr, tlsOptions).ConfigureAwait(false);
         });
 
         var chatAddress = new Argument<string?>("HOST:PORT") { Description = "Server address (default 127.0.0.1:7000).", Arity = ArgumentArity.ZeroOrOne };
         var chatUdp = new Option<bool>("--udp") { Description = "Use UDP chat (#REG first, #DEREG at the end)." };
         var name = new Option<string?>("--name") { Description = "Name to take (/nick NAME, or #REG NAME over UDP)." };
-        var chat = new Command("chat", "Chat: send input lines, print what arrives.") { chatAddress, chatUdp, name };
+        var (chatTls, chatTlsCa, chatTlsInsecure) = TlsOptions();
+        var chat = new Command("chat", "Chat: send input lines, print what arrives.") { chatAddress, chatUdp, name, chatTls, chatTlsCa, chatTlsInsecure };
         chat.SetAction(async (result, _) =>
         {
             System.Net.IPEndPoint endPoint;
+            ClientTlsOptions? tlsOptions;
             try
             {
                 endPoint = ClientEndPoint.Parse(result.GetValue(chatAddress), ProtocolKind.Chat.DefaultPort);
+                tlsOptions = ClientTlsOf(result, chatUdp, chatTls, chatTlsCa, chatTlsInsecure);
             }
             catch (UsageException e)
             {
@@ -103,10 +109,38 @@ public static class PipeChatCommandLine
                 return 2;
             }
 
-            return await ChatClient.RunAsync(endPoint, result.GetValue(chatUdp), result.GetValue(name), StandardInput(), stdout, stderr).ConfigureAwait(false);
+            return await ChatClient.RunAsync(endPoint, result.GetValue(chatUdp), result.GetValue(name), StandardInput(), stdout, stderr, tlsOptions).ConfigureAwait(false);
         });
 
         return new Command("client", "Interactive clients.") { echo, chat };
+    }
+
+    private static (Option<bool> Tls, Option<string?> Ca, Option<bool> Insecure) TlsOptions() => (
+        new Option<bool>("--tls") { Description = "Speak TLS; verify the server's certificate for HOST against the system roots." },
+        new Option<string?>("--tls-ca") { Description = "With --tls: trust the certificates in this PEM file instead of the system roots.", HelpName = "FILE" },
+        new Option<bool>("--tls-insecure") { Description = "With --tls: do not verify the server's certificate." });
+
+    /// <summary>The client's TLS settings, or null without --tls; combinations that make no sense are usage errors.</summary>
+    private static ClientTlsOptions? ClientTlsOf(ParseResult result, Option<bool> udp, Option<bool> tls, Option<string?> ca, Option<bool> insecure)
+    {
+        var caFile = result.GetValue(ca);
+        var skip = result.GetValue(insecure);
+        if (!result.GetValue(tls))
+        {
+            return caFile is not null || skip ? throw new UsageException($"{(skip ? "--tls-insecure" : "--tls-ca")} needs --tls") : null;
+        }
+
+        if (result.GetValue(udp))
+        {
+            throw new UsageException("--tls applies to TCP only (not with --udp)");
+        }
+
+        if (caFile is not null && skip)
+        {
+            throw new UsageException("--tls-ca and --tls-insecure exclude each other");
+        }
+
+        return new ClientTlsOptions { CaFile = caFile, Insecure = skip };
     }
 
     /// <summary>

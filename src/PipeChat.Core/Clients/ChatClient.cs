@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using PipeChat.Hosting;
 
 namespace PipeChat.Clients;
 
@@ -14,31 +15,39 @@ public static class ChatClient
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 
-    public static async Task<int> RunAsync(IPEndPoint server, bool udp, string? name, TextReader input, TextWriter output, TextWriter error)
+    public static Task<int> RunAsync(IPEndPoint server, bool udp, string? name, TextReader input, TextWriter output, TextWriter error) =>
+        RunAsync(server, udp, name, input, output, error, tls: null);
+
+    /// <summary>As above; with <paramref name="tls"/>, over TLS (TCP only).</summary>
+    public static async Task<int> RunAsync(IPEndPoint server, bool udp, string? name, TextReader input, TextWriter output, TextWriter error, ClientTlsOptions? tls)
     {
-        var address = $"{(udp ? "udp" : "tcp")}://{server}";
+        ArgumentNullException.ThrowIfNull(server);
+        ArgumentNullException.ThrowIfNull(input);
+        var address = $"{(udp ? "udp" : tls is null ? "tcp" : "tls")}://{server}";
         using var socket = new Socket(server.AddressFamily, udp ? SocketType.Dgram : SocketType.Stream, udp ? ProtocolType.Udp : ProtocolType.Tcp);
+        Stream? stream = null;
         try
         {
             using (var timeout = new CancellationTokenSource(ConnectTimeout))
             {
                 await socket.ConnectAsync(server, timeout.Token).ConfigureAwait(false);
+                stream = udp ? null : await ClientTls.OpenAsync(socket, tls, server.Address.ToString(), timeout.Token).ConfigureAwait(false);
             }
 
-            var receiving = udp ? ReceiveDatagramsAsync(socket, output) : ReceiveLinesAsync(socket, output);
+            var receiving = stream is null ? ReceiveDatagramsAsync(socket, output) : ReceiveLinesAsync(stream, output);
             if (udp)
             {
-                await SendAsync(socket, name is null ? "#REG" : $"#REG {name}", udp).ConfigureAwait(false);
+                await SendAsync(socket, stream, name is null ? "#REG" : $"#REG {name}").ConfigureAwait(false);
             }
             else if (name is not null)
             {
-                await SendAsync(socket, $"/nick {name}", udp).ConfigureAwait(false);
+                await SendAsync(socket, stream, $"/nick {name}").ConfigureAwait(false);
             }
 
             var quit = false;
             while (!receiving.IsCompleted && await input.ReadLineAsync().ConfigureAwait(false) is { } line)
             {
-                await SendAsync(socket, line, udp).ConfigureAwait(false);
+                await SendAsync(socket, stream, line).ConfigureAwait(false);
                 if (line.Trim() == (udp ? "#DEREG" : "/quit"))
                 {
                     quit = true;
@@ -50,13 +59,20 @@ public static class ChatClient
             {
                 if (!quit)
                 {
-                    await SendAsync(socket, "#DEREG", udp).ConfigureAwait(false);
+                    await SendAsync(socket, stream, "#DEREG").ConfigureAwait(false);
                 }
             }
             else if (!quit && !receiving.IsCompleted)
             {
                 // End of input: tell the server we are done; it closes after the last lines.
-                socket.Shutdown(SocketShutdown.Send);
+                if (stream is System.Net.Security.SslStream ssl)
+                {
+                    await ssl.ShutdownAsync().ConfigureAwait(false);
+                }
+                else
+                {
+                    socket.Shutdown(SocketShutdown.Send);
+                }
             }
 
             // Let the last replies ("* bye", "* deregistered") arrive, within a bound.
@@ -78,11 +94,34 @@ public static class ChatClient
             await error.WriteLineAsync($"pipechat: cannot reach {address}: timed out").ConfigureAwait(false);
             return 1;
         }
+        catch (UsageException e)
+        {
+            await error.WriteLineAsync($"pipechat: {e.Message}").ConfigureAwait(false);
+            return 2;
+        }
+        catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException)
+        {
+            await error.WriteLineAsync($"pipechat: TLS with {address} failed: {e.Message}").ConfigureAwait(false);
+            return 1;
+        }
+        finally
+        {
+            if (stream is not null)
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+            }
+        }
     }
 
-    private static async Task SendAsync(Socket socket, string line, bool udp)
+    private static async Task SendAsync(Socket socket, Stream? stream, string line)
     {
-        var bytes = Encoding.UTF8.GetBytes(udp ? line : line + "\n");
+        if (stream is not null)
+        {
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(line + "\n")).ConfigureAwait(false);
+            return;
+        }
+
+        var bytes = Encoding.UTF8.GetBytes(line);
         var sent = 0;
         while (sent < bytes.Length)
         {
@@ -90,7 +129,7 @@ public static class ChatClient
         }
     }
 
-    private static async Task ReceiveLinesAsync(Socket socket, TextWriter output)
+    private static async Task ReceiveLinesAsync(Stream stream, TextWriter output)
     {
         var buffer = new byte[8192];
         var decoder = Encoding.UTF8.GetDecoder();
@@ -100,9 +139,17 @@ public static class ChatClient
             int count;
             try
             {
-                count = await socket.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
+                count = await stream.ReadAsync(buffer).ConfigureAwait(false);
             }
             catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.OperationAborted)
+            {
+                return;
+            }
+            catch (IOException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionReset or SocketError.OperationAborted })
+            {
+                return;
+            }
+            catch (ObjectDisposedException)
             {
                 return;
             }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using PipeChat.Hosting;
 
 namespace PipeChat.Clients;
 
@@ -13,15 +14,22 @@ public static class EchoClient
     /// <summary>How long to wait for a connection or a reply.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
-    public static async Task<int> RunAsync(IPEndPoint server, bool udp, TextReader input, TextWriter output, TextWriter error)
+    public static Task<int> RunAsync(IPEndPoint server, bool udp, TextReader input, TextWriter output, TextWriter error) =>
+        RunAsync(server, udp, input, output, error, tls: null);
+
+    /// <summary>As above; with <paramref name="tls"/>, over TLS (TCP only).</summary>
+    public static async Task<int> RunAsync(IPEndPoint server, bool udp, TextReader input, TextWriter output, TextWriter error, ClientTlsOptions? tls)
     {
+        ArgumentNullException.ThrowIfNull(server);
         using var socket = new Socket(server.AddressFamily, udp ? SocketType.Dgram : SocketType.Stream, udp ? ProtocolType.Udp : ProtocolType.Tcp);
-        var address = $"{(udp ? "udp" : "tcp")}://{server}";
+        var address = $"{(udp ? "udp" : tls is null ? "tcp" : "tls")}://{server}";
+        Stream? stream = null;
         try
         {
             using (var connectTimeout = new CancellationTokenSource(Timeout))
             {
                 await socket.ConnectAsync(server, connectTimeout.Token).ConfigureAwait(false);
+                stream = udp ? null : await ClientTls.OpenAsync(socket, tls, server.Address.ToString(), connectTimeout.Token).ConfigureAwait(false);
             }
 
             var reply = new byte[udp ? 65_536 : 4096];
@@ -29,10 +37,18 @@ public static class EchoClient
             {
                 var text = udp ? line : line + "\n";
                 var bytes = Encoding.UTF8.GetBytes(text);
-                await socket.SendAsync(bytes, SocketFlags.None).ConfigureAwait(false);
-                var echoed = udp
-                    ? await ReceiveDatagramAsync(socket, reply).ConfigureAwait(false)
-                    : await ReceiveExactlyAsync(socket, bytes.Length).ConfigureAwait(false);
+                string echoed;
+                if (stream is null)
+                {
+                    await socket.SendAsync(bytes, SocketFlags.None).ConfigureAwait(false);
+                    echoed = await ReceiveDatagramAsync(socket, reply).ConfigureAwait(false);
+                }
+                else
+                {
+                    await stream.WriteAsync(bytes).ConfigureAwait(false);
+                    echoed = await ReceiveExactlyAsync(stream, bytes.Length).ConfigureAwait(false);
+                }
+
                 await output.WriteLineAsync(echoed.TrimEnd('\n')).ConfigureAwait(false);
                 await output.FlushAsync().ConfigureAwait(false);
             }
@@ -54,6 +70,23 @@ public static class EchoClient
             await error.WriteLineAsync($"pipechat: {address} closed the connection").ConfigureAwait(false);
             return 1;
         }
+        catch (UsageException e)
+        {
+            await error.WriteLineAsync($"pipechat: {e.Message}").ConfigureAwait(false);
+            return 2;
+        }
+        catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException)
+        {
+            await error.WriteLineAsync($"pipechat: TLS with {address} failed: {e.Message}").ConfigureAwait(false);
+            return 1;
+        }
+        finally
+        {
+            if (stream is not null)
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+            }
+        }
     }
 
     private static async Task<string> ReceiveDatagramAsync(Socket socket, byte[] buffer)
@@ -63,14 +96,14 @@ public static class EchoClient
         return Encoding.UTF8.GetString(buffer, 0, count);
     }
 
-    private static async Task<string> ReceiveExactlyAsync(Socket socket, int length)
+    private static async Task<string> ReceiveExactlyAsync(Stream stream, int length)
     {
         var buffer = new byte[length];
         using var timeout = new CancellationTokenSource(Timeout);
         var received = 0;
         while (received < length)
         {
-            var count = await socket.ReceiveAsync(buffer.AsMemory(received), SocketFlags.None, timeout.Token).ConfigureAwait(false);
+            var count = await stream.ReadAsync(buffer.AsMemory(received), timeout.Token).ConfigureAwait(false);
             if (count == 0)
             {
                 throw new EndOfStreamException();

@@ -8,8 +8,8 @@ internal sealed class TlsStats
     /// <summary>Upper bounds (seconds) of the handshake duration buckets on /metrics.</summary>
     public static readonly double[] DurationBounds = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-    private static readonly Histogram<double> Durations =
-        PipeChatMetrics.Meter.CreateHistogram<double>("pipechat.tls.handshake.duration", "s", "TLS handshake duration (completed handshakes)");
+    // Made on first use: the meter's own initialisation reads DurationBounds.
+    private static Histogram<double>? _durations;
 
     private readonly long[] _buckets = new long[DurationBounds.Length + 1];
     private long _handshakes;
@@ -60,7 +60,14 @@ internal sealed class TlsStats
         }
 
         Interlocked.Increment(ref _buckets[bucket]);
-        Durations.Record(seconds);
+        var durations = Volatile.Read(ref _durations);
+        if (durations is null)
+        {
+            durations = PipeChatMetrics.Meter.CreateHistogram<double>("pipechat.tls.handshake.duration", "s", "TLS handshake duration (completed handshakes)");
+            durations = Interlocked.CompareExchange(ref _durations, durations, null) ?? durations;
+        }
+
+        durations.Record(seconds);
     }
 
     public void OnClosed() => Interlocked.Decrement(ref _active);
