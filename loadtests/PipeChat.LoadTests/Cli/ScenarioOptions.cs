@@ -53,6 +53,12 @@ internal sealed class ScenarioOptions
 
     public Option<ProgressMode> Progress { get; } = new("--progress") { Description = "progress on stderr: auto, live, lines, off (default auto)", DefaultValueFactory = _ => ProgressMode.Auto };
 
+    public Option<bool> Tls { get; } = new("--tls") { Description = "echo, echo-inject, chat: speak TLS; verify the server against the system roots (or --tls-ca, or --tls-insecure)" };
+
+    public Option<string?> TlsCa { get; } = new("--tls-ca") { Description = "with --tls: trust the certificates in this PEM file", HelpName = "FILE" };
+
+    public Option<bool> TlsInsecure { get; } = new("--tls-insecure") { Description = "with --tls: do not verify the server's certificate" };
+
     public Option<long> MaxRequests { get; } = OptionParsers.NonNegativeLong("--max-requests", "end the measured phase after this many requests (0: no limit)");
 
     public void AddTo(Command command)
@@ -60,7 +66,7 @@ internal sealed class ScenarioOptions
         foreach (var option in new Option[]
         {
             Scenario, Duration, WarmUp, Ramp, Size, Depth, Rate, Publishers, StalledMember, NoWelcome, Timeout,
-            ConnectTimeout, MaxPendingConnects, Protocol, FloodKind, TrickleInterval, HeldFrom, Interval, Thresholds, Out, Progress, MaxRequests,
+            ConnectTimeout, MaxPendingConnects, Protocol, FloodKind, TrickleInterval, HeldFrom, Interval, Thresholds, Out, Progress, MaxRequests, Tls, TlsCa, TlsInsecure,
         })
         {
             command.Options.Add(option);
@@ -89,6 +95,9 @@ internal sealed class ScenarioOptions
             FloodKind = r.GetValue(FloodKind) ?? "lines",
             TrickleInterval = r.GetValue(TrickleInterval),
             HeldFrom = r.GetValue(HeldFrom),
+            Tls = r.GetValue(Tls) || r.GetValue(TlsCa) is not null || r.GetValue(TlsInsecure)
+                ? new Sockets.TlsSettings { CaFile = r.GetValue(TlsCa), Insecure = r.GetValue(TlsInsecure) }
+                : null,
         };
     }
 

@@ -78,7 +78,7 @@ public static class ChatScenario
                 settings.MaxPendingConnects,
                 async (i, _) =>
                 {
-                    var conn = await TcpConnection.ConnectAsync(target, settings.ConnectTimeout, settings.OperationTimeout, context.CancellationToken).ConfigureAwait(false);
+                    var conn = await TcpConnection.ConnectAsync(target, settings.ConnectTimeout, settings.OperationTimeout, context.CancellationToken, tls: settings.Tls).ConfigureAwait(false);
                     var member = new ChatMember(i, conn, publishers);
                     members[i] = member;
                     if (settings.ExpectWelcome)
@@ -97,7 +97,7 @@ public static class ChatScenario
 
             if (settings.StalledMember)
             {
-                _stalled = await TcpConnection.ConnectAsync(target, settings.ConnectTimeout, settings.OperationTimeout, context.CancellationToken).ConfigureAwait(false);
+                _stalled = await TcpConnection.ConnectAsync(target, settings.ConnectTimeout, settings.OperationTimeout, context.CancellationToken, tls: settings.Tls).ConfigureAwait(false);
             }
 
             _receiveToken = CancellationTokenSource.CreateLinkedTokenSource(_stopReceiving.Token, context.CancellationToken);

@@ -59,7 +59,7 @@ public static class EchoInjectScenario
             var failures = await Connector.ConnectManyAsync(
                 n,
                 settings.MaxPendingConnects,
-                async (i, ct) => _connections[i] = await TcpConnection.ConnectAsync(target, settings.ConnectTimeout, settings.OperationTimeout, context.CancellationToken).ConfigureAwait(false),
+                async (i, ct) => _connections[i] = await TcpConnection.ConnectAsync(target, settings.ConnectTimeout, settings.OperationTimeout, context.CancellationToken, tls: settings.Tls).ConfigureAwait(false),
                 context.CancellationToken).ConfigureAwait(false);
             context.Metrics["init_connect_failures"] = failures.Count;
             if (failures.Count == n && n > 0)
@@ -84,7 +84,7 @@ public static class EchoInjectScenario
             int id = ctx.CopyId;
             try
             {
-                var conn = _connections[id] ??= await TcpConnection.ConnectAsync(target, settings.ConnectTimeout, settings.OperationTimeout, ctx.CancellationToken).ConfigureAwait(false);
+                var conn = _connections[id] ??= await TcpConnection.ConnectAsync(target, settings.ConnectTimeout, settings.OperationTimeout, ctx.CancellationToken, tls: settings.Tls).ConfigureAwait(false);
                 long seq = _sequences[id]++;
                 await conn.SendAsync(_pattern.Message(id, seq)).ConfigureAwait(false);
                 await conn.ReceiveExactlyAsync(_buffers[id]).ConfigureAwait(false);

@@ -62,7 +62,7 @@ public static class EchoScenario
             var failures = await Connector.ConnectManyAsync(
                 _clients.Length,
                 settings.MaxPendingConnects,
-                async (i, ct) => _clients[i].Connection = await TcpConnection.ConnectAsync(target, settings.ConnectTimeout, settings.OperationTimeout, context.CancellationToken).ConfigureAwait(false),
+                async (i, ct) => _clients[i].Connection = await TcpConnection.ConnectAsync(target, settings.ConnectTimeout, settings.OperationTimeout, context.CancellationToken, tls: settings.Tls).ConfigureAwait(false),
                 context.CancellationToken).ConfigureAwait(false);
             context.Metrics["init_connect_failures"] = failures.Count;
             if (failures.Count == _clients.Length && failures.Count > 0)
@@ -90,7 +90,7 @@ public static class EchoScenario
             {
                 try
                 {
-                    client.Connection = await TcpConnection.ConnectAsync(target, settings.ConnectTimeout, settings.OperationTimeout, ctx.CancellationToken).ConfigureAwait(false);
+                    client.Connection = await TcpConnection.ConnectAsync(target, settings.ConnectTimeout, settings.OperationTimeout, ctx.CancellationToken, tls: settings.Tls).ConfigureAwait(false);
                     return StepResult.Handled;
                 }
                 catch (Exception ex) when (!ctx.CancellationToken.IsCancellationRequested)

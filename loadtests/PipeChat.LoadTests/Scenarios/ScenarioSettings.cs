@@ -63,6 +63,9 @@ public sealed record ScenarioSettings
     /// <summary>Gets the server's process id, for sampling its RSS (soak); null when unknown.</summary>
     public int? ServerPid { get; init; }
 
+    /// <summary>Gets the TLS settings of TCP connections (echo, echo-inject, chat scenarios); null: plain TCP.</summary>
+    public Sockets.TlsSettings? Tls { get; init; }
+
     /// <summary>Gets how often soak samples the server's RSS.</summary>
     public TimeSpan RssSampleInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 

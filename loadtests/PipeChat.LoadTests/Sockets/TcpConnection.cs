@@ -14,14 +14,16 @@ namespace PipeChat.LoadTests.Sockets;
 public sealed class TcpConnection : IDisposable, SocketWatchdog.IDeadline
 {
     private readonly Socket _socket;
+    private readonly System.Net.Security.SslStream? _tls;
     private readonly long _timeoutMs;
     private readonly CancellationTokenRegistration _abort;
     private long _deadline;
     private volatile bool _timedOut;
 
-    private TcpConnection(Socket socket, TimeSpan timeout, CancellationToken outer)
+    private TcpConnection(Socket socket, TimeSpan timeout, CancellationToken outer, System.Net.Security.SslStream? tls = null)
     {
         _socket = socket;
+        _tls = tls;
         _timeoutMs = Math.Max(1, (long)timeout.TotalMilliseconds);
         _abort = outer.UnsafeRegister(static s => ((Socket)s!).Dispose(), socket);
         SocketWatchdog.Add(this);
@@ -41,7 +43,8 @@ public sealed class TcpConnection : IDisposable, SocketWatchdog.IDeadline
         TimeSpan connectTimeout,
         TimeSpan operationTimeout,
         CancellationToken cancellationToken,
-        IPAddress? localAddress = null)
+        IPAddress? localAddress = null,
+        TlsSettings? tls = null)
     {
         ArgumentNullException.ThrowIfNull(endPoint);
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -63,6 +66,28 @@ public sealed class TcpConnection : IDisposable, SocketWatchdog.IDeadline
                 throw new TimeoutException($"connect to {endPoint} timed out");
             }
 
+            if (tls is not null)
+            {
+                // The handshake counts as part of the connect, within the same bound.
+                var ssl = new System.Net.Security.SslStream(new NetworkStream(socket, ownsSocket: false));
+                try
+                {
+                    await ssl.AuthenticateAsClientAsync(tls.ClientOptions(endPoint.Address.ToString()), cts.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    await ssl.DisposeAsync().ConfigureAwait(false);
+                    throw new TimeoutException($"TLS handshake with {endPoint} timed out");
+                }
+                catch
+                {
+                    await ssl.DisposeAsync().ConfigureAwait(false);
+                    throw;
+                }
+
+                return new TcpConnection(socket, operationTimeout, cancellationToken, ssl);
+            }
+
             return new TcpConnection(socket, operationTimeout, cancellationToken);
         }
         catch
@@ -79,13 +104,19 @@ public sealed class TcpConnection : IDisposable, SocketWatchdog.IDeadline
         Arm();
         try
         {
+            if (_tls is not null)
+            {
+                await _tls.WriteAsync(data).ConfigureAwait(false);
+                return;
+            }
+
             while (!data.IsEmpty)
             {
                 int sent = await _socket.SendAsync(data, SocketFlags.None).ConfigureAwait(false);
                 data = data[sent..];
             }
         }
-        catch (Exception ex) when (_timedOut && ex is SocketException or ObjectDisposedException)
+        catch (Exception ex) when (_timedOut && ex is SocketException or ObjectDisposedException or IOException)
         {
             throw new TimeoutException("send timed out");
         }
@@ -102,9 +133,11 @@ public sealed class TcpConnection : IDisposable, SocketWatchdog.IDeadline
         Arm();
         try
         {
-            return await _socket.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
+            return _tls is not null
+                ? await _tls.ReadAsync(buffer).ConfigureAwait(false)
+                : await _socket.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
         }
-        catch (Exception ex) when (_timedOut && ex is SocketException or ObjectDisposedException)
+        catch (Exception ex) when (_timedOut && ex is SocketException or ObjectDisposedException or IOException)
         {
             throw new TimeoutException("receive timed out");
         }
@@ -116,7 +149,7 @@ public sealed class TcpConnection : IDisposable, SocketWatchdog.IDeadline
 
     /// <summary>Receives what is available with no timeout other than <paramref name="cancellationToken"/>.</summary>
     public ValueTask<int> ReceiveUntilCancelledAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
-        _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+        _tls is not null ? _tls.ReadAsync(buffer, cancellationToken) : _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
 
     /// <summary>Fills <paramref name="buffer"/> completely.</summary>
     /// <exception cref="EndOfStreamException">The peer closed first.</exception>
@@ -140,6 +173,7 @@ public sealed class TcpConnection : IDisposable, SocketWatchdog.IDeadline
     {
         SocketWatchdog.Remove(this);
         _abort.Dispose();
+        _tls?.Dispose();
         _socket.Dispose();
     }
 
