@@ -14,6 +14,7 @@ public static class ChatClient
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>Runs the chat client: sends lines read from <paramref name="input"/> while a receive loop prints what arrives; returns the exit code (0 normal end, 1 server unreachable).</summary>
     public static async Task<int> RunAsync(IPEndPoint server, bool udp, string? name, TextReader input, TextWriter output, TextWriter error)
     {
         var address = $"{(udp ? "udp" : "tcp")}://{server}";

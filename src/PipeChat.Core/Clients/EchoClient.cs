@@ -13,6 +13,7 @@ public static class EchoClient
     /// <summary>How long to wait for a connection or a reply.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>Runs the echo client: sends each input line and prints the reply; returns the exit code (0 normal end, 1 server unreachable).</summary>
     public static async Task<int> RunAsync(IPEndPoint server, bool udp, TextReader input, TextWriter output, TextWriter error)
     {
         using var socket = new Socket(server.AddressFamily, udp ? SocketType.Dgram : SocketType.Stream, udp ? ProtocolType.Udp : ProtocolType.Tcp);

@@ -14,6 +14,7 @@ public sealed class MetricsEndpoint : IAsyncDisposable
     private readonly CollectorRegistry _registry;
     private readonly Task _loop;
 
+    /// <summary>Starts serving <c>/metrics</c> (Prometheus text) and <c>/healthz</c> on <paramref name="host"/>:<paramref name="port"/> (0: any free port).</summary>
     public MetricsEndpoint(IPAddress host, int port)
     {
         // A registry of our own with PipeChat's counters only, refreshed from the same sources as
@@ -83,6 +84,7 @@ public sealed class MetricsEndpoint : IAsyncDisposable
     /// <summary>Where /metrics is.</summary>
     public string Url { get; }
 
+    /// <summary>Stops the endpoint.</summary>
     public async ValueTask DisposeAsync()
     {
         _listener.Stop();

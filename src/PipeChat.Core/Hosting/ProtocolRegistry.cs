@@ -12,6 +12,7 @@ public sealed class ProtocolRegistry
 {
     private readonly List<ProtocolKind> _protocols = [];
 
+    /// <summary>Echo: every byte back (TCP), every datagram back (UDP).</summary>
     public static ProtocolKind Echo { get; } = new(
         "echo",
         "Echo every byte back (TCP) or every datagram (UDP).",
@@ -27,6 +28,7 @@ public sealed class ProtocolRegistry
             return new DatagramService(echo, m => m with { MessagesEchoed = () => echo.MessagesEchoed });
         });
 
+    /// <summary>Line-based chat with rooms (TCP and UDP).</summary>
     public static ProtocolKind Chat { get; } = new(
         "chat",
         "Line-based chat with rooms (TCP) or #REG/#DEREG relay (UDP).",

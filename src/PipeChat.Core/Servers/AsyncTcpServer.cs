@@ -26,6 +26,7 @@ public sealed class AsyncTcpServer : IServer, IConnectionOwner<SocketConnection>
     private readonly AcceptBackoff _backoff;
     private Task _acceptLoop = Task.CompletedTask;
 
+    /// <summary>Binds the listening socket; <see cref="Start"/> starts accepting.</summary>
     public AsyncTcpServer(ServerSettings settings, IStreamProtocol protocol, ILogger logger)
     {
         _settings = settings;
@@ -39,12 +40,16 @@ public sealed class AsyncTcpServer : IServer, IConnectionOwner<SocketConnection>
         _backoff = new AcceptBackoff(Stats, logger);
     }
 
+    /// <inheritdoc/>
     public IPEndPoint LocalEndPoint { get; }
 
+    /// <inheritdoc/>
     public ServerStats Stats { get; } = new();
 
+    /// <inheritdoc/>
     public void Start() => _acceptLoop = AcceptLoopAsync();
 
+    /// <inheritdoc/>
     public async Task StopAsync(TimeSpan drainTimeout)
     {
         _listener.Dispose();
@@ -56,6 +61,7 @@ public sealed class AsyncTcpServer : IServer, IConnectionOwner<SocketConnection>
         await _connections.DrainAsync(drainTimeout).ConfigureAwait(false);
     }
 
+    /// <inheritdoc/>
     public async ValueTask DisposeAsync() => await StopAsync(TimeSpan.Zero).ConfigureAwait(false);
 
     private async Task AcceptLoopAsync()
