@@ -15,29 +15,8 @@ public sealed record MetricsSource
     /// <summary><c>tcp</c> or <c>udp</c>, as the <c>transport</c> tag.</summary>
     public required string Transport { get; init; }
 
-    /// <summary>Echo: reads (TCP) or datagrams (UDP) echoed.</summary>
-    public Func<long>? MessagesEchoed { get; init; }
-
-    /// <summary>Chat: lines relayed to their room.</summary>
-    public Func<long>? LinesRelayed { get; init; }
-
-    /// <summary>Chat: members cut off as too slow.</summary>
-    public Func<long>? MembersCutOff { get; init; }
-
-    /// <summary>UDP chat: registrations held now.</summary>
-    public Func<long>? Registrations { get; init; }
-
-    /// <summary>Connections closed by the idle timeout.</summary>
-    public Func<long>? IdleTimeouts { get; init; }
-
-    /// <summary>Chat: connections closed by the line timeout.</summary>
-    public Func<long>? LineTimeouts { get; init; }
-
-    /// <summary>Chat: times a member was not read for using up its line rate.</summary>
-    public Func<long>? InputPauses { get; init; }
-
-    /// <summary>UDP chat: datagrams dropped by the flood limits.</summary>
-    public Func<long>? DatagramsDropped { get; init; }
+    /// <summary>The protocol's own counters (see <see cref="ProtocolCounter"/>).</summary>
+    public IReadOnlyList<ProtocolCounter> Counters { get; init; } = [];
 
     internal KeyValuePair<string, object?>[] Tags => _tags ??=
     [
@@ -47,4 +26,18 @@ public sealed record MetricsSource
     ];
 
     private KeyValuePair<string, object?>[]? _tags;
+
+    /// <summary>The value of this server's counter named <paramref name="name"/>, or null when its protocol has none.</summary>
+    internal long? Read(string name)
+    {
+        foreach (var counter in Counters)
+        {
+            if (counter.Name == name)
+            {
+                return counter.Read();
+            }
+        }
+
+        return null;
+    }
 }

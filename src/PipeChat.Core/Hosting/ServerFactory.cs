@@ -34,12 +34,12 @@ public static class ServerFactory
             var createUdp = model.CreateUdp ?? throw new UsageException($"--udp is not available for --model {model.Name}");
             var datagram = createDatagram(options, logger);
             var udp = createUdp(settings, datagram.Protocol, logger);
-            return new BuiltServer(udp, datagram.Metrics(Source(udp, model.Name, protocol.Name, "udp")));
+            return new BuiltServer(udp, Source(udp, model.Name, protocol.Name, "udp") with { Counters = datagram.Counters });
         }
 
         var stream = protocol.CreateStream(options, logger);
         var server = model.CreateTcp(settings, stream.Protocol, logger);
-        return new BuiltServer(server, stream.Metrics(Source(server, model.Name, protocol.Name, "tcp")));
+        return new BuiltServer(server, Source(server, model.Name, protocol.Name, "tcp") with { Counters = stream.Counters });
     }
 
     private static MetricsSource Source(IServer server, string model, string protocol, string transport) => new()
