@@ -15,10 +15,11 @@ public static class ChatClient
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>Runs the chat client: sends lines read from <paramref name="input"/> while a receive loop prints what arrives; returns the exit code (0 normal end, 1 server unreachable).</summary>
     public static Task<int> RunAsync(IPEndPoint server, bool udp, string? name, TextReader input, TextWriter output, TextWriter error) =>
         RunAsync(server, udp, name, input, output, error, tls: null);
 
-    /// <summary>As above; with <paramref name="tls"/>, over TLS (TCP only).</summary>
+    /// <summary>As above; with <paramref name="tls"/>, over TLS (TCP only; exit 1 also when the handshake fails, 2 for an unreadable CA file).</summary>
     public static async Task<int> RunAsync(IPEndPoint server, bool udp, string? name, TextReader input, TextWriter output, TextWriter error, ClientTlsOptions? tls)
     {
         ArgumentNullException.ThrowIfNull(server);

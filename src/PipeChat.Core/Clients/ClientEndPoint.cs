@@ -7,6 +7,7 @@ namespace PipeChat.Clients;
 /// <summary>Parses the clients' HOST:PORT argument.</summary>
 public static class ClientEndPoint
 {
+    /// <summary>Parses <c>HOST:PORT</c>, <c>HOST</c> or <c>PORT</c> (loopback by default, <paramref name="defaultPort"/> when none is given).</summary>
     public static IPEndPoint Parse(string? value, int defaultPort)
     {
         if (string.IsNullOrWhiteSpace(value))

@@ -14,10 +14,11 @@ public static class EchoClient
     /// <summary>How long to wait for a connection or a reply.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>Runs the echo client: sends each input line and prints the reply; returns the exit code (0 normal end, 1 server unreachable).</summary>
     public static Task<int> RunAsync(IPEndPoint server, bool udp, TextReader input, TextWriter output, TextWriter error) =>
         RunAsync(server, udp, input, output, error, tls: null);
 
-    /// <summary>As above; with <paramref name="tls"/>, over TLS (TCP only).</summary>
+    /// <summary>As above; with <paramref name="tls"/>, over TLS (TCP only; exit 1 also when the handshake fails, 2 for an unreadable CA file).</summary>
     public static async Task<int> RunAsync(IPEndPoint server, bool udp, TextReader input, TextWriter output, TextWriter error, ClientTlsOptions? tls)
     {
         ArgumentNullException.ThrowIfNull(server);

@@ -14,35 +14,21 @@ public sealed class MetricsEndpoint : IAsyncDisposable
     private readonly CollectorRegistry _registry;
     private readonly Task _loop;
 
+    /// <summary>Starts serving <c>/metrics</c> (Prometheus text) and <c>/healthz</c> on <paramref name="host"/>:<paramref name="port"/> (0: any free port).</summary>
     public MetricsEndpoint(IPAddress host, int port)
     {
         // A registry of our own with PipeChat's counters only, refreshed from the same sources as
-        // the "PipeChat" meter just before each scrape (nothing is counted twice, nothing on the hot path).
+        // the "PipeChat" meter just before each scrape (nothing is counted twice, nothing on the hot
+        // path). Collectors are made on first sight: protocols define their counters when they register.
         _registry = Metrics.NewCustomRegistry();
         var factory = Metrics.WithCustomRegistry(_registry);
-        string[] labels = ["model", "protocol", "transport"];
-        var series = new List<(Collector Metric, MetricDefinition Definition)>();
-        var created = new Dictionary<string, Collector>();
-        foreach (var definition in PipeChatMetrics.Definitions)
-        {
-            if (!created.TryGetValue(definition.Name, out var metric))
-            {
-                var help = definition.Description + ".";
-                string[] names = definition.Label is { } label ? [.. labels, label.Name] : labels;
-                metric = definition.IsGauge
-                    ? factory.CreateGauge(definition.PrometheusName, help, names)
-                    : factory.CreateCounter(definition.PrometheusName, help, names);
-                created[definition.Name] = metric;
-            }
-
-            series.Add((metric, definition));
-        }
-
+        var created = new Dictionary<string, Collector>(StringComparer.Ordinal);
         _registry.AddBeforeCollectCallback(() =>
         {
+            var definitions = PipeChatMetrics.Definitions;
             foreach (var source in PipeChatMetrics.Snapshot())
             {
-                foreach (var (metric, definition) in series)
+                foreach (var definition in definitions)
                 {
                     if (definition.Read(source) is not { } value)
                     {
@@ -52,6 +38,7 @@ public sealed class MetricsEndpoint : IAsyncDisposable
                     string[] values = definition.Label is { } label
                         ? [source.Model, source.Protocol, source.Transport, label.Value]
                         : [source.Model, source.Protocol, source.Transport];
+                    var metric = Collector(factory, created, definition);
                     if (metric is Gauge gauge)
                     {
                         gauge.WithLabels(values).Set(value);
@@ -83,11 +70,31 @@ public sealed class MetricsEndpoint : IAsyncDisposable
     /// <summary>Where /metrics is.</summary>
     public string Url { get; }
 
+    /// <summary>Stops the endpoint.</summary>
     public async ValueTask DisposeAsync()
     {
         _listener.Stop();
         _listener.Close();
         await _loop.ConfigureAwait(false);
+    }
+
+    private static Collector Collector(MetricFactory factory, Dictionary<string, Collector> created, MetricDefinition definition)
+    {
+        lock (created)
+        {
+            if (created.TryGetValue(definition.Name, out var metric))
+            {
+                return metric;
+            }
+
+            var help = definition.Description + ".";
+            string[] names = definition.Label is { } label ? ["model", "protocol", "transport", label.Name] : ["model", "protocol", "transport"];
+            metric = definition.IsGauge
+                ? factory.CreateGauge(definition.PrometheusName, help, names)
+                : factory.CreateCounter(definition.PrometheusName, help, names);
+            created[definition.Name] = metric;
+            return metric;
+        }
     }
 
     private static int FreePort(IPAddress host)

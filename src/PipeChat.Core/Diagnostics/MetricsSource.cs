@@ -3,28 +3,20 @@ namespace PipeChat.Diagnostics;
 /// <summary>What one running server exposes to the meter.</summary>
 public sealed record MetricsSource
 {
+    /// <summary>The server's own counters.</summary>
     public required ServerStats Stats { get; init; }
 
+    /// <summary>The connection model, as the <c>model</c> tag.</summary>
     public required string Model { get; init; }
 
+    /// <summary>The protocol, as the <c>protocol</c> tag.</summary>
     public required string Protocol { get; init; }
 
+    /// <summary><c>tcp</c> or <c>udp</c>, as the <c>transport</c> tag.</summary>
     public required string Transport { get; init; }
 
-    public Func<long>? MessagesEchoed { get; init; }
-
-    public Func<long>? LinesRelayed { get; init; }
-
-    public Func<long>? MembersCutOff { get; init; }
-
-    public Func<long>? Registrations { get; init; }
-
-    public Func<long>? IdleTimeouts { get; init; }
-
-    public Func<long>? LineTimeouts { get; init; }
-
-    public Func<long>? InputPauses { get; init; }
-    public Func<long>? DatagramsDropped { get; init; }
+    /// <summary>The protocol's own counters (see <see cref="ProtocolCounter"/>).</summary>
+    public IReadOnlyList<ProtocolCounter> Counters { get; init; } = [];
 
     /// <summary>TLS counters, when the server speaks TLS.</summary>
     internal TlsStats? Tls { get; init; }
@@ -37,4 +29,18 @@ public sealed record MetricsSource
     ];
 
     private KeyValuePair<string, object?>[]? _tags;
+
+    /// <summary>The value of this server's counter named <paramref name="name"/>, or null when its protocol has none.</summary>
+    internal long? Read(string name)
+    {
+        foreach (var counter in Counters)
+        {
+            if (counter.Name == name)
+            {
+                return counter.Read();
+            }
+        }
+
+        return null;
+    }
 }

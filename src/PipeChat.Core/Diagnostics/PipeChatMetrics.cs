@@ -14,11 +14,14 @@ public static class PipeChatMetrics
 
     private static readonly List<MetricsSource> Sources = [];
 
+    private static readonly List<MetricDefinition> Defined = [];
+    private static readonly HashSet<string> Instruments = new(StringComparer.Ordinal);
+
     /// <summary>
-    /// Every PipeChat metric, once: the meter's instruments and the Prometheus endpoint are both
-    /// made from this list, so a metric cannot exist in one and not the other.
+    /// The metrics every server has (connections, bytes, limits): with the counters of the
+    /// protocols registered so far (<see cref="ProtocolCounter"/>), they are <see cref="Definitions"/>.
     /// </summary>
-    public static IReadOnlyList<MetricDefinition> Definitions { get; } =
+    public static IReadOnlyList<MetricDefinition> ServerDefinitions { get; } =
     [
         new("pipechat.connections.active", IsGauge: true, "{connection}", "TCP connections open now", s => s.Stats.Active),
         new("pipechat.connections.accepted", IsGauge: false, "{connection}", "TCP connections accepted", s => s.Stats.Accepted),
@@ -27,13 +30,6 @@ public static class PipeChatMetrics
         new("pipechat.accept.backoff", IsGauge: false, "{pause}", "Pauses in accepting for lack of file descriptors or memory", s => s.Stats.AcceptBackoffs),
         new("pipechat.bytes.received", IsGauge: false, "By", "Bytes received from clients", s => s.Stats.BytesIn),
         new("pipechat.bytes.sent", IsGauge: false, "By", "Bytes sent to clients", s => s.Stats.BytesOut),
-        new("pipechat.echo.messages", IsGauge: false, "{message}", "Echo: reads (TCP) or datagrams (UDP) echoed", s => s.MessagesEchoed?.Invoke()),
-        new("pipechat.chat.lines_relayed", IsGauge: false, "{line}", "Chat: member lines relayed to their room, counted once each", s => s.LinesRelayed?.Invoke()),
-        new("pipechat.chat.members_cut", IsGauge: false, "{member}", "Chat: members cut off as too slow", s => s.MembersCutOff?.Invoke()),
-        new("pipechat.connections.idle_timeouts", IsGauge: false, "{connection}", "TCP connections closed by --idle-timeout", s => s.IdleTimeouts?.Invoke()),
-        new("pipechat.chat.line_timeouts", IsGauge: false, "{connection}", "Chat: connections closed by --line-timeout (a line left unfinished)", s => s.LineTimeouts?.Invoke()),
-        new("pipechat.chat.input_pauses", IsGauge: false, "{pause}", "Chat: times a member was not read because it used up --max-line-rate", s => s.InputPauses?.Invoke()),
-        new("pipechat.udp.registrations", IsGauge: true, "{member}", "UDP chat: registrations held now", s => s.Registrations?.Invoke()),
         new("pipechat.tls.handshakes", IsGauge: false, "{handshake}", "TLS handshakes completed", s => s.Tls?.Handshakes),
         new("pipechat.tls.handshake_failures", IsGauge: false, "{handshake}", "TLS handshakes failed, by reason", s => s.Tls?.Timeouts) { Label = ("reason", "timeout") },
         new("pipechat.tls.handshake_failures", IsGauge: false, "{handshake}", "TLS handshakes failed, by reason", s => s.Tls?.ProtocolErrors) { Label = ("reason", "protocol") },
@@ -43,22 +39,29 @@ public static class PipeChatMetrics
         new("pipechat.tls.reloads", IsGauge: false, "{reload}", "TLS certificate reloads (SIGHUP), by result", s => s.Tls?.ReloadFailures) { Label = ("result", "failed") },
         .. TlsStats.DurationBounds.Select((bound, i) => new MetricDefinition("pipechat.tls.handshakes_within", IsGauge: false, "{handshake}", "TLS handshakes completed within le seconds (cumulative buckets of the handshake duration)", s => s.Tls?.HandshakesWithin(i)) { Label = ("le", bound.ToString(System.Globalization.CultureInfo.InvariantCulture)) }),
         new("pipechat.tls.handshakes_within", IsGauge: false, "{handshake}", "TLS handshakes completed within le seconds (cumulative buckets of the handshake duration)", s => s.Tls?.HandshakesWithin(TlsStats.DurationBounds.Length)) { Label = ("le", "+Inf") },
-        new("pipechat.udp.datagrams_dropped", IsGauge: false, "{datagram}", "UDP chat: datagrams dropped over --max-line-rate (or from new addresses while the limit table is full)", s => s.DatagramsDropped?.Invoke()),
     ];
 
     static PipeChatMetrics()
     {
-        foreach (var series in Definitions.GroupBy(d => d.Name))
+        foreach (var series in ServerDefinitions.GroupBy(d => d.Name))
         {
-            var definition = series.First();
-            var members = series.ToArray();
-            if (definition.IsGauge)
+            Instrument(series.ToArray());
+        }
+
+        Defined.AddRange(ServerDefinitions);
+    }
+
+    /// <summary>
+    /// Every PipeChat metric, once: the meter's instruments and the Prometheus endpoint are both
+    /// made from this list, so a metric cannot exist in one and not the other.
+    /// </summary>
+    public static IReadOnlyList<MetricDefinition> Definitions
+    {
+        get
+        {
+            lock (Sources)
             {
-                Meter.CreateObservableUpDownCounter(definition.Name, () => Observe(members), definition.Unit, definition.Description);
-            }
-            else
-            {
-                Meter.CreateObservableCounter(definition.Name, () => Observe(members), definition.Unit, definition.Description);
+                return [.. Defined];
             }
         }
     }
@@ -67,10 +70,17 @@ public static class PipeChatMetrics
     public static Meter Meter { get; } = new(MeterName, "1.0");
 
     /// <summary>Publishes a server's counters until the returned handle is disposed.</summary>
+    /// <exception cref="ArgumentException">A counter reuses a name with another kind or unit.</exception>
     public static IDisposable Register(MetricsSource source)
     {
+        ArgumentNullException.ThrowIfNull(source);
         lock (Sources)
         {
+            foreach (var counter in source.Counters)
+            {
+                Define(counter);
+            }
+
             Sources.Add(source);
         }
 
@@ -83,6 +93,42 @@ public static class PipeChatMetrics
         lock (Sources)
         {
             return [.. Sources];
+        }
+    }
+
+    // A protocol counter's name becomes an instrument the first time a server registers it.
+    private static void Define(ProtocolCounter counter)
+    {
+        if (Defined.Find(d => d.Name == counter.Name) is { } known)
+        {
+            if (known.IsGauge != counter.IsGauge || known.Unit != counter.Unit)
+            {
+                throw new ArgumentException($"metric {counter.Name} is already defined as a {(known.IsGauge ? "gauge" : "counter")} in {known.Unit}", nameof(counter));
+            }
+
+            return;
+        }
+
+        var definition = counter.Definition;
+        Defined.Add(definition);
+        Instrument([definition]);
+    }
+
+    private static void Instrument(MetricDefinition[] series)
+    {
+        var definition = series[0];
+        if (!Instruments.Add(definition.Name))
+        {
+            return;
+        }
+
+        if (definition.IsGauge)
+        {
+            Meter.CreateObservableUpDownCounter(definition.Name, () => Observe(series), definition.Unit, definition.Description);
+        }
+        else
+        {
+            Meter.CreateObservableCounter(definition.Name, () => Observe(series), definition.Unit, definition.Description);
         }
     }
 

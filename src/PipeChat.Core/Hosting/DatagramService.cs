@@ -3,5 +3,14 @@ using PipeChat.Protocols;
 
 namespace PipeChat.Hosting;
 
-/// <summary>A datagram protocol made for one server, with what it adds to the server's metrics.</summary>
-public sealed record DatagramService(IDatagramProtocol Protocol, Func<MetricsSource, MetricsSource> Metrics);
+/// <summary>A datagram protocol made for one server, with the counters it adds to the server's metrics.</summary>
+/// <param name="Protocol">The protocol.</param>
+/// <param name="Counters">The protocol's own counters (none: empty).</param>
+public sealed record DatagramService(IDatagramProtocol Protocol, IReadOnlyList<ProtocolCounter> Counters)
+{
+    /// <summary>A protocol with no counters of its own.</summary>
+    public DatagramService(IDatagramProtocol protocol)
+        : this(protocol, [])
+    {
+    }
+}

@@ -16,6 +16,7 @@ public static class OptionsResolver
     /// <summary>Configuration section holding the settings.</summary>
     public const string Section = "PipeChat";
 
+    /// <summary>Resolves the options of <paramref name="protocol"/> from <paramref name="configuration"/> (the <c>PipeChat</c> section); throws <see cref="UsageException"/> naming the setting and its source on a bad value.</summary>
     public static PipeChatOptions Resolve(ProtocolKind protocol, IConfiguration configuration) => Resolve(protocol, configuration, warnings: null);
 
     /// <summary>

@@ -75,6 +75,7 @@ public static class PipeChatHost
         return $"settings file: {e.Message}";
     }
 
+    /// <summary>Runs a server of <paramref name="protocol"/> until SIGINT/SIGTERM, with settings from the command line (already parsed into keys), environment and files; returns the exit code (0 graceful stop, 1 runtime failure, 2 usage error).</summary>
     public static Task<int> RunAsync(ProtocolKind protocol, IReadOnlyDictionary<string, string?> commandLine, TextWriter stdout, TextWriter stderr) =>
         RunAsync(protocol, commandLine, stdout, stderr, program: "pipechat");
 

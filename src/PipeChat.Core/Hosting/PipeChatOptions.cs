@@ -7,25 +7,34 @@ namespace PipeChat.Hosting;
 /// <summary>Resolved, validated settings of one `pipechat echo|chat` run (docs/options.md).</summary>
 public sealed record PipeChatOptions
 {
+    /// <summary>The protocol served.</summary>
     public ProtocolKind Protocol { get; init; } = ProtocolKind.Echo;
 
+    /// <summary>The connection model (<c>--model</c>).</summary>
     public ServerModel Model { get; init; } = ModelRegistry.Async;
 
+    /// <summary>Serve datagrams instead of a stream (<c>--udp</c>).</summary>
     public bool Udp { get; init; }
 
+    /// <summary>The address to bind (<c>--host</c>).</summary>
     public IPAddress Host { get; init; } = IPAddress.Loopback;
 
+    /// <summary>The port to bind (<c>--port</c>); 0 lets the system pick.</summary>
     public int Port { get; init; }
 
+    /// <summary>Connections (UDP chat: registrations) held at once (<c>--max-connections</c>).</summary>
     public int MaxConnections { get; init; } = 10_000;
 
+    /// <summary>Longest line accepted, newline excluded (<c>--max-line</c>).</summary>
     public int MaxLine { get; init; } = 4096;
 
     /// <summary>Zero means off.</summary>
     public TimeSpan IdleTimeout { get; init; }
 
+    /// <summary>The drain window on SIGINT/SIGTERM (<c>--shutdown-timeout</c>); zero aborts at once.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>The lowest level logged (<c>--log-level</c>).</summary>
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
 
     /// <summary>Chat: pending output per member before it is cut off as too slow.</summary>
@@ -67,7 +76,9 @@ public sealed record PipeChatOptions
     /// <summary>Whether connections speak TLS.</summary>
     public bool Tls => !Udp && TlsCertificate is not null;
 
+    /// <summary>The scheme of the ready line's address.</summary>
     public string Scheme => Udp ? "udp" : Tls ? "tls" : "tcp";
 
+    /// <summary>The port <paramref name="protocol"/> listens on when none is given.</summary>
     public static int DefaultPort(ProtocolKind protocol) => protocol.DefaultPort;
 }

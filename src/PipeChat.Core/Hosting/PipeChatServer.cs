@@ -1,3 +1,4 @@
+using PipeChat.Diagnostics;
 using PipeChat.Protocols;
 
 namespace PipeChat.Hosting;
@@ -13,6 +14,7 @@ public sealed class PipeChatServer
     private readonly IStreamProtocol _protocol;
     private string _description;
     private int _defaultPort = 7000;
+    private readonly List<ProtocolCounter> _counters = [];
 
     private PipeChatServer(IStreamProtocol protocol)
     {
@@ -48,11 +50,19 @@ public sealed class PipeChatServer
         return this;
     }
 
+    /// <summary>Publishes a count the protocol keeps with the server's metrics (the meter and <c>/metrics</c>).</summary>
+    public PipeChatServer WithCounter(ProtocolCounter counter)
+    {
+        ArgumentNullException.ThrowIfNull(counter);
+        _counters.Add(counter);
+        return this;
+    }
+
     /// <summary>The protocol as the host and the registries know it.</summary>
     public ProtocolKind ToProtocolKind()
     {
-        var protocol = _protocol;
-        return new ProtocolKind(protocol.Name, _description, _defaultPort, (_, _) => new StreamService(protocol, static m => m));
+        var service = new StreamService(_protocol, [.. _counters]);
+        return new ProtocolKind(_protocol.Name, _description, _defaultPort, (_, _) => service);
     }
 
     /// <summary>Runs until SIGINT/SIGTERM; the ready line goes to standard output, logs to standard error.</summary>

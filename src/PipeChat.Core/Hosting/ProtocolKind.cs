@@ -38,10 +38,12 @@ public sealed record ProtocolKind(
     /// <summary>Whether the protocol runs on <paramref name="model"/>.</summary>
     public bool Allows(ServerModel model) => !ExcludedModels.Contains(model.Name);
 
-    // Registrations are identities: two with the same name are still two protocols.
+    /// <summary>Registrations are identities: two with the same name are still two protocols.</summary>
     public bool Equals(ProtocolKind? other) => ReferenceEquals(this, other);
 
+    /// <inheritdoc/>
     public override int GetHashCode() => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(this);
 
+    /// <summary>The protocol's name.</summary>
     public override string ToString() => Name;
 }

@@ -1,3 +1,4 @@
+using PipeChat.Diagnostics;
 using PipeChat.Protocols.Chat;
 using PipeChat.Protocols.Echo;
 
@@ -12,6 +13,7 @@ public sealed class ProtocolRegistry
 {
     private readonly List<ProtocolKind> _protocols = [];
 
+    /// <summary>Echo: every byte back (TCP), every datagram back (UDP).</summary>
     public static ProtocolKind Echo { get; } = new(
         "echo",
         "Echo every byte back (TCP) or every datagram (UDP).",
@@ -19,14 +21,15 @@ public sealed class ProtocolRegistry
         static (options, logger) =>
         {
             var echo = new EchoProtocol(options.IdleTimeout, logger: logger);
-            return new StreamService(echo, m => m with { MessagesEchoed = () => echo.MessagesEchoed, IdleTimeouts = () => echo.IdleTimeouts.Count });
+            return new StreamService(echo, [EchoMessages(() => echo.MessagesEchoed), IdleTimeouts(() => echo.IdleTimeouts.Count)]);
         },
         static (_, _) =>
         {
             var echo = new UdpEchoProtocol();
-            return new DatagramService(echo, m => m with { MessagesEchoed = () => echo.MessagesEchoed });
+            return new DatagramService(echo, [EchoMessages(() => echo.MessagesEchoed)]);
         });
 
+    /// <summary>Line-based chat with rooms (TCP and UDP).</summary>
     public static ProtocolKind Chat { get; } = new(
         "chat",
         "Line-based chat with rooms (TCP) or #REG/#DEREG relay (UDP).",
@@ -44,25 +47,40 @@ public sealed class ProtocolRegistry
                 MaxLineRate = options.MaxLineRate,
                 Logger = logger,
             });
-            return new StreamService(chat, m => m with
-            {
-                LinesRelayed = () => chat.Hub.LinesRelayed,
-                MembersCutOff = () => chat.Hub.MembersCutOff,
-                IdleTimeouts = () => chat.IdleTimeouts.Count,
-                LineTimeouts = () => chat.LineTimeouts.Count,
-                InputPauses = () => chat.LinesThrottled.Count,
-            });
+            return new StreamService(chat,
+            [
+                LinesRelayed(() => chat.Hub.LinesRelayed),
+                new("pipechat.chat.members_cut", IsGauge: false, "{member}", "Chat: members cut off as too slow", () => chat.Hub.MembersCutOff),
+                IdleTimeouts(() => chat.IdleTimeouts.Count),
+                new("pipechat.chat.line_timeouts", IsGauge: false, "{connection}", "Chat: connections closed by --line-timeout (a line left unfinished)", () => chat.LineTimeouts.Count),
+                new("pipechat.chat.input_pauses", IsGauge: false, "{pause}", "Chat: times a member was not read because it used up --max-line-rate", () => chat.LinesThrottled.Count),
+            ]);
         },
         static (options, logger) =>
         {
             var chat = new UdpChatProtocol(options.MaxConnections, options.MaxLine, options.IdleTimeout, options.MaxLineRate, logger);
-            return new DatagramService(chat, m => m with { LinesRelayed = () => chat.LinesRelayed, Registrations = () => chat.Count, DatagramsDropped = () => chat.DatagramsDropped });
+            return new DatagramService(chat,
+            [
+                LinesRelayed(() => chat.LinesRelayed),
+                new("pipechat.udp.registrations", IsGauge: true, "{member}", "UDP chat: registrations held now", () => chat.Count),
+                new("pipechat.udp.datagrams_dropped", IsGauge: false, "{datagram}", "UDP chat: datagrams dropped over --max-line-rate (or from new addresses while the limit table is full)", () => chat.DatagramsDropped),
+            ]);
         })
     {
         ExcludedModels = new HashSet<string> { "iterative" },
         ExclusionReason = "one member at a time cannot chat",
         UdpIdleTimeoutSeconds = 600,
     };
+
+    // Counters two registrations share: one name, one meaning.
+    private static ProtocolCounter EchoMessages(Func<long> read) =>
+        new("pipechat.echo.messages", IsGauge: false, "{message}", "Echo: reads (TCP) or datagrams (UDP) echoed", read);
+
+    private static ProtocolCounter LinesRelayed(Func<long> read) =>
+        new("pipechat.chat.lines_relayed", IsGauge: false, "{line}", "Chat: member lines relayed to their room, counted once each", read);
+
+    private static ProtocolCounter IdleTimeouts(Func<long> read) =>
+        new("pipechat.connections.idle_timeouts", IsGauge: false, "{connection}", "TCP connections closed by --idle-timeout", read);
 
     /// <summary>The built-in protocols, in the order the CLI lists them.</summary>
     public static ProtocolRegistry Default { get; } = new ProtocolRegistry().Register(Echo).Register(Chat);

@@ -3,5 +3,14 @@ using PipeChat.Protocols;
 
 namespace PipeChat.Hosting;
 
-/// <summary>A stream protocol made for one server, with what it adds to the server's metrics.</summary>
-public sealed record StreamService(IStreamProtocol Protocol, Func<MetricsSource, MetricsSource> Metrics);
+/// <summary>A stream protocol made for one server, with the counters it adds to the server's metrics.</summary>
+/// <param name="Protocol">The protocol.</param>
+/// <param name="Counters">The protocol's own counters (none: empty).</param>
+public sealed record StreamService(IStreamProtocol Protocol, IReadOnlyList<ProtocolCounter> Counters)
+{
+    /// <summary>A protocol with no counters of its own.</summary>
+    public StreamService(IStreamProtocol protocol)
+        : this(protocol, [])
+    {
+    }
+}

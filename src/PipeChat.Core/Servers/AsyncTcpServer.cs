@@ -27,6 +27,7 @@ public sealed class AsyncTcpServer : IServer, IConnectionOwner<SocketConnection>
     private readonly AcceptBackoff _backoff;
     private Task _acceptLoop = Task.CompletedTask;
 
+    /// <summary>Binds the listening socket; <see cref="Start"/> starts accepting.</summary>
     public AsyncTcpServer(ServerSettings settings, IStreamProtocol protocol, ILogger logger)
     {
         _settings = settings;
@@ -45,12 +46,16 @@ public sealed class AsyncTcpServer : IServer, IConnectionOwner<SocketConnection>
         }
     }
 
+    /// <inheritdoc/>
     public IPEndPoint LocalEndPoint { get; }
 
+    /// <inheritdoc/>
     public ServerStats Stats { get; } = new();
 
+    /// <inheritdoc/>
     public void Start() => _acceptLoop = AcceptLoopAsync();
 
+    /// <inheritdoc/>
     public async Task StopAsync(TimeSpan drainTimeout)
     {
         _listener.Dispose();
@@ -62,6 +67,7 @@ public sealed class AsyncTcpServer : IServer, IConnectionOwner<SocketConnection>
         await _connections.DrainAsync(drainTimeout).ConfigureAwait(false);
     }
 
+    /// <inheritdoc/>
     public async ValueTask DisposeAsync() => await StopAsync(TimeSpan.Zero).ConfigureAwait(false);
 
     private async Task AcceptLoopAsync()

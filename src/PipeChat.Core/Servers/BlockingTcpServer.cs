@@ -22,6 +22,7 @@ public abstract class BlockingTcpServer : IServer
     private readonly AcceptBackoff _backoff;
     private Thread? _acceptThread;
 
+    /// <summary>Binds the listening socket; <see cref="Start"/> starts accepting.</summary>
     protected BlockingTcpServer(ServerSettings settings, IStreamProtocol protocol, ILogger logger)
     {
         Settings = settings;
@@ -34,18 +35,23 @@ public abstract class BlockingTcpServer : IServer
         _backoff = new AcceptBackoff(Stats, logger);
     }
 
+    /// <inheritdoc/>
     public IPEndPoint LocalEndPoint { get; }
 
+    /// <inheritdoc/>
     public ServerStats Stats { get; } = new();
 
+    /// <summary>The settings the server was made with.</summary>
     protected ServerSettings Settings { get; }
 
+    /// <inheritdoc/>
     public void Start()
     {
         _acceptThread = new Thread(AcceptLoop) { IsBackground = true, Name = "pipechat-accept" };
         _acceptThread.Start();
     }
 
+    /// <inheritdoc/>
     public async Task StopAsync(TimeSpan drainTimeout)
     {
         _listener.Dispose();
@@ -71,6 +77,7 @@ public abstract class BlockingTcpServer : IServer
         }
     }
 
+    /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
         await StopAsync(TimeSpan.Zero).ConfigureAwait(false);

@@ -7,6 +7,7 @@ namespace PipeChat.Servers;
 public sealed class IterativeTcpServer(ServerSettings settings, IStreamProtocol protocol, ILogger logger)
     : BlockingTcpServer(settings, protocol, logger)
 {
+    /// <inheritdoc/>
     protected override bool TryDispatch(Action serve)
     {
         serve();

@@ -9,16 +9,19 @@ public sealed class ModelRegistry
 {
     private readonly List<ServerModel> _models = [];
 
+    /// <summary>Async I/O: an event loop (epoll) or SocketAsyncEventArgs, Pipelines, pooled buffers.</summary>
     public static ServerModel Async { get; } = new(
         "async",
         static (settings, protocol, logger) => new AsyncTcpServer(settings, protocol, logger),
         static (settings, protocol, logger) => new UdpServer(settings, protocol, Math.Max(1, Environment.ProcessorCount), asyncLoops: true, logger));
 
+    /// <summary>One thread per connection.</summary>
     public static ServerModel Threads { get; } = new(
         "threads",
         static (settings, protocol, logger) => new ThreadedTcpServer(settings, protocol, logger),
         static (settings, protocol, logger) => new UdpServer(settings, protocol, Math.Max(2, Environment.ProcessorCount), asyncLoops: false, logger));
 
+    /// <summary>One client at a time.</summary>
     public static ServerModel Iterative { get; } = new(
         "iterative",
         static (settings, protocol, logger) => new IterativeTcpServer(settings, protocol, logger),

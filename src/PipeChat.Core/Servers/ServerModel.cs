@@ -15,5 +15,6 @@ public sealed record ServerModel(
     Func<ServerSettings, IStreamProtocol, ILogger, IServer> CreateTcp,
     Func<ServerSettings, IDatagramProtocol, ILogger, IServer>? CreateUdp = null)
 {
+    /// <summary>The model's name.</summary>
     public override string ToString() => Name;
 }

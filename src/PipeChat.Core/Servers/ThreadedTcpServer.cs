@@ -10,8 +10,10 @@ public sealed class ThreadedTcpServer(ServerSettings settings, IStreamProtocol p
     // Small stacks: thousands of connection threads must not reserve gigabytes.
     private const int StackSize = 256 * 1024;
 
+    /// <inheritdoc/>
     protected override int AcceptBatch => 64;
 
+    /// <inheritdoc/>
     protected override bool TryDispatch(Action serve)
     {
         var thread = new Thread(() => serve(), StackSize) { IsBackground = true, Name = "pipechat-conn" };

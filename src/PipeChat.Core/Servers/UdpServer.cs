@@ -41,10 +41,13 @@ public sealed class UdpServer : IServer, IDatagramOutput
         LocalEndPoint = Listener.LocalEndPointOf(_socket);
     }
 
+    /// <inheritdoc/>
     public IPEndPoint LocalEndPoint { get; }
 
+    /// <inheritdoc/>
     public ServerStats Stats { get; } = new();
 
+    /// <inheritdoc/>
     public void Start()
     {
         var loops = _protocol.AllowsConcurrentDatagrams ? _receiveLoops : 1;
@@ -60,6 +63,7 @@ public sealed class UdpServer : IServer, IDatagramOutput
         }
     }
 
+    /// <summary>Sends one datagram to <paramref name="destination"/>; dropped when the socket cannot take it now.</summary>
     public void SendTo(ReadOnlySpan<byte> datagram, SocketAddress destination)
     {
         try
@@ -77,6 +81,7 @@ public sealed class UdpServer : IServer, IDatagramOutput
         }
     }
 
+    /// <inheritdoc/>
     public async Task StopAsync(TimeSpan drainTimeout)
     {
         if (_stopping.IsCancellationRequested)
@@ -100,6 +105,7 @@ public sealed class UdpServer : IServer, IDatagramOutput
         _stopping.Dispose();
     }
 
+    /// <inheritdoc/>
     public async ValueTask DisposeAsync() => await StopAsync(TimeSpan.Zero).ConfigureAwait(false);
 
     private void Tick()

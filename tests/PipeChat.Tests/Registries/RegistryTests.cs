@@ -1,6 +1,8 @@
+using System.Diagnostics.Metrics;
 using System.Text;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
+using PipeChat.Diagnostics;
 using PipeChat.Hosting;
 using PipeChat.Servers;
 using PipeChat.Tests.Support;
@@ -18,7 +20,7 @@ public sealed class RegistryTests
         "upper",
         "Upper-case every ASCII letter.",
         7100,
-        static (_, _) => new StreamService(new UpperProtocol(), m => m));
+        static (_, _) => new StreamService(new UpperProtocol()));
 
     private static readonly ServerModel Pool = new("pool", static (settings, protocol, logger) => new PoolTcpServer(settings, protocol, logger));
 
@@ -70,5 +72,56 @@ public sealed class RegistryTests
 
         var error = Assert.Throws<UsageException>(() => OptionsResolver.Resolve(ProtocolKind.Chat, configuration, warnings: null, models));
         Assert.Equal("--model iterative is not available for chat (use async, threads or pool): one member at a time cannot chat", error.Message);
+    }
+
+    [Fact]
+    public async Task A_registered_protocol_publishes_its_own_counters_under_the_server_tags()
+    {
+        long upperLines = 7;
+        var counted = Upper with
+        {
+            CreateStream = (_, _) => new StreamService(new UpperProtocol(), [new("pipechat.upper.lines", IsGauge: false, "{line}", "Upper: lines upper-cased", () => upperLines)]),
+        };
+        var options = OptionsResolver.Resolve(counted, new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [OptionsResolver.Section + ":Port"] = "0",
+        }).Build());
+        var built = ServerFactory.Create(options, NullLoggerFactory.Instance);
+        await using var server = built.Server;
+        using var listener = new MeterListener();
+        var seen = new List<(long Value, string? Protocol)>();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == PipeChatMetrics.MeterName && instrument.Name == "pipechat.upper.lines")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "protocol" && (string?)tag.Value == "upper")
+                {
+                    seen.Add((value, "upper"));
+                }
+            }
+        });
+        listener.Start();
+
+        using (PipeChatMetrics.Register(built.Metrics))
+        {
+            Assert.Contains(PipeChatMetrics.Definitions, d => d.Name == "pipechat.upper.lines");
+            listener.RecordObservableInstruments();
+            upperLines = 9;
+            listener.RecordObservableInstruments();
+        }
+
+        listener.RecordObservableInstruments();
+        Assert.Equal([7L, 9L], seen.Select(s => s.Value));
+
+        // one name, one meaning: a gauge cannot take a counter's name
+        var clash = built.Metrics with { Counters = [new("pipechat.upper.lines", IsGauge: true, "{line}", "clash", () => 0)] };
+        Assert.Throws<ArgumentException>(() => PipeChatMetrics.Register(clash));
     }
 }

@@ -12,6 +12,7 @@ public sealed class ChatProtocol : IStreamProtocol, IDisposable
 {
     private readonly SessionSweeper? _sweeper;
 
+    /// <summary>Creates the chat protocol with its limits; <paramref name="hub"/> shares rooms with other listeners (a new hub when null).</summary>
     public ChatProtocol(ChatLimits limits, ChatHub? hub = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(limits);
@@ -33,8 +34,10 @@ public sealed class ChatProtocol : IStreamProtocol, IDisposable
         }
     }
 
+    /// <summary>The rooms and members.</summary>
     public ChatHub Hub { get; }
 
+    /// <summary>The limits every session is held to.</summary>
     public ChatLimits Limits { get; }
 
     /// <summary>Members dropped for silence.</summary>
@@ -66,6 +69,7 @@ public sealed class ChatProtocol : IStreamProtocol, IDisposable
     /// <inheritdoc />
     public void OnServerStopping() => Hub.BroadcastShutdown();
 
+    /// <summary>Stops the deadline sweeper.</summary>
     public void Dispose() => _sweeper?.Dispose();
 
     internal void Forget(ChatSession session) => _sweeper?.Remove(session);

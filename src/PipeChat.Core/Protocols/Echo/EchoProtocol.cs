@@ -82,6 +82,7 @@ public sealed class EchoProtocol : IStreamProtocol, IStreamSession, IDisposable
     {
     }
 
+    /// <summary>Stops the idle-timeout sweeper.</summary>
     public void Dispose() => _sweeper?.Dispose();
 
     private static void Copy(in ReadOnlySequence<byte> input, IBufferWriter<byte> output)
