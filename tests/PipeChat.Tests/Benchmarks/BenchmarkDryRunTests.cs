@@ -17,7 +17,7 @@ namespace PipeChat.Tests.Benchmarks;
 /// </summary>
 public sealed class BenchmarkDryRunTests(ITestOutputHelper output)
 {
-    private static readonly string[] Suites = ["AsyncEchoPerMessage", "Broadcast", "EchoRoundTrip", "Framing", "Transport"];
+    private static readonly string[] Suites = ["AsyncEchoPerMessage", "Broadcast", "EchoRoundTrip", "Framing", "TlsEchoPerMessage", "Transport"];
 
     [Fact]
     public void Every_benchmark_case_runs_once_in_process_without_failing()
