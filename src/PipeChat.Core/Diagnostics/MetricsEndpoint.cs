@@ -135,7 +135,7 @@ public sealed class MetricsEndpoint : IAsyncDisposable
                     break;
                 case "/healthz":
                     response.ContentType = "text/plain";
-                    await response.OutputStream.WriteAsync("ok\n"u8.ToArray()).ConfigureAwait(false);
+                    await response.OutputStream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(Health())).ConfigureAwait(false);
                     break;
                 default:
                     response.StatusCode = 404;
@@ -150,5 +150,22 @@ public sealed class MetricsEndpoint : IAsyncDisposable
         {
             response.Close();
         }
+    }
+
+    /// <summary>
+    /// "ok", plus the cluster link of a chat node: "cluster linked" or "cluster unavailable" (still 200: the node
+    /// serves its own members either way).
+    /// </summary>
+    private static string Health()
+    {
+        foreach (var source in PipeChatMetrics.Snapshot())
+        {
+            if (source.ClusterLinked?.Invoke() is { } linked)
+            {
+                return linked == 1 ? "ok\ncluster linked\n" : "ok\ncluster unavailable\n";
+            }
+        }
+
+        return "ok\n";
     }
 }

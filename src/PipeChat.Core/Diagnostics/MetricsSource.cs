@@ -26,6 +26,19 @@ public sealed record MetricsSource
     public Func<long>? InputPauses { get; init; }
     public Func<long>? DatagramsDropped { get; init; }
 
+    /// <summary>Chat cluster: 1 while the link to the NATS server is up, 0 while it is down; null outside a cluster.</summary>
+    public Func<long>? ClusterLinked { get; init; }
+
+    public Func<long>? ClusterLinesOut { get; init; }
+
+    public Func<long>? ClusterLinesIn { get; init; }
+
+    public Func<long>? ClusterLinesDropped { get; init; }
+
+    public Func<long>? ClusterGaps { get; init; }
+
+    public Func<long>? ClusterRemoteMembers { get; init; }
+
     internal KeyValuePair<string, object?>[] Tags => _tags ??=
     [
         new("model", Model),

@@ -34,6 +34,12 @@ public static class PipeChatMetrics
         new("pipechat.chat.line_timeouts", IsGauge: false, "{connection}", "Chat: connections closed by --line-timeout (a line left unfinished)", s => s.LineTimeouts?.Invoke()),
         new("pipechat.chat.input_pauses", IsGauge: false, "{pause}", "Chat: times a member was not read because it used up --max-line-rate", s => s.InputPauses?.Invoke()),
         new("pipechat.udp.registrations", IsGauge: true, "{member}", "UDP chat: registrations held now", s => s.Registrations?.Invoke()),
+        new("pipechat.cluster.linked", IsGauge: true, "{link}", "Chat cluster: 1 while the link to the NATS server is up, 0 while down", s => s.ClusterLinked?.Invoke()),
+        new("pipechat.cluster.lines_out", IsGauge: false, "{line}", "Chat cluster: member lines published to the other nodes", s => s.ClusterLinesOut?.Invoke()),
+        new("pipechat.cluster.lines_in", IsGauge: false, "{line}", "Chat cluster: member lines received from other nodes", s => s.ClusterLinesIn?.Invoke()),
+        new("pipechat.cluster.lines_dropped", IsGauge: false, "{line}", "Chat cluster: member lines not sent to the other nodes (link down, queue full, publish failed)", s => s.ClusterLinesDropped?.Invoke()),
+        new("pipechat.cluster.gaps", IsGauge: false, "{frame}", "Chat cluster: frames from other nodes that never arrived (sequence gaps, slow-consumer drops)", s => s.ClusterGaps?.Invoke()),
+        new("pipechat.cluster.remote_members", IsGauge: true, "{member}", "Chat cluster: members on the other nodes, as last heard", s => s.ClusterRemoteMembers?.Invoke()),
         new("pipechat.udp.datagrams_dropped", IsGauge: false, "{datagram}", "UDP chat: datagrams dropped over --max-line-rate (or from new addresses while the limit table is full)", s => s.DatagramsDropped?.Invoke()),
     ];
 

@@ -4,4 +4,8 @@ using PipeChat.Servers;
 namespace PipeChat.Hosting;
 
 /// <summary>A bound server with what it publishes to the meter.</summary>
-public sealed record BuiltServer(IServer Server, MetricsSource Metrics);
+public sealed record BuiltServer(IServer Server, MetricsSource Metrics)
+{
+    /// <summary>What must end after the server has drained (a chat node's cluster link); null: nothing.</summary>
+    internal IAsyncDisposable? Companion { get; init; }
+}

@@ -140,6 +140,12 @@ public static class PipeChatHost
             var built = ServerFactory.Create(options, host.Services.GetRequiredService<ILoggerFactory>());
             holder.Server = built.Server;
             holder.Metrics = built.Metrics;
+            holder.Companion = built.Companion;
+        }
+        catch (Cluster.ClusterUnreachableException e)
+        {
+            await stderr.WriteLineAsync($"{program}: {e.Message}").ConfigureAwait(false);
+            return 1;
         }
         catch (SocketException e)
         {

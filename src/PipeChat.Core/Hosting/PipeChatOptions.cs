@@ -58,6 +58,12 @@ public sealed record PipeChatOptions
     /// <summary>Chat TCP: an unfinished line must end this long after its first byte; zero is off.</summary>
     public TimeSpan LineTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Chat: the NATS server of the cluster this node joins (docs/cluster.md); null is no cluster.</summary>
+    public string? ClusterUrl { get; init; }
+
+    /// <summary>Chat: the cluster's name on that NATS server.</summary>
+    public string ClusterName { get; init; } = "pipechat";
+
     public string Scheme => Udp ? "udp" : "tcp";
 
     public static int DefaultPort(ProtocolKind protocol) => protocol.DefaultPort;

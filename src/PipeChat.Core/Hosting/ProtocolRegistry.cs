@@ -44,8 +44,18 @@ public sealed class ProtocolRegistry
                 MaxLineRate = options.MaxLineRate,
                 Logger = logger,
             });
+            var cluster = options.ClusterUrl is { } url
+                ? PipeChat.Cluster.NatsChatBridge.StartAsync(chat.Hub, new PipeChat.Cluster.ClusterSettings { Url = url, Name = options.ClusterName }, logger).GetAwaiter().GetResult()
+                : null;
+            chat.Cluster = cluster;
             return new StreamService(chat, m => m with
             {
+                ClusterLinked = cluster is null ? null : () => cluster.IsLinked ? 1 : 0,
+                ClusterLinesOut = cluster is null ? null : () => cluster.Stats.LinesOut,
+                ClusterLinesIn = cluster is null ? null : () => cluster.Stats.LinesIn,
+                ClusterLinesDropped = cluster is null ? null : () => cluster.Stats.LinesDropped,
+                ClusterGaps = cluster is null ? null : () => cluster.Stats.Gaps,
+                ClusterRemoteMembers = cluster is null ? null : () => chat.Hub.RemoteMemberCount,
                 LinesRelayed = () => chat.Hub.LinesRelayed,
                 MembersCutOff = () => chat.Hub.MembersCutOff,
                 IdleTimeouts = () => chat.IdleTimeouts.Count,

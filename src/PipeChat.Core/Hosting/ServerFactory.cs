@@ -39,7 +39,10 @@ public static class ServerFactory
 
         var stream = protocol.CreateStream(options, logger);
         var server = model.CreateTcp(settings, stream.Protocol, logger);
-        return new BuiltServer(server, stream.Metrics(Source(server, model.Name, protocol.Name, "tcp")));
+        return new BuiltServer(server, stream.Metrics(Source(server, model.Name, protocol.Name, "tcp")))
+        {
+            Companion = (stream.Protocol as Protocols.Chat.ChatProtocol)?.Cluster,
+        };
     }
 
     private static MetricsSource Source(IServer server, string model, string protocol, string transport) => new()

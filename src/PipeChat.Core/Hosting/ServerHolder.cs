@@ -9,4 +9,7 @@ internal sealed class ServerHolder
     public IServer? Server { get; set; }
 
     public MetricsSource? Metrics { get; set; }
+
+    /// <summary>Ended after the drain (a chat node's cluster link).</summary>
+    public IAsyncDisposable? Companion { get; set; }
 }

@@ -33,6 +33,8 @@ public static class ServerOptions
         new("--metrics-host", "MetricsHost", "Address of the metrics endpoint (default: the --host address).", Both),
         new("--max-connections-per-ip", "MaxConnectionsPerIp", "TCP connections from one client IP address at once; 0 = no limit (default).", Both, TcpOnly),
         new("--keepalive", "Keepalive", "TCP keepalive after SECONDS of silence, probes every 10 s, 6 probes; 0 = off (default 60).", Both, TcpOnly),
+        new("--cluster", "Cluster", "Chat: join the cluster on the NATS server at URL, e.g. nats://127.0.0.1:4222 (default: off; TCP only).", ChatOnly, TcpOnly),
+        new("--cluster-name", "ClusterName", "Chat: the cluster to join on that NATS server: letters, digits, - and _ (default pipechat).", ChatOnly, TcpOnly),
         new("--config", "Config", "A JSON settings file read after appsettings.json beside the executable (keys under \"PipeChat\").", Both),
     ];
 

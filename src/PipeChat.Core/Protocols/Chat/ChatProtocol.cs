@@ -35,6 +35,9 @@ public sealed class ChatProtocol : IStreamProtocol, IDisposable
 
     public ChatHub Hub { get; }
 
+    /// <summary>The hub's link to the other nodes of its cluster, ended after the drain; null outside a cluster.</summary>
+    internal IAsyncDisposable? Cluster { get; set; }
+
     public ChatLimits Limits { get; }
 
     /// <summary>Members dropped for silence.</summary>
