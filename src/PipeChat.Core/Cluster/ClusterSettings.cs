@@ -10,10 +10,10 @@ internal sealed record ClusterSettings
     public string Name { get; init; } = "pipechat";
 
     /// <summary>How often each node sends its presence snapshot (its heartbeat).</summary>
-    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>A node not heard from this long is dead: its members are announced as left, its names freed.</summary>
-    public TimeSpan DeadAfter { get; init; } = TimeSpan.FromSeconds(8);
+    public TimeSpan DeadAfter { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary><c>userN</c> names claimed ahead, so a connect does not wait for the NATS server.</summary>
     public int NamePool { get; init; } = 64;
