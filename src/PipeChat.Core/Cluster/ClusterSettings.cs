@@ -16,7 +16,7 @@ internal sealed record ClusterSettings
     public TimeSpan DeadAfter { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary><c>userN</c> names claimed ahead, so a connect does not wait for the NATS server.</summary>
-    public int NamePool { get; init; } = 64;
+    public int NamePool { get; init; } = 128;
 
     /// <summary>Longest a connect waits for a claimed name when the pool is empty, before numbering locally.</summary>
     public TimeSpan ClaimWait { get; init; } = TimeSpan.FromSeconds(2);

@@ -42,6 +42,7 @@ internal sealed class NatsChatBridge : IChatBridge, IAsyncDisposable
     private INatsKVStore? _kv;
     private INatsSub<byte[]>? _subscription;
     private Task _loops = Task.CompletedTask;
+    private Task _outbound = Task.CompletedTask;
     private ulong _sequence;
     private long _nextUserNumber;
     private int _refilling;
@@ -106,11 +107,8 @@ internal sealed class NatsChatBridge : IChatBridge, IAsyncDisposable
         }
 
         hub.AttachBridge(bridge);
-        bridge._loops = Task.WhenAll(
-            Task.Run(bridge.PublishLoopAsync),
-            Task.Run(bridge.ReceiveLoopAsync),
-            Task.Run(bridge.HeartbeatLoopAsync),
-            Task.Run(bridge.ClaimLoopAsync));
+        bridge._outbound = Task.WhenAll(Task.Run(bridge.PublishLoopAsync), Task.Run(bridge.ClaimLoopAsync));
+        bridge._loops = Task.WhenAll(bridge._outbound, Task.Run(bridge.ReceiveLoopAsync), Task.Run(bridge.HeartbeatLoopAsync));
         ClusterLog.Linked(logger, settings.Name, bridge.NodeName, settings.Url);
         bridge.SendSnapshot();
         bridge.SweepLater();
@@ -189,8 +187,7 @@ internal sealed class NatsChatBridge : IChatBridge, IAsyncDisposable
         _stopping = true;
         _out.Writer.TryComplete();
         _claims.Writer.TryComplete();
-        var grace = Task.Delay(TimeSpan.FromSeconds(3));
-        await Task.WhenAny(_loops, grace).ConfigureAwait(false);
+        await Task.WhenAny(_outbound, Task.Delay(TimeSpan.FromSeconds(3))).ConfigureAwait(false);
         await _stop.CancelAsync().ConfigureAwait(false);
         if (IsLinked && _kv is { } kv)
         {
