@@ -311,6 +311,30 @@ internal sealed class NatsChatBridge : IChatBridge, IAsyncDisposable
             _claims.Writer.TryWrite((name, null, _nodeValue));
         }
 
+        // Names claimed ahead may have been freed by the other nodes meanwhile (they took this node for dead):
+        // keep only those still (or again) held.
+        var ahead = new List<string>();
+        while (_pool.TryDequeue(out var name))
+        {
+            ahead.Add(name);
+        }
+
+        foreach (var name in ahead)
+        {
+            try
+            {
+                if (_kv is { } kv && await HoldsAsync(kv, name).ConfigureAwait(false))
+                {
+                    _pool.Enqueue(name);
+                }
+            }
+            catch (Exception e) when (e is NatsException or OperationCanceledException or ObjectDisposedException)
+            {
+                ClusterLog.OperationFailed(_logger, "checking names claimed ahead", e.Message);
+                break;
+            }
+        }
+
         Refill();
         SweepLater();
     }
