@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using PipeChat.Tests.Support;
 
 namespace PipeChat.Tests.Cluster;
@@ -6,7 +7,7 @@ namespace PipeChat.Tests.Cluster;
 /// Real <c>pipechat chat --cluster</c> processes over this class's own nats-server: a node killed with SIGKILL,
 /// a node stopped with SIGTERM, and the command line's errors. Honours PIPECHAT_CLI (the native build).
 /// </summary>
-public sealed class ClusterCliTests(NatsServer nats) : IClassFixture<NatsServer>
+public sealed partial class ClusterCliTests(NatsServer nats) : IClassFixture<NatsServer>
 {
     [NatsFact]
     public async Task A_killed_node_has_its_members_announced_as_left_within_15_s_and_its_names_freed_and_a_stopped_one_at_once()
@@ -59,6 +60,39 @@ public sealed class ClusterCliTests(NatsServer nats) : IClassFixture<NatsServer>
         }
     }
 
+    [NatsFact]
+    public async Task Metrics_and_healthz_report_the_link_and_the_lines_between_nodes()
+    {
+        string args = $"chat --port 0 --cluster {nats.Url} --cluster-name metrics";
+        using var a = CliProcess.Start(args + " --metrics-port 0");
+        using var b = CliProcess.Start(args);
+        var endPoints = await Task.WhenAll(a.ReadyAsync(), b.ReadyAsync());
+        await Wait.UntilAsync(() => MetricsUrl().IsMatch(a.Stderr), "metrics endpoint logged");
+        var port = int.Parse(MetricsUrl().Match(a.Stderr).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        using var talker = await ChatTestClient.JoinAsync(endPoints[0]);
+        using var listener = await ChatTestClient.JoinAsync(endPoints[1]);
+        await talker.SkipUntilAsync($"* {listener.Name} joined");
+        await talker.SendLineAsync("over the link");
+        await listener.SkipUntilAsync($"<{talker.Name}> over the link");
+
+        const string tags = "{model=\"async\",protocol=\"chat\",transport=\"tcp\"}";
+        Dictionary<string, double> metrics = [];
+        await Wait.UntilAsync(
+            () =>
+            {
+                metrics = ScrapeAsync(port).Result;
+                return metrics.GetValueOrDefault("pipechat_cluster_remote_members" + tags) == 1;
+            },
+            "the other node's member counted",
+            TimeSpan.FromSeconds(10));
+        Assert.Equal(1, metrics["pipechat_cluster_linked" + tags]);
+        Assert.Equal(1, metrics["pipechat_cluster_lines_out_total" + tags]);
+        Assert.Equal(0, metrics["pipechat_cluster_lines_in_total" + tags]);
+        Assert.Equal(0, metrics["pipechat_cluster_lines_dropped_total" + tags]);
+        Assert.Equal(0, metrics["pipechat_cluster_gaps_total" + tags]);
+        Assert.Equal("ok\ncluster linked\n", await Http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/healthz")));
+    }
+
     [Fact]
     public async Task An_unreachable_nats_server_is_exit_1_naming_the_url()
     {
@@ -82,6 +116,27 @@ public sealed class ClusterCliTests(NatsServer nats) : IClassFixture<NatsServer>
         Assert.Contains(option, server.Stderr, StringComparison.Ordinal);
         Assert.Single(Lines(server.Stderr));
     }
+
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    private static async Task<Dictionary<string, double>> ScrapeAsync(int port)
+    {
+        var text = await Http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics"));
+        var values = new Dictionary<string, double>();
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.StartsWith("pipechat_", StringComparison.Ordinal))
+            {
+                var space = line.LastIndexOf(' ');
+                values[line[..space]] = double.Parse(line[(space + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        return values;
+    }
+
+    [GeneratedRegex(@"metrics at http://[^:/]+:(\d+)")]
+    private static partial Regex MetricsUrl();
 
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 }
