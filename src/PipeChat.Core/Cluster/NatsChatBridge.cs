@@ -305,6 +305,16 @@ internal sealed class NatsChatBridge : IChatBridge, IAsyncDisposable
         ClusterLog.Restored(_logger, _settings.Name, _settings.Url);
         _hub.ClusterRestored();
         SendSnapshot();
+        await ClaimAgainAsync().ConfigureAwait(false);
+        SweepLater();
+    }
+
+    /// <summary>
+    /// After this node was out of sight (outage, or silent long enough to be taken for dead): claims its
+    /// members' names again, keeps only the names claimed ahead that it still holds.
+    /// </summary>
+    private async Task ClaimAgainAsync()
+    {
         foreach (var name in _hub.LocalNames())
         {
             // Claim again what was given while the link was down (or swept as ours meanwhile).
@@ -336,7 +346,6 @@ internal sealed class NatsChatBridge : IChatBridge, IAsyncDisposable
         }
 
         Refill();
-        SweepLater();
     }
 
     private void Send(ClusterFrame.Encoded frame)
@@ -384,11 +393,17 @@ internal sealed class NatsChatBridge : IChatBridge, IAsyncDisposable
                         Stats.LineOut();
                     }
                 }
-                catch (Exception e) when (e is NatsException or OperationCanceledException or ObjectDisposedException)
+                catch (Exception e)
                 {
+                    // Whatever went wrong, the loop goes on: this frame is lost, and counted if it was a line.
                     if (frame.Kind == ClusterFrameKind.Line)
                     {
                         Dropped("publish failed");
+                    }
+
+                    if (e is not (NatsException or OperationCanceledException or ObjectDisposedException))
+                    {
+                        ClusterLog.OperationFailed(_logger, "publishing a frame", e.Message);
                     }
                 }
                 finally
@@ -408,7 +423,15 @@ internal sealed class NatsChatBridge : IChatBridge, IAsyncDisposable
             {
                 if (message.Data is { } data)
                 {
-                    Receive(data);
+                    try
+                    {
+                        Receive(data);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        // One bad frame must not make the node deaf.
+                        ClusterLog.OperationFailed(_logger, "handling a frame", e.Message);
+                    }
                 }
             }
         }
@@ -528,17 +551,27 @@ internal sealed class NatsChatBridge : IChatBridge, IAsyncDisposable
     private async Task HeartbeatLoopAsync()
     {
         using var timer = new PeriodicTimer(_settings.HeartbeatInterval, _settings.Time);
+        long lastSent = _settings.Time.GetTimestamp();
         try
         {
             while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
             {
                 if (!IsLinked || _stopping)
                 {
+                    lastSent = _settings.Time.GetTimestamp();
                     continue;
                 }
 
-                SendSnapshot();
                 long now = _settings.Time.GetTimestamp();
+                if (_settings.Time.GetElapsedTime(lastSent, now) >= _settings.DeadAfter)
+                {
+                    // This node was silent long enough for the others to take it for dead and free its names.
+                    ClusterLog.OperationFailed(_logger, "heartbeat", "this node was silent past the dead-node timeout; claiming its names again");
+                    _ = Task.Run(ClaimAgainAsync);
+                }
+
+                SendSnapshot();
+                lastSent = now;
                 foreach ((ulong node, long heard) in _lastHeard)
                 {
                     if (_settings.Time.GetElapsedTime(heard, now) >= _settings.DeadAfter)
@@ -582,8 +615,9 @@ internal sealed class NatsChatBridge : IChatBridge, IAsyncDisposable
                     await ReleaseOwnAsync(kv, name, _stop.Token).ConfigureAwait(false);
                 }
             }
-            catch (Exception e) when (e is NatsException or OperationCanceledException or ObjectDisposedException)
+            catch (Exception e)
             {
+                // The loop goes on whatever failed; a /nick whose claim failed is refused rather than left waiting.
                 if (member is not null && bytes is not null)
                 {
                     _hub.CompleteRename(member, name, bytes, granted: false);
