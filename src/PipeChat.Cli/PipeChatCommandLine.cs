@@ -67,15 +67,15 @@ public static class PipeChatCommandLine
 
     private static Command ClientCommand(TextWriter stdout, TextWriter stderr)
     {
-        var address = new Argument<string?>("HOST:PORT") { Description = "Server address (default 127.0.0.1 and the protocol's port).", Arity = ArgumentArity.ZeroOrOne };
+        var address = new Argument<string?>("HOST:PORT") { Description = "Server address (default 127.0.0.1 and the protocol's port), or unix:PATH.", Arity = ArgumentArity.ZeroOrOne };
         var udp = new Option<bool>("--udp") { Description = "Use UDP." };
         var echo = new Command("echo", "Send each input line to an echo server and print the reply.") { address, udp };
         echo.SetAction(async (result, _) =>
         {
-            System.Net.IPEndPoint endPoint;
+            System.Net.EndPoint endPoint;
             try
             {
-                endPoint = ClientEndPoint.Parse(result.GetValue(address), ProtocolKind.Echo.DefaultPort);
+                endPoint = ClientEndPoint.ParseServer(result.GetValue(address), ProtocolKind.Echo.DefaultPort);
             }
             catch (UsageException e)
             {
@@ -86,16 +86,16 @@ public static class PipeChatCommandLine
             return await EchoClient.RunAsync(endPoint, result.GetValue(udp), StandardInput(), stdout, stderr).ConfigureAwait(false);
         });
 
-        var chatAddress = new Argument<string?>("HOST:PORT") { Description = "Server address (default 127.0.0.1:7000).", Arity = ArgumentArity.ZeroOrOne };
+        var chatAddress = new Argument<string?>("HOST:PORT") { Description = "Server address (default 127.0.0.1:7000), or unix:PATH.", Arity = ArgumentArity.ZeroOrOne };
         var chatUdp = new Option<bool>("--udp") { Description = "Use UDP chat (#REG first, #DEREG at the end)." };
         var name = new Option<string?>("--name") { Description = "Name to take (/nick NAME, or #REG NAME over UDP)." };
         var chat = new Command("chat", "Chat: send input lines, print what arrives.") { chatAddress, chatUdp, name };
         chat.SetAction(async (result, _) =>
         {
-            System.Net.IPEndPoint endPoint;
+            System.Net.EndPoint endPoint;
             try
             {
-                endPoint = ClientEndPoint.Parse(result.GetValue(chatAddress), ProtocolKind.Chat.DefaultPort);
+                endPoint = ClientEndPoint.ParseServer(result.GetValue(chatAddress), ProtocolKind.Chat.DefaultPort);
             }
             catch (UsageException e)
             {

@@ -14,10 +14,16 @@ public static class ChatClient
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 
-    public static async Task<int> RunAsync(IPEndPoint server, bool udp, string? name, TextReader input, TextWriter output, TextWriter error)
+    public static async Task<int> RunAsync(EndPoint server, bool udp, string? name, TextReader input, TextWriter output, TextWriter error)
     {
-        var address = $"{(udp ? "udp" : "tcp")}://{server}";
-        using var socket = new Socket(server.AddressFamily, udp ? SocketType.Dgram : SocketType.Stream, udp ? ProtocolType.Udp : ProtocolType.Tcp);
+        if (udp && server is UnixDomainSocketEndPoint)
+        {
+            await error.WriteLineAsync("pipechat: --udp does not apply to a unix: address").ConfigureAwait(false);
+            return 2;
+        }
+
+        var address = ClientEndPoint.Describe(server, udp);
+        using var socket = ClientEndPoint.SocketFor(server, udp);
         try
         {
             using (var timeout = new CancellationTokenSource(ConnectTimeout))
@@ -70,7 +76,7 @@ public static class ChatClient
         }
         catch (SocketException e)
         {
-            await error.WriteLineAsync($"pipechat: cannot reach {address}: {EchoClient.Describe(e)}").ConfigureAwait(false);
+            await error.WriteLineAsync($"pipechat: cannot reach {address}: {ClientEndPoint.Reason(e, server)}").ConfigureAwait(false);
             return 1;
         }
         catch (OperationCanceledException)

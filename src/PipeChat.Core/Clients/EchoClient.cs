@@ -13,10 +13,16 @@ public static class EchoClient
     /// <summary>How long to wait for a connection or a reply.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
-    public static async Task<int> RunAsync(IPEndPoint server, bool udp, TextReader input, TextWriter output, TextWriter error)
+    public static async Task<int> RunAsync(EndPoint server, bool udp, TextReader input, TextWriter output, TextWriter error)
     {
-        using var socket = new Socket(server.AddressFamily, udp ? SocketType.Dgram : SocketType.Stream, udp ? ProtocolType.Udp : ProtocolType.Tcp);
-        var address = $"{(udp ? "udp" : "tcp")}://{server}";
+        if (udp && server is UnixDomainSocketEndPoint)
+        {
+            await error.WriteLineAsync("pipechat: --udp does not apply to a unix: address").ConfigureAwait(false);
+            return 2;
+        }
+
+        using var socket = ClientEndPoint.SocketFor(server, udp);
+        var address = ClientEndPoint.Describe(server, udp);
         try
         {
             using (var connectTimeout = new CancellationTokenSource(Timeout))
@@ -41,7 +47,7 @@ public static class EchoClient
         }
         catch (SocketException e)
         {
-            await error.WriteLineAsync($"pipechat: cannot reach {address}: {Describe(e)}").ConfigureAwait(false);
+            await error.WriteLineAsync($"pipechat: cannot reach {address}: {ClientEndPoint.Reason(e, server)}").ConfigureAwait(false);
             return 1;
         }
         catch (OperationCanceledException)

@@ -95,6 +95,7 @@ public static class OptionsResolver
             Keepalive = TimeSpan.FromSeconds(Int(section, "--keepalive", "Keepalive", 0, MaxKeepalive) ?? 60),
             MaxLineRate = Int(section, "--max-line-rate", "MaxLineRate", 0, 1_000_000) ?? 100,
             LineTimeout = TimeSpan.FromSeconds(Double(section, "--line-timeout", "LineTimeout") ?? 30),
+            Unix = UnixPath(section),
         };
     }
 
@@ -202,6 +203,22 @@ public static class OptionsResolver
             "json" => "json",
             _ => throw new UsageException($"invalid value '{raw}' for {section.Origin("LogFormat", "--log-format")}: expected text or json"),
         };
+    }
+
+    private static string? UnixPath(SettingsSection section)
+    {
+        var raw = Raw(section, "Unix");
+        if (raw is null)
+        {
+            return null;
+        }
+
+        if (raw.Contains('\0', StringComparison.Ordinal) || System.Text.Encoding.UTF8.GetByteCount(raw) > Servers.UnixListener.MaxPathBytes)
+        {
+            throw new UsageException($"invalid value '{raw}' for {section.Origin("Unix", "--unix")}: expected a file path of at most {Servers.UnixListener.MaxPathBytes} bytes");
+        }
+
+        return raw;
     }
 
     private static IPAddress? Host(SettingsSection section) => Address(section, "--host", "Host");

@@ -58,6 +58,9 @@ public sealed record PipeChatOptions
     /// <summary>Chat TCP: an unfinished line must end this long after its first byte; zero is off.</summary>
     public TimeSpan LineTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Path of the Unix domain stream socket to listen on instead of TCP (--unix); null is TCP.</summary>
+    public string? Unix { get; init; }
+
     public string Scheme => Udp ? "udp" : "tcp";
 
     public static int DefaultPort(ProtocolKind protocol) => protocol.DefaultPort;

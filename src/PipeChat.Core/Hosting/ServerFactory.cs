@@ -11,14 +11,20 @@ namespace PipeChat.Hosting;
 /// </summary>
 public static class ServerFactory
 {
-    /// <summary>Creates and binds the server described by <paramref name="options"/>.</summary>
+    /// <summary>
+    /// Creates and binds the server described by <paramref name="options"/>; under socket
+    /// activation (docs/operations.md) it serves the passed socket instead of binding.
+    /// </summary>
     public static BuiltServer Create(PipeChatOptions options, ILoggerFactory loggers)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggers);
+        var inherited = SocketActivation.Take(options.Udp);
         var settings = new ServerSettings
         {
             EndPoint = new IPEndPoint(options.Host, options.Port),
+            UnixPath = options.Udp ? null : options.Unix,
+            Inherited = inherited,
             MaxConnections = options.MaxConnections,
             MaxConnectionsPerIp = options.MaxConnectionsPerIp,
             Keepalive = options.Keepalive,
@@ -39,7 +45,22 @@ public static class ServerFactory
 
         var stream = protocol.CreateStream(options, logger);
         var server = model.CreateTcp(settings, stream.Protocol, logger);
-        return new BuiltServer(server, stream.Metrics(Source(server, model.Name, protocol.Name, "tcp")));
+        var unix = ListenEndPointOf(server) is System.Net.Sockets.UnixDomainSocketEndPoint;
+        if ((settings.UnixPath is not null || inherited is not null) && server is not IListeningServer)
+        {
+            // A model of someone else's that binds TCP by itself would silently ignore the socket.
+            _ = server.DisposeAsync().AsTask();
+            throw new UsageException($"--model {model.Name} cannot serve {(inherited is not null ? "an activated socket" : "--unix")}");
+        }
+
+        return new BuiltServer(server, stream.Metrics(Source(server, model.Name, protocol.Name, unix ? "unix" : "tcp")));
+    }
+
+    /// <summary>What <paramref name="server"/> listens on: an IP address, or a Unix socket.</summary>
+    internal static EndPoint ListenEndPointOf(IServer server)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        return server is IListeningServer listening ? listening.ListenEndPoint : server.LocalEndPoint;
     }
 
     private static MetricsSource Source(IServer server, string model, string protocol, string transport) => new()
