@@ -9,6 +9,9 @@ public sealed record ScenarioSettings
     /// <summary>Gets the server to load (loopback only); null means the scenario's default port on 127.0.0.1.</summary>
     public IPEndPoint? Target { get; init; }
 
+    /// <summary>Gets the path of a Unix domain socket to load instead of <see cref="Target"/> (<c>--target unix:PATH</c>; the echo scenario).</summary>
+    public string? UnixTarget { get; init; }
+
     /// <summary>Gets the number of connections (echo, echo-inject, conns, udp-echo: sockets; chat: members).</summary>
     public int Connections { get; init; } = 50;
 
@@ -73,11 +76,11 @@ public sealed record ScenarioSettings
     public IPEndPoint TargetOr(int defaultPort) => Target ?? new IPEndPoint(IPAddress.Loopback, defaultPort);
 
     /// <summary>Describes the settings common to all scenarios, for reports.</summary>
-    internal Dictionary<string, string> Describe(IPEndPoint target, params (string Key, object Value)[] extra)
+    internal Dictionary<string, string> Describe(EndPoint target, params (string Key, object Value)[] extra)
     {
         var d = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            ["target"] = target.ToString(),
+            ["target"] = target is System.Net.Sockets.UnixDomainSocketEndPoint ? "unix:" + target : target.ToString() ?? string.Empty,
             ["duration"] = Harness.DurationFormat.Format(Duration),
             ["timeout"] = Harness.DurationFormat.Format(OperationTimeout),
         };

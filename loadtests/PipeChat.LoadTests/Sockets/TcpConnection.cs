@@ -37,14 +37,17 @@ public sealed class TcpConnection : IDisposable, SocketWatchdog.IDeadline
     /// <exception cref="TimeoutException">The connect took too long.</exception>
     /// <exception cref="SocketException">The connect failed.</exception>
     public static async Task<TcpConnection> ConnectAsync(
-        IPEndPoint endPoint,
+        EndPoint endPoint,
         TimeSpan connectTimeout,
         TimeSpan operationTimeout,
         CancellationToken cancellationToken,
         IPAddress? localAddress = null)
     {
         ArgumentNullException.ThrowIfNull(endPoint);
-        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        // A Unix domain socket (unix:PATH targets) has no Nagle to turn off.
+        var socket = endPoint is UnixDomainSocketEndPoint
+            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+            : new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
             if (localAddress is not null)
