@@ -46,7 +46,9 @@ internal static partial class UnixListener
             return false;
         }
 
-        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        // Non-blocking: a live listener with a full backlog answers EAGAIN at once instead of
+        // making this connect wait.
+        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified) { Blocking = false };
         try
         {
             probe.Connect(new UnixDomainSocketEndPoint(path));
