@@ -67,17 +67,17 @@ public static class PipeChatCommandLine
 
     private static Command ClientCommand(TextWriter stdout, TextWriter stderr)
     {
-        var address = new Argument<string?>("HOST:PORT") { Description = "Server address (default 127.0.0.1 and the protocol's port).", Arity = ArgumentArity.ZeroOrOne };
+        var address = new Argument<string?>("HOST:PORT") { Description = "Server address (default 127.0.0.1 and the protocol's port), or unix:PATH.", Arity = ArgumentArity.ZeroOrOne };
         var udp = new Option<bool>("--udp") { Description = "Use UDP." };
         var (tls, tlsCa, tlsInsecure) = TlsOptions();
         var echo = new Command("echo", "Send each input line to an echo server and print the reply.") { address, udp, tls, tlsCa, tlsInsecure };
         echo.SetAction(async (result, _) =>
         {
-            System.Net.IPEndPoint endPoint;
+            System.Net.EndPoint endPoint;
             ClientTlsOptions? tlsOptions;
             try
             {
-                endPoint = ClientEndPoint.Parse(result.GetValue(address), ProtocolKind.Echo.DefaultPort);
+                endPoint = ClientEndPoint.ParseServer(result.GetValue(address), ProtocolKind.Echo.DefaultPort);
                 tlsOptions = ClientTlsOf(result, udp, tls, tlsCa, tlsInsecure);
             }
             catch (UsageException e)
@@ -89,18 +89,18 @@ public static class PipeChatCommandLine
             return await EchoClient.RunAsync(endPoint, result.GetValue(udp), StandardInput(), stdout, stderr, tlsOptions).ConfigureAwait(false);
         });
 
-        var chatAddress = new Argument<string?>("HOST:PORT") { Description = "Server address (default 127.0.0.1:7000).", Arity = ArgumentArity.ZeroOrOne };
+        var chatAddress = new Argument<string?>("HOST:PORT") { Description = "Server address (default 127.0.0.1:7000), or unix:PATH.", Arity = ArgumentArity.ZeroOrOne };
         var chatUdp = new Option<bool>("--udp") { Description = "Use UDP chat (#REG first, #DEREG at the end)." };
         var name = new Option<string?>("--name") { Description = "Name to take (/nick NAME, or #REG NAME over UDP)." };
         var (chatTls, chatTlsCa, chatTlsInsecure) = TlsOptions();
         var chat = new Command("chat", "Chat: send input lines, print what arrives.") { chatAddress, chatUdp, name, chatTls, chatTlsCa, chatTlsInsecure };
         chat.SetAction(async (result, _) =>
         {
-            System.Net.IPEndPoint endPoint;
+            System.Net.EndPoint endPoint;
             ClientTlsOptions? tlsOptions;
             try
             {
-                endPoint = ClientEndPoint.Parse(result.GetValue(chatAddress), ProtocolKind.Chat.DefaultPort);
+                endPoint = ClientEndPoint.ParseServer(result.GetValue(chatAddress), ProtocolKind.Chat.DefaultPort);
                 tlsOptions = ClientTlsOf(result, chatUdp, chatTls, chatTlsCa, chatTlsInsecure);
             }
             catch (UsageException e)

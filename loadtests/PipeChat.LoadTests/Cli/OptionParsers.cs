@@ -126,14 +126,14 @@ internal static class OptionParsers
         },
     };
 
-    public static Option<IPEndPoint?> Target() => new("--target")
+    public static Option<EndPoint?> Target() => new("--target")
     {
-        Description = "HOST:PORT to load, loopback only (default 127.0.0.1:7007, chat 127.0.0.1:7000)",
+        Description = "HOST:PORT to load, loopback only (default 127.0.0.1:7007, chat 127.0.0.1:7000), or unix:PATH (echo scenario)",
         CustomParser = r =>
         {
             try
             {
-                return TargetEndpoint.Parse(r.Tokens.Single().Value);
+                return TargetEndpoint.ParseAny(r.Tokens.Single().Value);
             }
             catch (FormatException ex)
             {

@@ -24,7 +24,7 @@ internal static class RunCommand
         command.Options.Add(serverPid);
         command.SetAction(async (r, ct) =>
         {
-            var settings = common.Settings(r, r.GetValue(conns)) with { Target = r.GetValue(target), Targets = r.GetValue(targets), ServerPid = r.GetValue(serverPid) };
+            var settings = common.Settings(r, r.GetValue(conns)) with { Target = r.GetValue(target) as System.Net.IPEndPoint, UnixTarget = (r.GetValue(target) as System.Net.Sockets.UnixDomainSocketEndPoint)?.ToString(), Targets = r.GetValue(targets), ServerPid = r.GetValue(serverPid) };
             string name = r.GetValue(common.Scenario)!;
             var thresholds = r.GetValue(common.Thresholds) ?? [];
             var started = DateTimeOffset.UtcNow;

@@ -22,7 +22,7 @@ public static class EchoScenario
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(settings.Connections);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(settings.PipelineDepth);
-        var target = settings.TargetOr(DefaultPort);
+        EndPoint target = settings.UnixTarget is { } path ? new System.Net.Sockets.UnixDomainSocketEndPoint(path) : settings.TargetOr(DefaultPort);
         var state = new EchoClients(settings, target);
         var phases = new List<LoadSimulation>();
         if (settings.Ramp > TimeSpan.Zero)
@@ -43,7 +43,7 @@ public static class EchoScenario
         };
     }
 
-    private sealed class EchoClients(ScenarioSettings settings, IPEndPoint target)
+    private sealed class EchoClients(ScenarioSettings settings, EndPoint target)
     {
         private readonly EchoPattern _pattern = new(settings.MessageSize);
         private readonly int _size = settings.MessageSize;

@@ -13,7 +13,9 @@ public static class ScenarioCatalog
 
     /// <summary>Creates the named scenario.</summary>
     /// <exception cref="ArgumentException">Unknown name.</exception>
-    public static ScenarioDefinition Create(string name, ScenarioSettings settings) => name switch
+    public static ScenarioDefinition Create(string name, ScenarioSettings settings) => settings.UnixTarget is not null && name != "echo"
+        ? throw new ArgumentException($"scenario '{name}' loads TCP or UDP targets only; unix:PATH targets take the echo scenario", nameof(name))
+        : name switch
     {
         "echo" => EchoScenario.Create(settings),
         "echo-inject" => EchoInjectScenario.Create(settings),

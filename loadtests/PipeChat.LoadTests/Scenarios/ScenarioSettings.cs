@@ -12,6 +12,9 @@ public sealed record ScenarioSettings
     /// <summary>Gets the chat servers to spread members over, round robin (the nodes of a cluster); null means <see cref="Target"/> alone.</summary>
     public IPEndPoint[]? Targets { get; init; }
 
+    /// <summary>Gets the path of a Unix domain socket to load instead of <see cref="Target"/> (<c>--target unix:PATH</c>; the echo scenario).</summary>
+    public string? UnixTarget { get; init; }
+
     /// <summary>Gets the number of connections (echo, echo-inject, conns, udp-echo: sockets; chat: members).</summary>
     public int Connections { get; init; } = 50;
 
@@ -79,11 +82,11 @@ public sealed record ScenarioSettings
     public IPEndPoint TargetOr(int defaultPort) => Target ?? new IPEndPoint(IPAddress.Loopback, defaultPort);
 
     /// <summary>Describes the settings common to all scenarios, for reports.</summary>
-    internal Dictionary<string, string> Describe(IPEndPoint target, params (string Key, object Value)[] extra)
+    internal Dictionary<string, string> Describe(EndPoint target, params (string Key, object Value)[] extra)
     {
         var d = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            ["target"] = target.ToString(),
+            ["target"] = target is System.Net.Sockets.UnixDomainSocketEndPoint ? "unix:" + target : target.ToString() ?? string.Empty,
             ["duration"] = Harness.DurationFormat.Format(Duration),
             ["timeout"] = Harness.DurationFormat.Format(OperationTimeout),
         };

@@ -50,6 +50,25 @@ public static class TargetEndpoint
         return new IPEndPoint(address, port);
     }
 
+    /// <summary>
+    /// Parses <c>unix:PATH</c> (a Unix domain socket: local by nature) or, as <see cref="Parse"/>, a loopback HOST:PORT.
+    /// </summary>
+    /// <exception cref="FormatException">Neither.</exception>
+    public static EndPoint ParseAny(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        text = text.Trim();
+        if (text.StartsWith("unix:", StringComparison.Ordinal))
+        {
+            string path = text["unix:".Length..];
+            return path.Length is > 0 and <= 107
+                ? new System.Net.Sockets.UnixDomainSocketEndPoint(path)
+                : throw new FormatException($"target '{text}': expected unix:PATH with a path of 1 to 107 bytes");
+        }
+
+        return Parse(text);
+    }
+
     /// <summary>Formats an endpoint as <c>host:port</c> (IPv6 in brackets).</summary>
     public static string Format(IPEndPoint endPoint)
     {

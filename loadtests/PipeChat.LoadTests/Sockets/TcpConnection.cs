@@ -39,7 +39,7 @@ public sealed class TcpConnection : IDisposable, SocketWatchdog.IDeadline
     /// <exception cref="TimeoutException">The connect took too long.</exception>
     /// <exception cref="SocketException">The connect failed.</exception>
     public static async Task<TcpConnection> ConnectAsync(
-        IPEndPoint endPoint,
+        EndPoint endPoint,
         TimeSpan connectTimeout,
         TimeSpan operationTimeout,
         CancellationToken cancellationToken,
@@ -47,7 +47,10 @@ public sealed class TcpConnection : IDisposable, SocketWatchdog.IDeadline
         TlsSettings? tls = null)
     {
         ArgumentNullException.ThrowIfNull(endPoint);
-        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        // A Unix domain socket (unix:PATH targets) has no Nagle to turn off.
+        var socket = endPoint is UnixDomainSocketEndPoint
+            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+            : new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
             if (localAddress is not null)
@@ -72,7 +75,7 @@ public sealed class TcpConnection : IDisposable, SocketWatchdog.IDeadline
                 var ssl = new System.Net.Security.SslStream(new NetworkStream(socket, ownsSocket: false));
                 try
                 {
-                    await ssl.AuthenticateAsClientAsync(tls.ClientOptions(endPoint.Address.ToString()), cts.Token).ConfigureAwait(false);
+                    await ssl.AuthenticateAsClientAsync(tls.ClientOptions(endPoint is IPEndPoint ip ? ip.Address.ToString() : "localhost"), cts.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {

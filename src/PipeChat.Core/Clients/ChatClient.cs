@@ -16,23 +16,30 @@ public static class ChatClient
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>Runs the chat client: sends lines read from <paramref name="input"/> while a receive loop prints what arrives; returns the exit code (0 normal end, 1 server unreachable).</summary>
-    public static Task<int> RunAsync(IPEndPoint server, bool udp, string? name, TextReader input, TextWriter output, TextWriter error) =>
+    public static Task<int> RunAsync(EndPoint server, bool udp, string? name, TextReader input, TextWriter output, TextWriter error) =>
         RunAsync(server, udp, name, input, output, error, tls: null);
 
-    /// <summary>As above; with <paramref name="tls"/>, over TLS (TCP only; exit 1 also when the handshake fails, 2 for an unreadable CA file).</summary>
-    public static async Task<int> RunAsync(IPEndPoint server, bool udp, string? name, TextReader input, TextWriter output, TextWriter error, ClientTlsOptions? tls)
+    /// <summary>As above; with <paramref name="tls"/>, over TLS (TCP and Unix sockets; exit 1 also when the handshake fails, 2 for an unreadable CA file).</summary>
+    public static async Task<int> RunAsync(EndPoint server, bool udp, string? name, TextReader input, TextWriter output, TextWriter error, ClientTlsOptions? tls)
     {
         ArgumentNullException.ThrowIfNull(server);
         ArgumentNullException.ThrowIfNull(input);
-        var address = $"{(udp ? "udp" : tls is null ? "tcp" : "tls")}://{server}";
-        using var socket = new Socket(server.AddressFamily, udp ? SocketType.Dgram : SocketType.Stream, udp ? ProtocolType.Udp : ProtocolType.Tcp);
+        ArgumentNullException.ThrowIfNull(error);
+        if (udp && server is UnixDomainSocketEndPoint)
+        {
+            await error.WriteLineAsync("pipechat: --udp does not apply to a unix: address").ConfigureAwait(false);
+            return 2;
+        }
+
+        var address = ClientEndPoint.Describe(server, udp, tls is not null);
+        using var socket = ClientEndPoint.SocketFor(server, udp);
         Stream? stream = null;
         try
         {
             using (var timeout = new CancellationTokenSource(ConnectTimeout))
             {
                 await socket.ConnectAsync(server, timeout.Token).ConfigureAwait(false);
-                stream = udp ? null : await ClientTls.OpenAsync(socket, tls, server.Address.ToString(), timeout.Token).ConfigureAwait(false);
+                stream = udp ? null : await ClientTls.OpenAsync(socket, tls, ClientEndPoint.TlsHost(server), timeout.Token).ConfigureAwait(false);
             }
 
             var receiving = stream is null ? ReceiveDatagramsAsync(socket, output) : ReceiveLinesAsync(stream, output);
@@ -87,7 +94,7 @@ public static class ChatClient
         }
         catch (SocketException e)
         {
-            await error.WriteLineAsync($"pipechat: cannot reach {address}: {EchoClient.Describe(e)}").ConfigureAwait(false);
+            await error.WriteLineAsync($"pipechat: cannot reach {address}: {ClientEndPoint.Reason(e, server)}").ConfigureAwait(false);
             return 1;
         }
         catch (OperationCanceledException)

@@ -15,22 +15,29 @@ public static class EchoClient
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
     /// <summary>Runs the echo client: sends each input line and prints the reply; returns the exit code (0 normal end, 1 server unreachable).</summary>
-    public static Task<int> RunAsync(IPEndPoint server, bool udp, TextReader input, TextWriter output, TextWriter error) =>
+    public static Task<int> RunAsync(EndPoint server, bool udp, TextReader input, TextWriter output, TextWriter error) =>
         RunAsync(server, udp, input, output, error, tls: null);
 
-    /// <summary>As above; with <paramref name="tls"/>, over TLS (TCP only; exit 1 also when the handshake fails, 2 for an unreadable CA file).</summary>
-    public static async Task<int> RunAsync(IPEndPoint server, bool udp, TextReader input, TextWriter output, TextWriter error, ClientTlsOptions? tls)
+    /// <summary>As above; with <paramref name="tls"/>, over TLS (TCP and Unix sockets; exit 1 also when the handshake fails, 2 for an unreadable CA file).</summary>
+    public static async Task<int> RunAsync(EndPoint server, bool udp, TextReader input, TextWriter output, TextWriter error, ClientTlsOptions? tls)
     {
         ArgumentNullException.ThrowIfNull(server);
-        using var socket = new Socket(server.AddressFamily, udp ? SocketType.Dgram : SocketType.Stream, udp ? ProtocolType.Udp : ProtocolType.Tcp);
-        var address = $"{(udp ? "udp" : tls is null ? "tcp" : "tls")}://{server}";
+        ArgumentNullException.ThrowIfNull(error);
+        if (udp && server is UnixDomainSocketEndPoint)
+        {
+            await error.WriteLineAsync("pipechat: --udp does not apply to a unix: address").ConfigureAwait(false);
+            return 2;
+        }
+
+        using var socket = ClientEndPoint.SocketFor(server, udp);
+        var address = ClientEndPoint.Describe(server, udp, tls is not null);
         Stream? stream = null;
         try
         {
             using (var connectTimeout = new CancellationTokenSource(Timeout))
             {
                 await socket.ConnectAsync(server, connectTimeout.Token).ConfigureAwait(false);
-                stream = udp ? null : await ClientTls.OpenAsync(socket, tls, server.Address.ToString(), connectTimeout.Token).ConfigureAwait(false);
+                stream = udp ? null : await ClientTls.OpenAsync(socket, tls, ClientEndPoint.TlsHost(server), connectTimeout.Token).ConfigureAwait(false);
             }
 
             var reply = new byte[udp ? 65_536 : 4096];
@@ -58,7 +65,7 @@ public static class EchoClient
         }
         catch (SocketException e)
         {
-            await error.WriteLineAsync($"pipechat: cannot reach {address}: {Describe(e)}").ConfigureAwait(false);
+            await error.WriteLineAsync($"pipechat: cannot reach {address}: {ClientEndPoint.Reason(e, server)}").ConfigureAwait(false);
             return 1;
         }
         catch (OperationCanceledException)

@@ -24,6 +24,21 @@ internal readonly record struct ClientAddress(ulong High, ulong Low)
         return new ClientAddress(BinaryPrimitives.ReadUInt64BigEndian(v6), BinaryPrimitives.ReadUInt64BigEndian(v6[8..]));
     }
 
-    public static ClientAddress? Of(Socket socket) =>
-        socket.RemoteEndPoint is IPEndPoint endPoint ? From(endPoint.Address) : null;
+    /// <summary>The socket's peer address; null for a peer without one (a Unix socket, or a peer already gone).</summary>
+    public static ClientAddress? Of(Socket socket)
+    {
+        if (socket.AddressFamily is not (AddressFamily.InterNetwork or AddressFamily.InterNetworkV6))
+        {
+            return null;
+        }
+
+        try
+        {
+            return socket.RemoteEndPoint is IPEndPoint endPoint ? From(endPoint.Address) : null;
+        }
+        catch (SocketException)
+        {
+            return null;
+        }
+    }
 }

@@ -101,6 +101,7 @@ public static class OptionsResolver
             TlsKey = tlsKey,
             ClusterUrl = ClusterUrl(section),
             ClusterName = ClusterName(section),
+            Unix = UnixPath(section),
         };
     }
 
@@ -249,6 +250,22 @@ public static class OptionsResolver
             "json" => "json",
             _ => throw new UsageException($"invalid value '{raw}' for {section.Origin("LogFormat", "--log-format")}: expected text or json"),
         };
+    }
+
+    private static string? UnixPath(SettingsSection section)
+    {
+        var raw = Raw(section, "Unix");
+        if (raw is null)
+        {
+            return null;
+        }
+
+        if (raw.Contains('\0', StringComparison.Ordinal) || System.Text.Encoding.UTF8.GetByteCount(raw) > Servers.UnixListener.MaxPathBytes)
+        {
+            throw new UsageException($"invalid value '{raw}' for {section.Origin("Unix", "--unix")}: expected a file path of at most {Servers.UnixListener.MaxPathBytes} bytes");
+        }
+
+        return raw;
     }
 
     private static IPAddress? Host(SettingsSection section) => Address(section, "--host", "Host");

@@ -156,8 +156,18 @@ public static class PipeChatHost
         }
         catch (SocketException e)
         {
-            var address = ServerHostedService.Format(new IPEndPoint(options.Host, options.Port));
-            await stderr.WriteLineAsync($"{program}: cannot listen on {options.Scheme}://{address}: {Describe(e)}").ConfigureAwait(false);
+            var address = options.Unix is { } path && !options.Udp
+                ? "unix:" + path
+                : $"{options.Scheme}://{ServerHostedService.Format(new IPEndPoint(options.Host, options.Port))}";
+            var reason = options.Unix is not null && !options.Udp && e.SocketErrorCode == SocketError.AddressNotAvailable
+                ? "no such directory" // ENOENT
+                : Describe(e);
+            await stderr.WriteLineAsync($"{program}: cannot listen on {address}: {reason}").ConfigureAwait(false);
+            return 1;
+        }
+        catch (ListenException e)
+        {
+            await stderr.WriteLineAsync($"{program}: {e.Message}").ConfigureAwait(false);
             return 1;
         }
         catch (UsageException e)

@@ -70,6 +70,9 @@ public sealed record PipeChatOptions
     /// <summary>PEM certificate (chain) file: serve TLS; null is plain TCP.</summary>
     public string? TlsCertificate { get; init; }
 
+    /// <summary>Path of the Unix domain stream socket to listen on instead of TCP (--unix); null is TCP.</summary>
+    public string? Unix { get; init; }
+
     /// <summary>Chat: the NATS server of the cluster this node joins (docs/cluster.md); null is no cluster.</summary>
     public string? ClusterUrl { get; init; }
 

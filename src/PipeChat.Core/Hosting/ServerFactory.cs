@@ -11,16 +11,22 @@ namespace PipeChat.Hosting;
 /// </summary>
 public static class ServerFactory
 {
-    /// <summary>Creates and binds the server described by <paramref name="options"/>.</summary>
+    /// <summary>
+    /// Creates and binds the server described by <paramref name="options"/>; under socket
+    /// activation (docs/operations.md) it serves the passed socket instead of binding.
+    /// </summary>
     public static BuiltServer Create(PipeChatOptions options, ILoggerFactory loggers)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggers);
         var tls = options.Tls ? CreateTls(options, loggers) : null;
+        var inherited = SocketActivation.Take(options.Udp);
         var settings = new ServerSettings
         {
             Layers = tls is null ? Transport.ConnectionLayers.None : new Transport.ConnectionLayers(tls),
             EndPoint = new IPEndPoint(options.Host, options.Port),
+            UnixPath = options.Udp ? null : options.Unix,
+            Inherited = inherited,
             MaxConnections = options.MaxConnections,
             MaxConnectionsPerIp = options.MaxConnectionsPerIp,
             Keepalive = options.Keepalive,
@@ -41,12 +47,27 @@ public static class ServerFactory
 
         var stream = protocol.CreateStream(options, logger);
         var server = model.CreateTcp(settings, stream.Protocol, logger);
-        var source = Source(server, model.Name, protocol.Name, "tcp") with { Counters = stream.Counters, Tls = tls?.Stats, Health = stream.Health };
+        var unix = ListenEndPointOf(server) is System.Net.Sockets.UnixDomainSocketEndPoint;
+        if ((settings.UnixPath is not null || inherited is not null) && server is not IListeningServer)
+        {
+            // A model of someone else's that binds TCP by itself would silently ignore the socket.
+            _ = server.DisposeAsync().AsTask();
+            throw new UsageException($"--model {model.Name} cannot serve {(inherited is not null ? "an activated socket" : "--unix")}");
+        }
+
+        var source = Source(server, model.Name, protocol.Name, unix ? "unix" : "tcp") with { Counters = stream.Counters, Tls = tls?.Stats, Health = stream.Health };
         return new BuiltServer(server, source)
         {
             Layers = settings.Layers,
             Companion = (stream.Protocol as Protocols.Chat.ChatProtocol)?.Cluster,
         };
+    }
+
+    /// <summary>What <paramref name="server"/> listens on: an IP address, or a Unix socket.</summary>
+    internal static EndPoint ListenEndPointOf(IServer server)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        return server is IListeningServer listening ? listening.ListenEndPoint : server.LocalEndPoint;
     }
 
     /// <exception cref="Transport.Tls.TlsConfigurationException">A file cannot be read or parsed.</exception>

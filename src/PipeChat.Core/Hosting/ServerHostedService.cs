@@ -50,14 +50,17 @@ internal sealed partial class ServerHostedService(ServerHolder holder, PipeChatO
         }
 
         // docs/options.md: exactly one line on stdout once the socket is bound.
-        var ready = ReadyLine(options, server.LocalEndPoint, (server as Servers.AsyncTcpServer)?.Io);
+        var listenOn = ServerFactory.ListenEndPointOf(server);
+        var ready = ReadyLine(options, listenOn, (server as Servers.AsyncTcpServer)?.Io);
         if (options.Udp)
         {
             ListeningUdp(logger, ready);
         }
         else
         {
-            Listening(logger, ready, options.MaxConnections, options.MaxConnectionsPerIp, (int)options.Keepalive.TotalSeconds);
+            // Per-IP limits and keepalive do not apply to Unix socket peers.
+            var ip = listenOn is IPEndPoint;
+            Listening(logger, ready, options.MaxConnections, ip ? options.MaxConnectionsPerIp : 0, ip ? (int)options.Keepalive.TotalSeconds : 0);
         }
 
         readyOutput.WriteLine(ready);
@@ -110,13 +113,17 @@ internal sealed partial class ServerHostedService(ServerHolder holder, PipeChatO
     }
 
     /// <summary>E.g. <c>pipechat echo (async, epoll) listening on tcp://127.0.0.1:7007</c>: the socket I/O is named where there is a choice.</summary>
-    public static string ReadyLine(PipeChatOptions options, IPEndPoint endPoint, Transport.SocketIoKind? io = null)
+    public static string ReadyLine(PipeChatOptions options, EndPoint endPoint, Transport.SocketIoKind? io = null)
     {
         var protocol = options.Protocol.Name;
         var model = options.Model.Name;
         var how = io is { } kind ? $"{model}, {kind.ToString().ToLowerInvariant()}" : model;
-        return $"pipechat {protocol} ({how}) listening on {options.Scheme}://{Format(endPoint)}";
+        return $"pipechat {protocol} ({how}) listening on {Address(options, endPoint)}";
     }
+
+    /// <summary>tcp://HOST:PORT, udp://HOST:PORT, or unix:PATH.</summary>
+    public static string Address(PipeChatOptions options, EndPoint endPoint) =>
+        endPoint is IPEndPoint ip ? $"{options.Scheme}://{Format(ip)}" : Servers.BoundListener.Describe(endPoint);
 
     public static string Format(IPEndPoint endPoint) =>
         endPoint.AddressFamily == AddressFamily.InterNetworkV6

@@ -14,8 +14,8 @@ public static class ServerOptions
     /// <summary>The options in the order --help lists them.</summary>
     public static readonly IReadOnlyList<ServerOption> All =
     [
-        new("--host", "Host", "Address to bind (default 127.0.0.1; 0.0.0.0 or :: to expose).", Both),
-        new("--port", "Port", "Port (0 lets the OS pick).", Both) { DescribeFor = static p => $"Port (default {p.DefaultPort}; 0 lets the OS pick)." },
+        new("--host", "Host", "Address to bind (default 127.0.0.1; 0.0.0.0 or :: to expose).", Both, NotUnix),
+        new("--port", "Port", "Port (0 lets the OS pick).", Both, NotUnix) { DescribeFor = static p => $"Port (default {p.DefaultPort}; 0 lets the OS pick)." },
         new("--model", "Model", "Connection model: async (default) or threads; echo also iterative.", Both),
         new("--udp", "Udp", "Serve UDP instead of TCP.", Both) { IsFlag = true, NeedsDatagram = true },
         new("--io", "Io", "Async model: socket I/O, auto (default: epoll on Linux), epoll or saea (SocketAsyncEventArgs).", Both, AsyncTcpOnly),
@@ -31,8 +31,9 @@ public static class ServerOptions
         new("--log-format", "LogFormat", "Log lines on standard error: text (default) or json (one JSON object per line).", Both),
         new("--metrics-port", "MetricsPort", "Serve Prometheus /metrics and /healthz over HTTP on this port (default: off).", Both),
         new("--metrics-host", "MetricsHost", "Address of the metrics endpoint (default: the --host address).", Both),
-        new("--max-connections-per-ip", "MaxConnectionsPerIp", "TCP connections from one client IP address at once; 0 = no limit (default).", Both, TcpOnly),
-        new("--keepalive", "Keepalive", "TCP keepalive after SECONDS of silence, probes every 10 s, 6 probes; 0 = off (default 60).", Both, TcpOnly),
+        new("--max-connections-per-ip", "MaxConnectionsPerIp", "TCP connections from one client IP address at once; 0 = no limit (default).", Both, IpOnly),
+        new("--keepalive", "Keepalive", "TCP keepalive after SECONDS of silence, probes every 10 s, 6 probes; 0 = off (default 60).", Both, IpOnly),
+        new("--unix", "Unix", "Listen on a Unix domain stream socket at PATH instead of TCP (a stale socket file is replaced, removed at exit).", Both, static o => o.Udp ? "does not apply with --udp" : null),
         new("--tls-cert", "TlsCert", "PEM certificate (chain) to serve TLS 1.2/1.3 with; needs --tls-key; SIGHUP reloads both (default: off).", Both, TcpOnly),
         new("--tls-key", "TlsKey", "PEM private key of --tls-cert.", Both, TcpOnly),
         new("--cluster", "Cluster", "Chat: join the cluster on the NATS server at URL, e.g. nats://127.0.0.1:4222 (default: off; TCP only).", ChatOnly, TcpOnly),
@@ -72,6 +73,10 @@ public static class ServerOptions
         o.Udp ? "applies to TCP only" : o.Model != Servers.ModelRegistry.Async ? "applies to --model async only" : null;
 
     private static string? TcpOnly(PipeChatOptions o) => o.Udp ? "applies to TCP only" : null;
+
+    private static string? NotUnix(PipeChatOptions o) => o.Unix is not null && !o.Udp ? "does not apply with --unix" : null;
+
+    private static string? IpOnly(PipeChatOptions o) => TcpOnly(o) ?? (o.Unix is not null ? "does not apply to --unix (no IP peer)" : null);
 
     private static string? NotUdpEcho(PipeChatOptions o) => o.Udp && o.Protocol == ProtocolKind.Echo ? "does not apply to UDP echo" : null;
 }

@@ -104,7 +104,7 @@ internal sealed class Admission
     public bool TryAdmitAddress(Socket socket, out ClientAddress? address)
     {
         address = null;
-        if (_maxPerIp <= 0 || ClientAddress.Of(socket) is not { } key)
+        if (_maxPerIp <= 0 || !IsIp(socket) || ClientAddress.Of(socket) is not { } key)
         {
             return true;
         }
@@ -171,7 +171,7 @@ internal sealed class Admission
         var throttle = reason == RejectReason.PerIp ? _perIpLog : _maxConnectionsLog;
         if (throttle.TryLog(out var suppressed))
         {
-            var from = socket.RemoteEndPoint is IPEndPoint endPoint ? endPoint.Address.ToString() : "?";
+            var from = !IsIp(socket) ? "unix" : socket.RemoteEndPoint is IPEndPoint endPoint ? endPoint.Address.ToString() : "?";
             Log.ConnectionRejected(_logger, from, reason == RejectReason.PerIp ? "max-connections-per-ip" : "max-connections", suppressed);
         }
 
@@ -198,6 +198,11 @@ internal sealed class Admission
     /// <summary>Socket options of every admitted connection.</summary>
     public void Configure(Socket socket)
     {
+        if (!IsIp(socket))
+        {
+            return; // A Unix socket: no Nagle, no keepalive to set.
+        }
+
         socket.NoDelay = true;
         if (_keepaliveSeconds > 0)
         {
@@ -207,6 +212,9 @@ internal sealed class Admission
             socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, KeepaliveProbes);
         }
     }
+
+    /// <summary>Whether the socket talks IP (TCP): per-IP limits, keepalive and no-delay apply only then.</summary>
+    private static bool IsIp(Socket socket) => socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6;
 
     /// <summary>Seconds between keepalive probes once the idle time has passed.</summary>
     public const int KeepaliveInterval = 10;

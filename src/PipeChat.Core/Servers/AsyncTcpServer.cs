@@ -13,8 +13,9 @@ namespace PipeChat.Servers;
 /// by socket completions, not threads. An idle connection costs its socket, one pending
 /// zero-byte receive and a few small objects.
 /// </summary>
-public sealed class AsyncTcpServer : IServer, IConnectionOwner<SocketConnection>, IConnectionOwner<StreamConnection>
+public sealed class AsyncTcpServer : IServer, IListeningServer, IConnectionOwner<SocketConnection>, IConnectionOwner<StreamConnection>
 {
+    private readonly BoundListener _bound;
     private readonly Socket _listener;
     private readonly IStreamProtocol _protocol;
     private int _stopped;
@@ -34,8 +35,8 @@ public sealed class AsyncTcpServer : IServer, IConnectionOwner<SocketConnection>
         _protocol = protocol;
         _logger = logger;
         _connections = new ConnectionRegistry<IDrainable>(settings.MaxConnections);
-        _listener = Listener.BindTcp(settings.EndPoint, settings.Backlog);
-        LocalEndPoint = Listener.LocalEndPointOf(_listener);
+        _bound = Listener.OpenStream(settings);
+        _listener = _bound.Socket;
         _resources = new TransportResources(settings.Transport, Stats, this, CreateIo(settings.Transport.Io), settings.LingerTimeout);
         _admission = new Admission(settings, protocol.ServerFullReply, Stats, logger);
         _backoff = new AcceptBackoff(Stats, logger);
@@ -47,7 +48,10 @@ public sealed class AsyncTcpServer : IServer, IConnectionOwner<SocketConnection>
     }
 
     /// <inheritdoc/>
-    public IPEndPoint LocalEndPoint { get; }
+    /// <exception cref="InvalidOperationException">The server listens on a Unix socket.</exception>
+    public IPEndPoint LocalEndPoint => _bound.IPEndPoint;
+
+    EndPoint IListeningServer.ListenEndPoint => _bound.EndPoint;
 
     /// <inheritdoc/>
     public ServerStats Stats { get; } = new();
@@ -58,7 +62,7 @@ public sealed class AsyncTcpServer : IServer, IConnectionOwner<SocketConnection>
     /// <inheritdoc/>
     public async Task StopAsync(TimeSpan drainTimeout)
     {
-        _listener.Dispose();
+        _bound.Dispose();
         if (Interlocked.Exchange(ref _stopped, 1) == 0)
         {
             _protocol.OnServerStopping();

@@ -11,8 +11,9 @@ namespace PipeChat.Servers;
 /// Shared shape of the blocking models: an accept thread and <see cref="BlockingConnection"/>s.
 /// The models differ only in <see cref="TryDispatch"/>: serve inline (iterative) or on a new thread.
 /// </summary>
-public abstract class BlockingTcpServer : IServer
+public abstract class BlockingTcpServer : IServer, IListeningServer
 {
+    private readonly BoundListener _bound;
     private readonly Socket _listener;
     private readonly IStreamProtocol _protocol;
     private int _stopped;
@@ -29,14 +30,18 @@ public abstract class BlockingTcpServer : IServer
         _protocol = protocol;
         _logger = logger;
         _connections = new ConnectionRegistry<BlockingConnection>(settings.MaxConnections);
-        _listener = Listener.BindTcp(settings.EndPoint, settings.Backlog);
-        LocalEndPoint = Listener.LocalEndPointOf(_listener);
+        _bound = Listener.OpenStream(settings);
+        _listener = _bound.Socket;
+        _bound.PrepareForBlockingUse();
         _admission = new Admission(settings, protocol.ServerFullReply, Stats, logger);
         _backoff = new AcceptBackoff(Stats, logger);
     }
 
     /// <inheritdoc/>
-    public IPEndPoint LocalEndPoint { get; }
+    /// <exception cref="InvalidOperationException">The server listens on a Unix socket.</exception>
+    public IPEndPoint LocalEndPoint => _bound.IPEndPoint;
+
+    EndPoint IListeningServer.ListenEndPoint => _bound.EndPoint;
 
     /// <inheritdoc/>
     public ServerStats Stats { get; } = new();
@@ -54,7 +59,7 @@ public abstract class BlockingTcpServer : IServer
     /// <inheritdoc/>
     public async Task StopAsync(TimeSpan drainTimeout)
     {
-        _listener.Dispose();
+        _bound.Dispose();
         if (Interlocked.Exchange(ref _stopped, 1) == 0)
         {
             _protocol.OnServerStopping();
@@ -110,6 +115,15 @@ public abstract class BlockingTcpServer : IServer
             catch (Exception e) when (e is ObjectDisposedException or SocketException { SocketErrorCode: SocketError.OperationAborted or SocketError.Interrupted or SocketError.InvalidArgument })
             {
                 return;
+            }
+            catch (SocketException e) when (_bound.IsWakeUp(e))
+            {
+                if (Volatile.Read(ref _stopped) != 0)
+                {
+                    return;
+                }
+
+                continue;
             }
             catch (SocketException e)
             {

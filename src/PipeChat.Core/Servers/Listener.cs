@@ -49,6 +49,42 @@ internal static class Listener
         }
     }
 
+    /// <summary>The stream socket <paramref name="settings"/> asks for: inherited (socket activation), Unix, or TCP.</summary>
+    public static BoundListener OpenStream(ServerSettings settings)
+    {
+        if (settings.Inherited is { } inherited)
+        {
+            if (inherited.SocketType != SocketType.Stream)
+            {
+                throw new InvalidOperationException($"the inherited socket is {inherited.SocketType}, not a stream socket");
+            }
+
+            if (inherited.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.AcceptConnection) is 0)
+            {
+                inherited.Listen(settings.Backlog);
+            }
+
+            return new BoundListener(inherited, ownedPath: null, inherited: true);
+        }
+
+        return settings.UnixPath is { } path
+            ? new BoundListener(UnixListener.Bind(path, settings.Backlog), path, inherited: false)
+            : new BoundListener(BindTcp(settings.EndPoint, settings.Backlog), ownedPath: null, inherited: false);
+    }
+
+    /// <summary>The UDP socket <paramref name="settings"/> asks for: inherited (socket activation) or bound.</summary>
+    public static BoundListener OpenDatagram(ServerSettings settings)
+    {
+        if (settings.Inherited is { } inherited)
+        {
+            return inherited.SocketType == SocketType.Dgram
+                ? new BoundListener(inherited, ownedPath: null, inherited: true)
+                : throw new InvalidOperationException($"the inherited socket is {inherited.SocketType}, not a datagram socket");
+        }
+
+        return new BoundListener(BindUdp(settings.EndPoint), ownedPath: null, inherited: false);
+    }
+
     public static IPEndPoint LocalEndPointOf(Socket socket) =>
         (IPEndPoint)(socket.LocalEndPoint ?? throw new InvalidOperationException("Socket is not bound."));
 }

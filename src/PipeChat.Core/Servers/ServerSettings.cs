@@ -9,6 +9,12 @@ public sealed class ServerSettings
     /// <summary>Address to bind.</summary>
     public IPEndPoint EndPoint { get; init; } = new(IPAddress.Loopback, 0);
 
+    /// <summary>Listen on a Unix domain stream socket at this path instead of <see cref="EndPoint"/> (--unix).</summary>
+    internal string? UnixPath { get; init; }
+
+    /// <summary>An already bound socket to serve instead of binding (socket activation); the server owns it from then on.</summary>
+    internal System.Net.Sockets.Socket? Inherited { get; init; }
+
     /// <summary>TCP connections held at once; more are closed on arrival and counted.</summary>
     public int MaxConnections { get; init; } = 10_000;
 

@@ -11,10 +11,11 @@ namespace PipeChat.Servers;
 /// for datagrams: one blocking thread (iterative), one blocking thread per core on the same
 /// socket (threads), or async receive loops that hold no thread while idle (async).
 /// </summary>
-public sealed class UdpServer : IServer, IDatagramOutput
+public sealed class UdpServer : IServer, IListeningServer, IDatagramOutput
 {
     private const int MaxDatagram = 65_536;
 
+    private readonly BoundListener _bound;
     private readonly Socket _socket;
     private readonly IDatagramProtocol _protocol;
     private readonly int _receiveLoops;
@@ -37,12 +38,18 @@ public sealed class UdpServer : IServer, IDatagramOutput
         _receiveLoops = receiveLoops;
         _asyncLoops = asyncLoops;
         _logger = logger;
-        _socket = Listener.BindUdp(settings.EndPoint);
-        LocalEndPoint = Listener.LocalEndPointOf(_socket);
+        _bound = Listener.OpenDatagram(settings);
+        _socket = _bound.Socket;
+        if (!asyncLoops)
+        {
+            _bound.PrepareForBlockingUse();
+        }
     }
 
     /// <inheritdoc/>
-    public IPEndPoint LocalEndPoint { get; }
+    public IPEndPoint LocalEndPoint => _bound.IPEndPoint;
+
+    EndPoint IListeningServer.ListenEndPoint => _bound.EndPoint;
 
     /// <inheritdoc/>
     public ServerStats Stats { get; } = new();
@@ -100,7 +107,7 @@ public sealed class UdpServer : IServer, IDatagramOutput
         }
 
         await _stopping.CancelAsync().ConfigureAwait(false);
-        _socket.Dispose();
+        _bound.Dispose();
         await Task.WhenAll(_loops).ConfigureAwait(false);
         _stopping.Dispose();
     }
@@ -200,6 +207,10 @@ public sealed class UdpServer : IServer, IDatagramOutput
             catch (ObjectDisposedException)
             {
                 return;
+            }
+            catch (SocketException e) when (_bound.IsWakeUp(e))
+            {
+                continue; // The loop's condition sees a stop.
             }
             catch (SocketException e) when (_stopping.IsCancellationRequested || e.SocketErrorCode is SocketError.OperationAborted or SocketError.Interrupted)
             {

@@ -32,11 +32,11 @@ public sealed partial class ChatTestClient : IDisposable
     /// <summary>The name from <c>* welcome NAME</c>, once read by <see cref="JoinAsync"/>.</summary>
     public string Name { get; set; } = "?";
 
-    public static async Task<ChatTestClient> ConnectAsync(IPEndPoint endPoint, int? bufferSize = null, IPAddress? from = null) =>
+    public static async Task<ChatTestClient> ConnectAsync(EndPoint endPoint, int? bufferSize = null, IPAddress? from = null) =>
         new(await TestClient.ConnectAsync(endPoint, bufferSize, from));
 
     /// <summary>Connects and reads the welcome line, which must be <c>* welcome userN</c>.</summary>
-    public static async Task<ChatTestClient> JoinAsync(IPEndPoint endPoint)
+    public static async Task<ChatTestClient> JoinAsync(EndPoint endPoint)
     {
         var client = await ConnectAsync(endPoint);
         try

@@ -53,6 +53,53 @@ public sealed partial class CliProcess : IDisposable
         return Start(info, environment, stdin, closeStdin: true);
     }
 
+    /// <summary>
+    /// Starts `pipechat ARGUMENTS` the way systemd's socket activation does: a small launcher binds
+    /// <paramref name="kind"/> (tcp or udp on 127.0.0.1 port 0, or unix at <paramref name="unixPath"/>),
+    /// puts it at descriptor 3, sets LISTEN_FDS=1 and LISTEN_PID to its own PID and execs pipechat
+    /// (same process, same PID). Needs /usr/bin/python3.
+    /// </summary>
+    public static CliProcess StartActivated(string kind, string? unixPath, IReadOnlyList<string> arguments, IDictionary<string, string>? environment = null)
+    {
+        var info = new ProcessStartInfo(Python);
+        foreach (var argument in (string[])["-c", ActivationLauncher, kind, unixPath ?? "-", Native ?? "dotnet"])
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        if (Native is null)
+        {
+            info.ArgumentList.Add(Dll);
+        }
+
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        return Start(info, environment, null, closeStdin: true);
+    }
+
+    /// <summary>The launcher <see cref="StartActivated"/> runs.</summary>
+    public const string Python = "/usr/bin/python3";
+
+    private const string ActivationLauncher = """
+        import os, socket, sys
+        kind, path, command = sys.argv[1], sys.argv[2], sys.argv[3:]
+        if kind == "tcp":
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM); s.bind(("127.0.0.1", 0)); s.listen(128)
+        elif kind == "udp":
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0))
+        else:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.bind(path); s.listen(128)
+        if s.fileno() != 3:
+            os.dup2(s.fileno(), 3)
+        os.set_inheritable(3, True)
+        os.environ["LISTEN_FDS"] = "1"
+        os.environ["LISTEN_PID"] = str(os.getpid())
+        os.execvp(command[0], command)
+        """;
+
     /// <summary>Starts another server built in this repository (a sample) as `dotnet DLL ARGUMENTS`.</summary>
     public static CliProcess StartDll(string dll, string arguments) =>
         Start(new ProcessStartInfo("dotnet", $"\"{dll}\" {arguments}") { WorkingDirectory = Path.GetDirectoryName(dll)! }, null, null, closeStdin: true);
@@ -136,6 +183,13 @@ public sealed partial class CliProcess : IDisposable
     /// <summary>Waits for the ready line; returns the address it names.</summary>
     public async Task<IPEndPoint> ReadyAsync()
     {
+        var match = ListeningRegex().Match(await ReadyLineAsync());
+        return IPEndPoint.Parse(match.Groups[1].Value);
+    }
+
+    /// <summary>Waits for the ready line and returns it.</summary>
+    public async Task<string> ReadyLineAsync()
+    {
         var exited = _process.WaitForExitAsync();
         var ready = _ready.Task;
         var finished = await Task.WhenAny(ready, exited, Task.Delay(Wait.Default));
@@ -144,8 +198,7 @@ public sealed partial class CliProcess : IDisposable
             throw new InvalidOperationException($"server not ready. stdout: {Stdout} stderr: {Stderr}");
         }
 
-        var match = ListeningRegex().Match(await ready);
-        return IPEndPoint.Parse(match.Groups[1].Value);
+        return await ready;
     }
 
     public async Task<int> ExitCodeAsync(TimeSpan? timeout = null)

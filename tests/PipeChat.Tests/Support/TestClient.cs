@@ -4,7 +4,7 @@ using System.Text;
 
 namespace PipeChat.Tests.Support;
 
-/// <summary>A loopback TCP client whose every call has a timeout.</summary>
+/// <summary>A loopback TCP (or Unix socket) client whose every call has a timeout.</summary>
 public sealed class TestClient : IDisposable
 {
     private static readonly TimeSpan OpTimeout = TimeSpan.FromSeconds(20);
@@ -14,9 +14,11 @@ public sealed class TestClient : IDisposable
     public Socket Socket { get; }
 
     /// <summary>Connects; <paramref name="from"/> binds the client side first (e.g. 127.0.0.2: another client address on loopback).</summary>
-    public static async Task<TestClient> ConnectAsync(IPEndPoint endPoint, int? bufferSize = null, IPAddress? from = null)
+    public static async Task<TestClient> ConnectAsync(EndPoint endPoint, int? bufferSize = null, IPAddress? from = null)
     {
-        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var socket = endPoint is UnixDomainSocketEndPoint
+            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+            : new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         if (from is not null)
         {
             socket.Bind(new IPEndPoint(from, 0));

@@ -44,6 +44,24 @@ public static class TestServers
         return server;
     }
 
+    /// <summary>A server of <paramref name="model"/> on a Unix domain stream socket at <paramref name="path"/>.</summary>
+    public static IServer StartUnix(TcpModel model, string path, IStreamProtocol? protocol = null, int maxConnectionsPerIp = 0, int maxConnections = 10_000)
+    {
+        var settings = new ServerSettings
+        {
+            UnixPath = path,
+            MaxConnections = maxConnections,
+            MaxConnectionsPerIp = maxConnectionsPerIp,
+            Transport = new TransportOptions { Io = model.Io },
+        };
+        var server = ModelRegistry.Of(model.Model).CreateTcp(settings, protocol ?? EchoProtocol.Instance, NullLogger.Instance);
+        server.Start();
+        return server;
+    }
+
+    /// <summary>A fresh socket path under the temp directory, short enough for sun_path.</summary>
+    public static string UnixPath() => Path.Combine("/tmp", $"pipechat-test-{Guid.NewGuid():N}"[..26] + ".sock");
+
     public static IServer StartUdp(ConnectionModel model, IDatagramProtocol? protocol = null)
     {
         var settings = new ServerSettings { EndPoint = new IPEndPoint(IPAddress.Loopback, 0) };
