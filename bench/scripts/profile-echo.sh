@@ -23,7 +23,7 @@ wait $LG
 timeout 30 $L/loadgen echo -p $PORT -c $CONNS -s 64 -d 1 -t 7 -w 1 -S $SPID > $OUT.loadgen2.txt 2>&1 &
 LG=$!
 sleep 3
-perf record -F 999 -g -p $SPID -o $OUT.perf.data -- sleep 4 > $OUT.record.txt 2>&1
+perf record -F ${FREQ:-999} -g -p $SPID -o $OUT.perf.data -- sleep 4 > $OUT.record.txt 2>&1
 wait $LG
 kill $SPID; wait $SPID 2>/dev/null
 perf report -i $OUT.perf.data --no-children --sort sym --stdio -g none 2>/dev/null | grep -v '^$' | grep '%' | head -60 > $OUT.top.txt

@@ -34,7 +34,7 @@ public sealed class AsyncTcpServer : IServer, IConnectionOwner<SocketConnection>
         _connections = new ConnectionRegistry<SocketConnection>(settings.MaxConnections);
         _listener = Listener.BindTcp(settings.EndPoint, settings.Backlog);
         LocalEndPoint = Listener.LocalEndPointOf(_listener);
-        _resources = new TransportResources(settings.Transport, Stats, this, CreateIo(settings.Transport.Io), settings.LingerTimeout);
+        _resources = new TransportResources(settings.Transport, Stats, this, CreateIo(settings.Transport), settings.LingerTimeout);
         _admission = new Admission(settings, protocol.ServerFullReply, Stats, logger);
         _backoff = new AcceptBackoff(Stats, logger);
     }
@@ -108,8 +108,12 @@ public sealed class AsyncTcpServer : IServer, IConnectionOwner<SocketConnection>
     /// <summary>The socket I/O actually used: what was asked, with Auto resolved for this OS.</summary>
     public SocketIoKind Io { get; private set; }
 
-    private ISocketIoFactory CreateIo(SocketIoKind kind)
+    /// <summary>Epoll I/O: what each of this server's loops served (null with SocketAsyncEventArgs).</summary>
+    internal Transport.Epoll.LoopCounters? IoLoops { get; private set; }
+
+    private ISocketIoFactory CreateIo(TransportOptions options)
     {
+        var kind = options.Io;
         if (kind == SocketIoKind.Auto)
         {
             kind = OperatingSystem.IsLinux() ? SocketIoKind.Epoll : SocketIoKind.Saea;
@@ -118,9 +122,14 @@ public sealed class AsyncTcpServer : IServer, IConnectionOwner<SocketConnection>
         Io = kind;
         if (kind == SocketIoKind.Epoll)
         {
-            return OperatingSystem.IsLinux()
-                ? new Transport.Epoll.EpollSocketIo.Factory()
-                : throw new PlatformNotSupportedException("--io epoll needs Linux");
+            if (!OperatingSystem.IsLinux())
+            {
+                throw new PlatformNotSupportedException("--io epoll needs Linux");
+            }
+
+            var factory = new Transport.Epoll.EpollSocketIo.Factory(options.IoThreads > 0 ? options.IoThreads : Transport.Epoll.EpollLoop.DefaultCount);
+            IoLoops = factory.Counters;
+            return factory;
         }
 
         return new SaeaSocketIo.Factory();

@@ -11,14 +11,16 @@ namespace PipeChat.Transport.Epoll;
 /// edge-triggered for both directions, and every readiness event runs the socket's
 /// operation inline on this thread (as the runtime's engine does with inline completions),
 /// so a ping-pong message costs one epoll_wait share, one recv and one send: no thread hop,
-/// no speculative recv. Shared by every async server of the process, like the runtime's own engine.
+/// no speculative recv. The loops are shared by every async server of the process, like the
+/// runtime's own engine: a server with N loops (<see cref="TransportOptions.IoThreads"/>) uses the
+/// first N, created on first use and never stopped.
 /// </summary>
 [SupportedOSPlatform("linux")]
 internal sealed unsafe class EpollLoop
 {
     private const int MaxEvents = 256;
-    private static readonly Lazy<EpollLoop[]> SharedLoops = new(CreateShared);
-    private static int s_next;
+    private static readonly Lock SharedGate = new();
+    private static EpollLoop[] s_shared = [];
 
     private readonly int _epoll;
     private readonly Lock _gate = new();
@@ -39,11 +41,33 @@ internal sealed unsafe class EpollLoop
         thread.UnsafeStart();
     }
 
-    /// <summary>The next loop, round robin, for a new socket.</summary>
-    public static EpollLoop Next()
+    /// <summary>
+    /// Loops when none are asked for: one per two cores (the rest is for the thread pool, the
+    /// session work queued to it, and, on a load-test box, the clients).
+    /// </summary>
+    public static int DefaultCount => Math.Max(1, Environment.ProcessorCount / 2);
+
+    /// <summary>The first <paramref name="count"/> loops of the process, started as needed.</summary>
+    public static EpollLoop[] Group(int count)
     {
-        var loops = SharedLoops.Value;
-        return loops[(int)((uint)Interlocked.Increment(ref s_next) % (uint)loops.Length)];
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, TransportOptions.MaxIoThreads);
+        lock (SharedGate)
+        {
+            if (s_shared.Length < count)
+            {
+                var loops = s_shared;
+                Array.Resize(ref loops, count);
+                for (var i = s_shared.Length; i < count; i++)
+                {
+                    loops[i] = new EpollLoop(i);
+                }
+
+                s_shared = loops;
+            }
+
+            return s_shared[..count];
+        }
     }
 
     /// <summary>Adds a socket; sets the token its events carry (before any event can arrive).</summary>
@@ -98,18 +122,6 @@ internal sealed unsafe class EpollLoop
                 _free.Push(index);
             }
         }
-    }
-
-    /// <summary>Loops of the process: one per two cores (the rest is the peers' and the thread pool's).</summary>
-    private static EpollLoop[] CreateShared()
-    {
-        var loops = new EpollLoop[Math.Max(1, Environment.ProcessorCount / 2)];
-        for (var i = 0; i < loops.Length; i++)
-        {
-            loops[i] = new EpollLoop(i);
-        }
-
-        return loops;
     }
 
     private void Run()

@@ -35,6 +35,8 @@ internal sealed unsafe class EpollSocketIo : SocketIo
 
     private readonly EpollLoop _loop;
     private readonly SafeSocketHandle _handle;
+    private readonly LoopCounters _counters;
+    private readonly int _slot;
     private int _in;
     private int _out;
 
@@ -47,10 +49,12 @@ internal sealed unsafe class EpollSocketIo : SocketIo
     private Memory<byte> _receiveBuffer;
     private ReadOnlySequence<byte> _unsent;
 
-    public EpollSocketIo(Socket socket, ISocketIoCallback callback, EpollLoop loop)
+    public EpollSocketIo(Socket socket, ISocketIoCallback callback, EpollLoop loop, LoopCounters counters, int slot)
         : base(socket, callback)
     {
         _loop = loop;
+        _counters = counters;
+        _slot = slot;
         socket.Blocking = false;
         _handle = socket.SafeHandle;
         loop.Register(this, (int)_handle.DangerousGetHandle());
@@ -135,6 +139,8 @@ internal sealed unsafe class EpollSocketIo : SocketIo
     /// <summary>Readiness from the loop thread: completes what was parked, else remembers it.</summary>
     public void OnEvents(int events)
     {
+        _counters.OnEvent(_slot);
+
         // Errors and hang-ups wake both directions: the next recv or send reports them.
         if ((events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0)
         {
@@ -442,9 +448,26 @@ internal sealed unsafe class EpollSocketIo : SocketIo
         private MemoryHandle _element;
     }
 
-    /// <summary>Spreads the sockets of one server over the process's epoll loops.</summary>
+    /// <summary>Spreads the sockets of one server over its epoll loops, round robin in accept order.</summary>
     public sealed class Factory : ISocketIoFactory
     {
-        public SocketIo Create(Socket socket, ISocketIoCallback callback) => new EpollSocketIo(socket, callback, EpollLoop.Next());
+        private readonly EpollLoop[] _loops;
+        private int _next = -1;
+
+        public Factory(int loops)
+        {
+            _loops = EpollLoop.Group(loops);
+            Counters = new LoopCounters(loops);
+        }
+
+        /// <summary>Connections and events each of this server's loops has served.</summary>
+        public LoopCounters Counters { get; }
+
+        public SocketIo Create(Socket socket, ISocketIoCallback callback)
+        {
+            var slot = (int)((uint)Interlocked.Increment(ref _next) % (uint)_loops.Length);
+            Counters.OnConnection(slot);
+            return new EpollSocketIo(socket, callback, _loops[slot], Counters, slot);
+        }
     }
 }
