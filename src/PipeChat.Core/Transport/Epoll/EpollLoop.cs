@@ -8,7 +8,8 @@ namespace PipeChat.Transport.Epoll;
 
 /// <summary>
 /// One epoll instance and the thread that waits on it. Sockets are registered once,
-/// edge-triggered for both directions, and every readiness event runs the socket's
+/// edge-triggered, for reading (writes too once a send had to wait: at most one epoll_ctl more
+/// per connection), and every readiness event runs the socket's
 /// operation inline on this thread (as the runtime's engine does with inline completions),
 /// so a ping-pong message costs one epoll_wait share, one recv and one send: no thread hop,
 /// no speculative recv. The loops are shared by every async server of the process, like the
@@ -95,8 +96,9 @@ internal sealed unsafe class EpollLoop
             Volatile.Write(ref _table[index], io);
         }
 
+        // Write readiness only once a send waits (WatchWrites): most sockets never fill their buffer.
         var ev = default(epoll_event);
-        ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+        ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
         ev.data.u64 = token;
         if (epoll_ctl(_epoll, EPOLL_CTL_ADD, fd, &ev) != 0)
         {
@@ -104,6 +106,17 @@ internal sealed unsafe class EpollLoop
             Unregister(token);
             throw new SocketException((int)EpollSocketIo.ToSocketError(errno));
         }
+    }
+
+    /// <summary>Adds write readiness (EPOLLOUT) to a registered socket's events; the fd must be held open.</summary>
+    public void WatchWrites(int fd, ulong token)
+    {
+        var ev = default(epoll_event);
+        ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+        ev.data.u64 = token;
+
+        // Fails only for a socket no longer registered (closing): its sends fail anyway.
+        _ = epoll_ctl(_epoll, EPOLL_CTL_MOD, fd, &ev);
     }
 
     /// <summary>
