@@ -1,4 +1,6 @@
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using Tmds.Linux;
@@ -20,6 +22,8 @@ namespace PipeChat.Transport.Epoll;
 internal sealed unsafe class EpollLoop
 {
     private const int MaxEvents = 256;
+    private const int PrefetchSocketAhead = 4;
+    private const int PrefetchConnectionAhead = 2;
     private static readonly Lock SharedGate = new();
     private static EpollLoop[] s_shared = [];
 
@@ -137,6 +141,46 @@ internal sealed unsafe class EpollLoop
         }
     }
 
+    /// <summary>
+    /// Asks the CPU for the objects of the sockets a few events ahead: with hundreds of
+    /// connections each event's socket and connection objects are cold, and waiting for them
+    /// one after the other was a good part of the per-message cost. The connection object is
+    /// found through the socket object prefetched on an earlier round. A stale slot only wastes a prefetch.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Prefetch(EpollSocketIo?[] table, epoll_event* events, int i, int count)
+    {
+        if (!Sse.IsSupported)
+        {
+            return;
+        }
+
+        if (i + PrefetchSocketAhead < count && Slot(table, events[i + PrefetchSocketAhead].data.u64) is { } far)
+        {
+            PrefetchObject(far);
+        }
+
+        if (i + PrefetchConnectionAhead < count && Slot(table, events[i + PrefetchConnectionAhead].data.u64) is { } near)
+        {
+            PrefetchObject(near.CallbackObject);
+        }
+    }
+
+    private static EpollSocketIo? Slot(EpollSocketIo?[] table, ulong token)
+    {
+        var index = (int)(uint)token;
+        return (uint)index < (uint)table.Length ? table[index] : null;
+    }
+
+    /// <summary>The object's first two cache lines (its header and fields).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchObject(object target)
+    {
+        var address = (byte*)Unsafe.As<object, nint>(ref target);
+        Sse.Prefetch0(address);
+        Sse.Prefetch0(address + 64);
+    }
+
     private void Run()
     {
         var events = stackalloc epoll_event[MaxEvents];
@@ -158,6 +202,7 @@ internal sealed unsafe class EpollLoop
             {
                 var token = events[i].data.u64;
                 var table = Volatile.Read(ref _table);
+                Prefetch(table, events, i, count);
                 var index = (int)(uint)token;
                 if ((uint)index >= (uint)table.Length || Volatile.Read(ref table[index]) is not { } io || io.Token != token)
                 {

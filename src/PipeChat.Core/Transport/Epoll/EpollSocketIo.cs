@@ -70,6 +70,9 @@ internal sealed unsafe class EpollSocketIo : SocketIo
         loop.Register(this, _fd);
     }
 
+    /// <summary>Who is told of completions (for the loop's prefetch).</summary>
+    public object CallbackObject => Callback;
+
     /// <summary>Identifies this socket's events (slot and generation in its loop).</summary>
     public ulong Token { get; set; }
 
