@@ -8,7 +8,8 @@
 # Env: SECS (measured seconds, 5), WARMUP (1), RATE (lines/s of the publisher, 0 = as fast as possible),
 #      STALLS ("0 1": runs without and with a stalled member), SERVERS ("async threads ncat";
 #      also async-saea: the async model on the runtime's SocketAsyncEventArgs instead of epoll),
-#      ARGS (extra pipechat options, e.g. "--wake-coalescing-ms 0").
+#      ARGS (extra pipechat options, e.g. "--wake-coalescing-ms 0"), PORT_BASE (24100).
+# server µs/line = server CPU time per delivered line (CPU % of one core × 10^4 ÷ delivered lines/s).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=chat-lib.sh
@@ -18,7 +19,7 @@ members=("${@:-100 1000}")
 members=(${members[*]})
 secs=${SECS:-5}
 export WARMUP=${WARMUP:-1}  # seconds after the connects, not measured (the join-notice storm of N members drains here)
-port=24100
+port=${PORT_BASE:-24100}
 
 start_server() { # name port
   local args=()
@@ -33,8 +34,8 @@ start_server() { # name port
 capacity_args "$dll"
 echo "pipechat flood limit: ${cap[*]:-none in this build (no --max-line-rate)}"
 echo
-echo "| server | members | stalled | delivered lines/s | p50 µs | p99 µs | gaps/dups | errors | server CPU % | server RSS MiB |"
-echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+echo "| server | members | stalled | delivered lines/s | p50 µs | p99 µs | gaps/dups | errors | server CPU % | server µs/line | server RSS MiB |"
+echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
 for m in "${members[@]}"; do
   for stalled in ${STALLS:-0 1}; do
     for server in ${SERVERS:-async threads ncat}; do
@@ -45,7 +46,8 @@ for m in "${members[@]}"; do
       [[ $stalled == 1 ]] && kill "$staller" 2>/dev/null
       unserve
       rss=$(get srv_rss_kb); rss=$(awk -v k="${rss:-0}" 'BEGIN{printf "%.1f", k/1024}')
-      echo "| $server | $m | $stalled | $(get delivered_per_s) | $(get p50_us) | $(get p99_us) | $(get gaps)/$(get dups) | $(get errors) | $(get srv_cpu_pct) | $rss |"
+      per_line=$(awk -v c="$(get srv_cpu_pct)" -v r="$(get delivered_per_s)" 'BEGIN{if (r > 0) printf "%.2f", c * 10000 / r; else print "-"}')
+      echo "| $server | $m | $stalled | $(get delivered_per_s) | $(get p50_us) | $(get p99_us) | $(get gaps)/$(get dups) | $(get errors) | $(get srv_cpu_pct) | $per_line | $rss |"
       echo "$server m=$m stalled=$stalled $out" >&2
     done
   done

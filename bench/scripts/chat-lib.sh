@@ -10,7 +10,7 @@ if [[ ! -d $tools/loadgen ]]; then
 fi
 make -s -C "$tools/loadgen" >/dev/null
 lg=${PIPECHAT_TOOLS_DIR:-${TMPDIR:-/tmp}/pipechat-tools/$(id -u)}/build/loadgen
-dll=$root/src/PipeChat.Cli/bin/Release/net10.0/pipechat.dll
+dll=${PIPECHAT_DLL:-$root/src/PipeChat.Cli/bin/Release/net10.0/pipechat.dll}  # PIPECHAT_DLL: another build
 [[ -f $dll ]] || dotnet build -c Release "$root/src/PipeChat.Cli" >/dev/null
 # capacity_args DLL: sets cap to (--max-line-rate 0) when that build has the option, else to (). These are
 # capacity runs: they measure how fast pipechat relays, which its per-member flood limit would cap.

@@ -12,7 +12,7 @@ public static class CsvReport
 
     /// <summary>The header of a compare report.</summary>
     public const string CompareHeader =
-        "scenario,model,conns,ok,failed,fail_rate,rps,mean_us,p50_us,p75_us,p95_us,p99_us,p999_us,max_us,bytes_in,bytes_out,rss_baseline_kb,rss_peak_kb,hwm_kb,threads_max,server_cpu_pct,generator_cpu_pct,starved_conns,tracked_conns,error";
+        "scenario,model,conns,ok,failed,fail_rate,rps,mean_us,p50_us,p75_us,p95_us,p99_us,p999_us,max_us,bytes_in,bytes_out,rss_baseline_kb,rss_peak_kb,hwm_kb,threads_max,server_cpu_pct,server_us_per_op,generator_cpu_pct,starved_conns,tracked_conns,error";
 
     /// <summary>Renders a run report: one row per interval, then a <c>total</c> row.</summary>
     public static string Run(RunReport report)
@@ -48,6 +48,7 @@ public static class CsvReport
                 s is null ? string.Empty : Fmt.N(s.BytesIn), s is null ? string.Empty : Fmt.N(s.BytesOut),
                 v is null ? string.Empty : Fmt.N(v.BaselineRssKb), v is null ? string.Empty : Fmt.N(v.PeakRssKb), v is null ? string.Empty : Fmt.N(v.HwmKb),
                 v is null ? string.Empty : Fmt.N(v.MaxThreads), v is null ? string.Empty : Fmt.N(v.CpuPercent, "0.#"),
+                ResultNotes.ServerMicrosPerOp(r) is { } us ? Fmt.N(us, "0.###") : string.Empty,
                 s is null ? string.Empty : Fmt.N(s.GeneratorCpuPercent, "0.#"),
                 s is null ? string.Empty : Fmt.N(s.StarvedConnections), s is null ? string.Empty : Fmt.N(s.Connections),
                 Esc(r.Error ?? string.Empty),

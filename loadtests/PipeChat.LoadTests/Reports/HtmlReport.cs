@@ -111,10 +111,11 @@ public static class HtmlReport
         }
 
         Li(sb, "note", "one fresh server process per run; RSS and threads sampled from /proc/PID/status; load generator and server share this machine's cores");
+        Li(sb, "note", ResultNotes.CpuPerOpNote);
         sb.Append("</ul>\n<p class=\"note\">").Append(E(ResultNotes.RankingRule)).Append("<br>").Append(E(ResultNotes.CompareCountsNote)).Append("</p>\n");
         var best = ResultNotes.Best(report);
         sb.Append("<h2>Results</h2>\n<table>\n<tr>");
-        foreach (var h in new[] { "model", "conns", MarkdownReport.CompareRate(report), "p50 ms", "p99 ms", "p99.9 ms", "ok", "failed", "fail rate", "starved conns", "peak RSS MiB", "HWM MiB", "threads", "server CPU %", "loader CPU %", "verdict" })
+        foreach (var h in new[] { "model", "conns", MarkdownReport.CompareRate(report), "p50 ms", "p99 ms", "p99.9 ms", "ok", "failed", "fail rate", "starved conns", "peak RSS MiB", "HWM MiB", "threads", "server CPU %", "server µs/op", "loader CPU %", "verdict" })
         {
             sb.Append(h is "model" or "verdict" ? "<th class=\"l\">" : "<th>").Append(E(h)).Append("</th>");
         }
@@ -139,7 +140,7 @@ public static class HtmlReport
             sb.Append(bad(s is { Failed: > 0 })).Append(s is null ? "-" : Fmt.N(s.Failed)).Append("</td>");
             sb.Append(bad(s is { Failed: > 0 })).Append(E(s is null ? "-" : Fmt.Percent(s.FailRate))).Append("</td>");
             sb.Append(bad(s is { StarvedConnections: > 0 })).Append(E(s is null ? "-" : ResultNotes.Starved(s))).Append("</td>");
-            foreach (var cell in new[] { v is null ? "-" : Fmt.MiB(v.PeakRssKb), v is null ? "-" : Fmt.MiB(v.HwmKb), v is null ? "-" : Fmt.N(v.MaxThreads), v is null ? "-" : Fmt.N(v.CpuPercent, "0"), s is null ? "-" : Fmt.N(s.GeneratorCpuPercent, "0") })
+            foreach (var cell in new[] { v is null ? "-" : Fmt.MiB(v.PeakRssKb), v is null ? "-" : Fmt.MiB(v.HwmKb), v is null ? "-" : Fmt.N(v.MaxThreads), v is null ? "-" : Fmt.N(v.CpuPercent, "0"), ResultNotes.ServerMicrosPerOpText(r), s is null ? "-" : Fmt.N(s.GeneratorCpuPercent, "0") })
             {
                 sb.Append("<td>").Append(E(cell)).Append("</td>");
             }

@@ -65,10 +65,11 @@ public static class MarkdownReport
 
         sb.AppendLine("- one fresh server process per run; RSS/threads sampled from /proc/PID/status; loader and server share this machine's cores");
         sb.AppendLine($"- {ResultNotes.RankingRule}");
-        sb.AppendLine($"- {ResultNotes.CompareCountsNote}").AppendLine();
+        sb.AppendLine($"- {ResultNotes.CompareCountsNote}");
+        sb.AppendLine($"- {ResultNotes.CpuPerOpNote}").AppendLine();
         var best = ResultNotes.Best(report);
-        sb.AppendLine($"| model | conns | {CompareRate(report)} | p50 ms | p99 ms | p99.9 ms | ok | failed | fail rate | starved conns | peak RSS MiB | HWM MiB | threads | server CPU % | loader CPU % | verdict |");
-        sb.AppendLine("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|");
+        sb.AppendLine($"| model | conns | {CompareRate(report)} | p50 ms | p99 ms | p99.9 ms | ok | failed | fail rate | starved conns | peak RSS MiB | HWM MiB | threads | server CPU % | server µs/op | loader CPU % | verdict |");
+        sb.AppendLine("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|");
         foreach (var r in report.Rows)
         {
             var s = r.Stats;
@@ -77,7 +78,7 @@ public static class MarkdownReport
             sb.AppendLine(
                 $"| {r.Model} | {r.Connections} | {(s is null ? "-" : Fmt.N(s.Rps, "0") + w)} | {(s is null ? "-" : Fmt.Ms(s.Latency.P50Us) + w)} | {(s is null ? "-" : Fmt.Ms(s.Latency.P99Us) + w)} | {(s is null ? "-" : Fmt.Ms(s.Latency.P999Us) + w)} | " +
                 $"{(s is null ? "-" : Fmt.N(s.Ok))} | {(s is null ? "-" : Fmt.N(s.Failed))} | {(s is null ? "-" : Fmt.Percent(s.FailRate))} | {(s is null ? "-" : ResultNotes.Starved(s))} | " +
-                $"{(v is null ? "-" : Fmt.MiB(v.PeakRssKb))} | {(v is null ? "-" : Fmt.MiB(v.HwmKb))} | {(v is null ? "-" : Fmt.N(v.MaxThreads))} | {(v is null ? "-" : Fmt.N(v.CpuPercent, "0"))} | " +
+                $"{(v is null ? "-" : Fmt.MiB(v.PeakRssKb))} | {(v is null ? "-" : Fmt.MiB(v.HwmKb))} | {(v is null ? "-" : Fmt.N(v.MaxThreads))} | {(v is null ? "-" : Fmt.N(v.CpuPercent, "0"))} | {ResultNotes.ServerMicrosPerOpText(r)} | " +
                 $"{(s is null ? "-" : Fmt.N(s.GeneratorCpuPercent, "0"))} | {ResultNotes.Verdict(r, best).Replace("|", "/", StringComparison.Ordinal)} |");
         }
 

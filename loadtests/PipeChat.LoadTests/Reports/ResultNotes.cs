@@ -31,6 +31,20 @@ public static class ResultNotes
         return s.Ok > 0 && s.Failed == 0 && s.StarvedConnections == 0;
     }
 
+    /// <summary>What the server's CPU per operation column is.</summary>
+    public const string CpuPerOpNote =
+        "server µs/op = the server's CPU time (user + system, from /proc/PID/stat) per successful operation of the measured window: the cost that decides throughput once the loader is not the limit.";
+
+    /// <summary>Server CPU microseconds per successful operation, or null when either side was not measured.</summary>
+    public static double? ServerMicrosPerOp(CompareRow row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        return row is { Server: { } v, Stats: { Rps: > 0 } s } ? v.CpuPercent * 10_000 / s.Rps : null;
+    }
+
+    /// <summary><see cref="ServerMicrosPerOp"/> formatted, "-" when not measured.</summary>
+    public static string ServerMicrosPerOpText(CompareRow row) => ServerMicrosPerOp(row) is { } us ? Fmt.N(us, "0.00") : "-";
+
     /// <summary>Starved connections as "x of N", or "-" when the scenario does not track connections.</summary>
     public static string Starved(ScenarioStats s)
     {

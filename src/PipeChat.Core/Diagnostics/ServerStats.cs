@@ -11,8 +11,8 @@ public sealed class ServerStats
     private long _rejectedPerIp;
     private long _acceptBackoffs;
     private long _active;
-    private long _bytesIn;
-    private long _bytesOut;
+    private readonly StripedCounter _bytesIn = new();
+    private readonly StripedCounter _bytesOut = new();
     private long _maxBufferedPerConnection;
 
     /// <summary>Connections (or UDP datagrams for UDP echo) accepted.</summary>
@@ -34,10 +34,10 @@ public sealed class ServerStats
     public long Active => Volatile.Read(ref _active);
 
     /// <summary>Bytes received from clients.</summary>
-    public long BytesIn => Volatile.Read(ref _bytesIn);
+    public long BytesIn => _bytesIn.Value;
 
     /// <summary>Bytes sent to clients.</summary>
-    public long BytesOut => Volatile.Read(ref _bytesOut);
+    public long BytesOut => _bytesOut.Value;
 
     /// <summary>
     /// High-water mark of bytes one connection held in server memory (received, not yet sent).
@@ -58,9 +58,9 @@ public sealed class ServerStats
 
     internal void OnAcceptBackoff() => Interlocked.Increment(ref _acceptBackoffs);
 
-    internal void OnReceived(long bytes) => Interlocked.Add(ref _bytesIn, bytes);
+    internal void OnReceived(long bytes) => _bytesIn.Add(bytes);
 
-    internal void OnSent(long bytes) => Interlocked.Add(ref _bytesOut, bytes);
+    internal void OnSent(long bytes) => _bytesOut.Add(bytes);
 
     internal void ObserveBuffered(long buffered)
     {

@@ -90,6 +90,7 @@ public static class OptionsResolver
             MaxPendingOutput = Int(section, "--max-pending-output", "MaxPendingOutput", 1024, int.MaxValue) ?? 1024 * 1024,
             WakeCoalescing = Coalescing(section),
             Io = Io(section),
+            IoThreads = IoThreads(section),
             MetricsPort = Int(section, "--metrics-port", "MetricsPort", 0, 65535),
             MetricsHost = Address(section, "--metrics-host", "MetricsHost"),
             LogFormat = Format(section),
@@ -224,6 +225,11 @@ public static class OptionsResolver
             _ => throw new UsageException($"invalid value '{raw}' for {section.Origin("Io", "--io")}: expected auto, epoll or saea"),
         };
     }
+
+    private static int IoThreads(SettingsSection section) =>
+        Raw(section, "IoThreads") is { } raw && raw.Equals("auto", StringComparison.OrdinalIgnoreCase)
+            ? 0
+            : Int(section, "--io-threads", "IoThreads", 1, Transport.TransportOptions.MaxIoThreads) ?? 0;
 
     private static Protocols.Chat.WakeCoalescing Coalescing(SettingsSection section)
     {

@@ -46,6 +46,9 @@ public sealed record PipeChatOptions
     /// <summary>Async model: socket I/O (auto: epoll on Linux, SocketAsyncEventArgs elsewhere).</summary>
     public Transport.SocketIoKind Io { get; init; }
 
+    /// <summary>Async model, epoll I/O: event loop threads; 0 = auto (one per two cores).</summary>
+    public int IoThreads { get; init; }
+
     /// <summary>Port of the /metrics and /healthz endpoint; null is off.</summary>
     public int? MetricsPort { get; init; }
 

@@ -30,7 +30,7 @@ public static class ServerFactory
             MaxConnections = options.MaxConnections,
             MaxConnectionsPerIp = options.MaxConnectionsPerIp,
             Keepalive = options.Keepalive,
-            Transport = new Transport.TransportOptions { Io = options.Io },
+            Transport = new Transport.TransportOptions { Io = options.Io, IoThreads = options.IoThreads },
         };
         var logger = loggers.CreateLogger("PipeChat.Server");
         var model = options.Model;

@@ -19,6 +19,7 @@ public static class ServerOptions
         new("--model", "Model", "Connection model: async (default) or threads; echo also iterative.", Both),
         new("--udp", "Udp", "Serve UDP instead of TCP.", Both) { IsFlag = true, NeedsDatagram = true },
         new("--io", "Io", "Async model: socket I/O, auto (default: epoll on Linux), epoll or saea (SocketAsyncEventArgs).", Both, AsyncTcpOnly),
+        new("--io-threads", "IoThreads", "Async model, epoll I/O: event loop threads the connections are spread over: auto (default: one per two cores) or N.", Both, EpollOnly),
         new("--max-connections", "MaxConnections", "TCP connections (UDP chat: registrations) held at once (default 10000).", Both, NotUdpEcho),
         new("--max-line", "MaxLine", "Chat: longest line in bytes, newline excluded (default 4096).", ChatOnly),
         new("--idle-timeout", "IdleTimeout", "Seconds a client may stay silent before it is dropped; 0 = off (default 0, UDP chat 600).", Both, NotUdpEcho),
@@ -71,6 +72,9 @@ public static class ServerOptions
 
     private static string? AsyncTcpOnly(PipeChatOptions o) =>
         o.Udp ? "applies to TCP only" : o.Model != Servers.ModelRegistry.Async ? "applies to --model async only" : null;
+
+    private static string? EpollOnly(PipeChatOptions o) =>
+        AsyncTcpOnly(o) ?? (o.Io == Transport.SocketIoKind.Saea || (o.Io == Transport.SocketIoKind.Auto && !OperatingSystem.IsLinux()) ? "applies to --io epoll only" : null);
 
     private static string? TcpOnly(PipeChatOptions o) => o.Udp ? "applies to TCP only" : null;
 

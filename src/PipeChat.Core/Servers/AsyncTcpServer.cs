@@ -37,7 +37,7 @@ public sealed class AsyncTcpServer : IServer, IListeningServer, IConnectionOwner
         _connections = new ConnectionRegistry<IDrainable>(settings.MaxConnections);
         _bound = Listener.OpenStream(settings);
         _listener = _bound.Socket;
-        _resources = new TransportResources(settings.Transport, Stats, this, CreateIo(settings.Transport.Io), settings.LingerTimeout);
+        _resources = new TransportResources(settings.Transport, Stats, this, CreateIo(settings.Transport), settings.LingerTimeout);
         _admission = new Admission(settings, protocol.ServerFullReply, Stats, logger);
         _backoff = new AcceptBackoff(Stats, logger);
         if (!settings.Layers.IsEmpty)
@@ -132,8 +132,12 @@ public sealed class AsyncTcpServer : IServer, IListeningServer, IConnectionOwner
     /// <summary>The socket I/O actually used: what was asked, with Auto resolved for this OS.</summary>
     public SocketIoKind Io { get; private set; }
 
-    private ISocketIoFactory CreateIo(SocketIoKind kind)
+    /// <summary>Epoll I/O: what each of this server's loops served (null with SocketAsyncEventArgs).</summary>
+    internal Transport.Epoll.LoopCounters? IoLoops { get; private set; }
+
+    private ISocketIoFactory CreateIo(TransportOptions options)
     {
+        var kind = options.Io;
         if (kind == SocketIoKind.Auto)
         {
             kind = OperatingSystem.IsLinux() ? SocketIoKind.Epoll : SocketIoKind.Saea;
@@ -142,9 +146,14 @@ public sealed class AsyncTcpServer : IServer, IListeningServer, IConnectionOwner
         Io = kind;
         if (kind == SocketIoKind.Epoll)
         {
-            return OperatingSystem.IsLinux()
-                ? new Transport.Epoll.EpollSocketIo.Factory()
-                : throw new PlatformNotSupportedException("--io epoll needs Linux");
+            if (!OperatingSystem.IsLinux())
+            {
+                throw new PlatformNotSupportedException("--io epoll needs Linux");
+            }
+
+            var factory = new Transport.Epoll.EpollSocketIo.Factory(options.IoThreads > 0 ? options.IoThreads : Transport.Epoll.EpollLoop.DefaultCount);
+            IoLoops = factory.Counters;
+            return factory;
         }
 
         return new SaeaSocketIo.Factory();

@@ -32,9 +32,23 @@ internal sealed class ConnectionBuffers
     /// <summary>The buffer of the send in flight (read from the output pipe, advanced past once sent).</summary>
     public ReadOnlySequence<byte> Sending { get; set; }
 
+    /// <summary>
+    /// Set by <see cref="TransportResources.ReturnEmpty"/>: both pipes were read to the end and no
+    /// operation holds them, so they are as good as new and skip the reset.
+    /// </summary>
+    public bool Empty { get; set; }
+
     /// <summary>Makes the buffers as new: pipes emptied (their memory back in the pool), counters zero.</summary>
     public void Reset()
     {
+        if (Empty)
+        {
+            // A pipe read to its end has already given its segments back: completing and
+            // resetting both pipes on every message was the costliest user-space item of an echo.
+            Empty = false;
+            return;
+        }
+
         Input.Reader.Complete();
         Input.Writer.Complete();
         Input.Reset();

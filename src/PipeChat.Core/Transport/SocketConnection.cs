@@ -339,6 +339,7 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
         }
 
         _busy = count == buffers.ReceiveSize;
+        buffers.ReceiveSize = 0; // The writer's memory is committed: nothing of the pipe is held any more.
         var writer = buffers.Input.Writer;
         writer.Advance(count);
         CompleteSynchronously(writer.FlushAsync());
@@ -467,7 +468,15 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
         if (_buffers is { InputBuffered: 0, OutputBuffered: 0 } buffers && !_sending && _receiveState != ReceiveState.Receiving)
         {
             _buffers = null;
-            _resources.Return(buffers);
+            if (buffers.ReceiveSize == 0)
+            {
+                _resources.ReturnEmpty(buffers);
+            }
+            else
+            {
+                // A receive took memory from the input pipe and ended without data: reset it.
+                _resources.Return(buffers);
+            }
         }
     }
 

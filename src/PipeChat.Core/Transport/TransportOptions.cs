@@ -3,6 +3,9 @@ namespace PipeChat.Transport;
 /// <summary>Buffering limits of the async transport; every one bounded.</summary>
 public sealed class TransportOptions
 {
+    /// <summary>Most epoll loops a process may run.</summary>
+    internal const int MaxIoThreads = 256;
+
     /// <summary>Received bytes held before the transport stops reading (backpressure).</summary>
     public int InputPauseThreshold { get; init; } = 64 * 1024;
 
@@ -17,4 +20,7 @@ public sealed class TransportOptions
 
     /// <summary>Which socket I/O the async model uses (Auto: epoll on Linux, SocketAsyncEventArgs elsewhere).</summary>
     public SocketIoKind Io { get; init; } = SocketIoKind.Auto;
+
+    /// <summary>Epoll I/O: event loop threads the connections are spread over; 0 = one per two cores.</summary>
+    public int IoThreads { get; init; }
 }

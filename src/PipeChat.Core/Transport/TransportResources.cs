@@ -55,6 +55,14 @@ internal sealed class TransportResources
 
     public void Return(ConnectionBuffers buffers) => _pool.Return(buffers);
 
+    /// <summary>Returns buffers whose pipes are empty, idle and at rest: no reset needed.</summary>
+    public void ReturnEmpty(ConnectionBuffers buffers)
+    {
+        System.Diagnostics.Debug.Assert(buffers is { InputBuffered: 0, OutputBuffered: 0, ReceiveSize: 0, Sending.IsEmpty: true }, "Only empty buffers skip the reset.");
+        buffers.Empty = true;
+        _pool.Return(buffers);
+    }
+
     private sealed class Policy(PipeOptions input, PipeOptions output) : IPooledObjectPolicy<ConnectionBuffers>
     {
         public ConnectionBuffers Create() => new(input, output);

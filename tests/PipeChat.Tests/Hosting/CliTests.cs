@@ -17,6 +17,8 @@ public class CliTests
     [InlineData("echo --wake-coalescing-ms 5", "--wake-coalescing-ms")]
     [InlineData("echo --model threads --io epoll", "--io")]
     [InlineData("chat --udp --io saea", "--io")]
+    [InlineData("echo --model threads --io-threads 2", "--io-threads")]
+    [InlineData("echo --io saea --io-threads 2", "--io-threads")]
     [InlineData("echo --udp --idle-timeout 5", "--idle-timeout")]
     [InlineData("echo --config /nonexistent/pipechat.json", "/nonexistent/pipechat.json")]
     [InlineData("echo --keepalive -1", "--keepalive")]

@@ -42,6 +42,9 @@ public class OptionsResolverTests
         Assert.Equal(WakeCoalescing.Fixed(TimeSpan.FromMilliseconds(2)), Resolve(ProtocolKind.Chat, ("WakeCoalescingMs", "2")).WakeCoalescing);
         Assert.Equal(PipeChat.Transport.SocketIoKind.Auto, Resolve(ProtocolKind.Echo).Io);
         Assert.Equal(PipeChat.Transport.SocketIoKind.Saea, Resolve(ProtocolKind.Echo, ("Io", "SAEA")).Io);
+        Assert.Equal(0, Resolve(ProtocolKind.Echo).IoThreads);
+        Assert.Equal(0, Resolve(ProtocolKind.Echo, ("IoThreads", "auto")).IoThreads);
+        Assert.Equal(3, Resolve(ProtocolKind.Chat, ("IoThreads", "3")).IoThreads);
         if (OperatingSystem.IsLinux())
         {
             Assert.Equal(PipeChat.Transport.SocketIoKind.Epoll, Resolve(ProtocolKind.Chat, ("Io", "epoll")).Io);
@@ -60,6 +63,8 @@ public class OptionsResolverTests
     [InlineData("WakeCoalescingMs", "5000", "--wake-coalescing-ms")]
     [InlineData("WakeCoalescingMs", "soon", "--wake-coalescing-ms")]
     [InlineData("Io", "uring", "--io")]
+    [InlineData("IoThreads", "0", "--io-threads")]
+    [InlineData("IoThreads", "many", "--io-threads")]
     [InlineData("MaxLineRate", "-1", "--max-line-rate")]
     [InlineData("LineTimeout", "-1", "--line-timeout")]
     public void Bad_values_name_the_option(string key, string value, string option)

@@ -121,6 +121,28 @@ public sealed class ReportTests : IDisposable
     }
 
     [Fact]
+    public void Compare_report_shows_server_CPU_per_operation_for_every_model()
+    {
+        // threads @10: 20000 ok in 3 s at 90 % of a core: 0.9 s / 6666.7 ops/s = 135 µs per op.
+        var report = TestData.Compare("async", "threads", "iterative");
+        var threads = report.Rows.Single(r => r is { Model: "threads", Connections: 10 });
+        Assert.Equal(135, ResultNotes.ServerMicrosPerOp(threads)!.Value, 3);
+
+        string md = MarkdownReport.Compare(report);
+        Assert.Contains("| server CPU % | server µs/op |", md, StringComparison.Ordinal);
+        foreach (var row in report.Rows)
+        {
+            Assert.Contains($"| {Fmt.N(row.Server!.CpuPercent, "0")} | {ResultNotes.ServerMicrosPerOpText(row)} |", md, StringComparison.Ordinal);
+        }
+
+        var csv = CsvReport.Compare(report).Split('\n');
+        int column = Array.IndexOf(CsvReport.CompareHeader.Split(','), "server_us_per_op");
+        Assert.Equal("135", csv.Single(l => l.StartsWith("echo,threads,10,", StringComparison.Ordinal)).Split(',')[column]);
+        Assert.Contains("s/op</th>", HtmlReport.Compare(report), StringComparison.Ordinal);
+        Assert.Null(ResultNotes.ServerMicrosPerOp(report.Rows[0] with { Server = null }));
+    }
+
+    [Fact]
     public void Compare_rows_without_results_show_the_error()
     {
         var report = TestData.Compare("async");

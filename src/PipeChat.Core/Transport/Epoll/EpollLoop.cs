@@ -1,4 +1,6 @@
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using Tmds.Linux;
@@ -8,17 +10,22 @@ namespace PipeChat.Transport.Epoll;
 
 /// <summary>
 /// One epoll instance and the thread that waits on it. Sockets are registered once,
-/// edge-triggered for both directions, and every readiness event runs the socket's
+/// edge-triggered, for reading (writes too once a send had to wait: at most one epoll_ctl more
+/// per connection), and every readiness event runs the socket's
 /// operation inline on this thread (as the runtime's engine does with inline completions),
 /// so a ping-pong message costs one epoll_wait share, one recv and one send: no thread hop,
-/// no speculative recv. Shared by every async server of the process, like the runtime's own engine.
+/// no speculative recv. The loops are shared by every async server of the process, like the
+/// runtime's own engine: a server with N loops (<see cref="TransportOptions.IoThreads"/>) uses the
+/// first N, created on first use and never stopped.
 /// </summary>
 [SupportedOSPlatform("linux")]
 internal sealed unsafe class EpollLoop
 {
     private const int MaxEvents = 256;
-    private static readonly Lazy<EpollLoop[]> SharedLoops = new(CreateShared);
-    private static int s_next;
+    private const int PrefetchSocketAhead = 4;
+    private const int PrefetchConnectionAhead = 2;
+    private static readonly Lock SharedGate = new();
+    private static EpollLoop[] s_shared = [];
 
     private readonly int _epoll;
     private readonly Lock _gate = new();
@@ -39,11 +46,33 @@ internal sealed unsafe class EpollLoop
         thread.UnsafeStart();
     }
 
-    /// <summary>The next loop, round robin, for a new socket.</summary>
-    public static EpollLoop Next()
+    /// <summary>
+    /// Loops when none are asked for: one per two cores (the rest is for the thread pool, the
+    /// session work queued to it, and, on a load-test box, the clients).
+    /// </summary>
+    public static int DefaultCount => Math.Max(1, Environment.ProcessorCount / 2);
+
+    /// <summary>The first <paramref name="count"/> loops of the process, started as needed.</summary>
+    public static EpollLoop[] Group(int count)
     {
-        var loops = SharedLoops.Value;
-        return loops[(int)((uint)Interlocked.Increment(ref s_next) % (uint)loops.Length)];
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, TransportOptions.MaxIoThreads);
+        lock (SharedGate)
+        {
+            if (s_shared.Length < count)
+            {
+                var loops = s_shared;
+                Array.Resize(ref loops, count);
+                for (var i = s_shared.Length; i < count; i++)
+                {
+                    loops[i] = new EpollLoop(i);
+                }
+
+                s_shared = loops;
+            }
+
+            return s_shared[..count];
+        }
     }
 
     /// <summary>Adds a socket; sets the token its events carry (before any event can arrive).</summary>
@@ -71,8 +100,9 @@ internal sealed unsafe class EpollLoop
             Volatile.Write(ref _table[index], io);
         }
 
+        // Write readiness only once a send waits (WatchWrites): most sockets never fill their buffer.
         var ev = default(epoll_event);
-        ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+        ev.events = EPOLLIN | EPOLLRDHUP | EPOLLET;
         ev.data.u64 = token;
         if (epoll_ctl(_epoll, EPOLL_CTL_ADD, fd, &ev) != 0)
         {
@@ -80,6 +110,17 @@ internal sealed unsafe class EpollLoop
             Unregister(token);
             throw new SocketException((int)EpollSocketIo.ToSocketError(errno));
         }
+    }
+
+    /// <summary>Adds write readiness (EPOLLOUT) to a registered socket's events; the fd must be held open.</summary>
+    public void WatchWrites(int fd, ulong token)
+    {
+        var ev = default(epoll_event);
+        ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+        ev.data.u64 = token;
+
+        // Fails only for a socket no longer registered (closing): its sends fail anyway.
+        _ = epoll_ctl(_epoll, EPOLL_CTL_MOD, fd, &ev);
     }
 
     /// <summary>
@@ -100,16 +141,44 @@ internal sealed unsafe class EpollLoop
         }
     }
 
-    /// <summary>Loops of the process: one per two cores (the rest is the peers' and the thread pool's).</summary>
-    private static EpollLoop[] CreateShared()
+    /// <summary>
+    /// Asks the CPU for the objects of the sockets a few events ahead: with hundreds of
+    /// connections each event's socket and connection objects are cold, and waiting for them
+    /// one after the other was a good part of the per-message cost. The connection object is
+    /// found through the socket object prefetched on an earlier round. A stale slot only wastes a prefetch.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Prefetch(EpollSocketIo?[] table, epoll_event* events, int i, int count)
     {
-        var loops = new EpollLoop[Math.Max(1, Environment.ProcessorCount / 2)];
-        for (var i = 0; i < loops.Length; i++)
+        if (!Sse.IsSupported)
         {
-            loops[i] = new EpollLoop(i);
+            return;
         }
 
-        return loops;
+        if (i + PrefetchSocketAhead < count && Slot(table, events[i + PrefetchSocketAhead].data.u64) is { } far)
+        {
+            PrefetchObject(far);
+        }
+
+        if (i + PrefetchConnectionAhead < count && Slot(table, events[i + PrefetchConnectionAhead].data.u64) is { } near)
+        {
+            PrefetchObject(near.CallbackObject);
+        }
+    }
+
+    private static EpollSocketIo? Slot(EpollSocketIo?[] table, ulong token)
+    {
+        var index = (int)(uint)token;
+        return (uint)index < (uint)table.Length ? table[index] : null;
+    }
+
+    /// <summary>The object's first two cache lines (its header and fields).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchObject(object target)
+    {
+        var address = (byte*)Unsafe.As<object, nint>(ref target);
+        Sse.Prefetch0(address);
+        Sse.Prefetch0(address + 64);
     }
 
     private void Run()
@@ -133,6 +202,7 @@ internal sealed unsafe class EpollLoop
             {
                 var token = events[i].data.u64;
                 var table = Volatile.Read(ref _table);
+                Prefetch(table, events, i, count);
                 var index = (int)(uint)token;
                 if ((uint)index >= (uint)table.Length || Volatile.Read(ref table[index]) is not { } io || io.Token != token)
                 {

@@ -34,9 +34,21 @@ internal sealed unsafe class EpollSocketIo : SocketIo
     private const int MaxIovecs = 16;
 
     private readonly EpollLoop _loop;
-    private readonly SafeSocketHandle _handle;
+    private readonly int _fd;
+    private readonly LoopCounters _counters;
+    private readonly int _slot;
     private int _in;
     private int _out;
+
+    // recv/send calls in flight on the fd, and the sign bit once closed: the socket (its fd) is
+    // disposed by Close when none is in flight, else by the last call to finish, so the fd
+    // number cannot be reused under a call. (SafeHandle's AddRef/Release did the same, with a
+    // second object to touch and a try/catch per call.)
+    private int _users;
+
+    // Set once a send had to wait: only then is EPOLLOUT added to the registration, so the
+    // events of a socket that never fills its send buffer carry no write readiness to record.
+    private int _writeArmed;
 
     // Set for good once the peer's FIN (or an error) was seen: a read can end short of it, and
     // no new edge comes for EOF, so every later wait completes at once.
@@ -47,14 +59,19 @@ internal sealed unsafe class EpollSocketIo : SocketIo
     private Memory<byte> _receiveBuffer;
     private ReadOnlySequence<byte> _unsent;
 
-    public EpollSocketIo(Socket socket, ISocketIoCallback callback, EpollLoop loop)
+    public EpollSocketIo(Socket socket, ISocketIoCallback callback, EpollLoop loop, LoopCounters counters, int slot)
         : base(socket, callback)
     {
         _loop = loop;
+        _counters = counters;
+        _slot = slot;
         socket.Blocking = false;
-        _handle = socket.SafeHandle;
-        loop.Register(this, (int)_handle.DangerousGetHandle());
+        _fd = (int)socket.SafeHandle.DangerousGetHandle();
+        loop.Register(this, _fd);
     }
+
+    /// <summary>Who is told of completions (for the loop's prefetch).</summary>
+    public object CallbackObject => Callback;
 
     /// <summary>Identifies this socket's events (slot and generation in its loop).</summary>
     public ulong Token { get; set; }
@@ -87,14 +104,23 @@ internal sealed unsafe class EpollSocketIo : SocketIo
     public override bool StartReceive(Memory<byte> buffer)
     {
         // Forget earlier readiness first: this read sees everything that arrived before it,
-        // and any later arrival raises a new event.
-        Interlocked.CompareExchange(ref _in, Idle, Ready);
+        // and any later arrival raises a new event. (Read first: most receives follow a wait that
+        // already consumed the readiness, and a CAS costs a locked instruction even when it fails.)
+        if (Volatile.Read(ref _in) == Ready)
+        {
+            Interlocked.CompareExchange(ref _in, Idle, Ready);
+        }
+
         return ReceiveOrPark(buffer);
     }
 
     public override bool StartSend(in ReadOnlySequence<byte> buffer)
     {
-        Interlocked.CompareExchange(ref _out, Idle, Ready);
+        if (Volatile.Read(ref _out) == Ready)
+        {
+            Interlocked.CompareExchange(ref _out, Idle, Ready);
+        }
+
         return SendOrPark(buffer);
     }
 
@@ -110,8 +136,11 @@ internal sealed unsafe class EpollSocketIo : SocketIo
         var send = Interlocked.Exchange(ref _out, Closed);
         _loop.Unregister(Token);
 
-        // The fd closes once no recv or send holds the handle; the kernel then drops it from epoll.
-        Socket.Dispose();
+        // The fd closes once no recv or send is in flight; the kernel then drops it from epoll.
+        if (Interlocked.Or(ref _users, int.MinValue) == 0)
+        {
+            Socket.Dispose();
+        }
 
         // Parked operations end now, reported off this stack (the caller may hold the connection's pump).
         if (receive == Parked)
@@ -135,6 +164,8 @@ internal sealed unsafe class EpollSocketIo : SocketIo
     /// <summary>Readiness from the loop thread: completes what was parked, else remembers it.</summary>
     public void OnEvents(int events)
     {
+        _counters.OnEvent(_slot);
+
         // Errors and hang-ups wake both directions: the next recv or send reports them.
         if ((events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0)
         {
@@ -302,6 +333,11 @@ internal sealed unsafe class EpollSocketIo : SocketIo
             }
 
             _unsent = buffer;
+            if (Volatile.Read(ref _writeArmed) == 0)
+            {
+                ArmWrite();
+            }
+
             if (Park(ref _out, out var closed))
             {
                 return true;
@@ -322,7 +358,7 @@ internal sealed unsafe class EpollSocketIo : SocketIo
     /// <summary>recv on the fd; -1 with <paramref name="errno"/> set on failure (EBADF once closed).</summary>
     private int Receive(Span<byte> buffer, out int errno)
     {
-        if (!TryHoldHandle())
+        if (!TryHold())
         {
             errno = EBADF;
             return -1;
@@ -332,21 +368,21 @@ internal sealed unsafe class EpollSocketIo : SocketIo
         {
             fixed (byte* pointer = buffer)
             {
-                var result = (long)recv(FileDescriptor, pointer, buffer.Length, 0);
+                var result = (long)recv(_fd, pointer, buffer.Length, 0);
                 errno = result < 0 ? Marshal.GetLastPInvokeError() : 0;
                 return (int)result;
             }
         }
         finally
         {
-            _handle.DangerousRelease();
+            Release();
         }
     }
 
     /// <summary>send (one segment) or sendmsg (a gather of up to 16), never raising SIGPIPE.</summary>
     private int Send(in ReadOnlySequence<byte> buffer, out int errno)
     {
-        if (!TryHoldHandle())
+        if (!TryHold())
         {
             errno = EBADF;
             return -1;
@@ -359,7 +395,7 @@ internal sealed unsafe class EpollSocketIo : SocketIo
             {
                 fixed (byte* pointer = buffer.FirstSpan)
                 {
-                    result = send(FileDescriptor, pointer, buffer.FirstSpan.Length, MSG_NOSIGNAL);
+                    result = send(_fd, pointer, buffer.FirstSpan.Length, MSG_NOSIGNAL);
                 }
             }
             else
@@ -372,27 +408,54 @@ internal sealed unsafe class EpollSocketIo : SocketIo
         }
         finally
         {
-            _handle.DangerousRelease();
+            Release();
+        }
+    }
+
+    /// <summary>Counts a call in flight on the fd; false once the socket is closed. Pair with <see cref="Release"/>.</summary>
+    private bool TryHold()
+    {
+        while (true)
+        {
+            var users = Volatile.Read(ref _users);
+            if (users < 0)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _users, users + 1, users) == users)
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>Ends a call; the last one after Close disposes the socket.</summary>
+    private void Release()
+    {
+        if (Interlocked.Decrement(ref _users) == int.MinValue)
+        {
+            Socket.Dispose();
         }
     }
 
     /// <summary>
-    /// Takes a reference on the socket's handle so the fd cannot be closed (and its number
-    /// reused) during a call; false once the socket is closed. Release with DangerousRelease.
+    /// Adds EPOLLOUT to the registration (once, before the first parked send). The change
+    /// re-polls the socket, so a write readiness that came before it is reported, not lost.
     /// </summary>
-    private bool TryHoldHandle()
+    private void ArmWrite()
     {
-        var added = false;
-        try
+        if (Interlocked.Exchange(ref _writeArmed, 1) == 0 && TryHold())
         {
-            _handle.DangerousAddRef(ref added);
+            try
+            {
+                _loop.WatchWrites(_fd, Token);
+            }
+            finally
+            {
+                Release();
+            }
         }
-        catch (ObjectDisposedException)
-        {
-            // Closed: added stays false.
-        }
-
-        return added;
     }
 
     private long SendGather(in ReadOnlySequence<byte> buffer)
@@ -423,7 +486,7 @@ internal sealed unsafe class EpollSocketIo : SocketIo
             var header = default(msghdr);
             header.msg_iov = vectors;
             header.msg_iovlen = count;
-            return sendmsg(FileDescriptor, &header, MSG_NOSIGNAL);
+            return sendmsg(_fd, &header, MSG_NOSIGNAL);
         }
         finally
         {
@@ -434,17 +497,32 @@ internal sealed unsafe class EpollSocketIo : SocketIo
         }
     }
 
-    private int FileDescriptor => (int)_handle.DangerousGetHandle();
-
     [InlineArray(MaxIovecs)]
     private struct Pins
     {
         private MemoryHandle _element;
     }
 
-    /// <summary>Spreads the sockets of one server over the process's epoll loops.</summary>
+    /// <summary>Spreads the sockets of one server over its epoll loops, round robin in accept order.</summary>
     public sealed class Factory : ISocketIoFactory
     {
-        public SocketIo Create(Socket socket, ISocketIoCallback callback) => new EpollSocketIo(socket, callback, EpollLoop.Next());
+        private readonly EpollLoop[] _loops;
+        private int _next = -1;
+
+        public Factory(int loops)
+        {
+            _loops = EpollLoop.Group(loops);
+            Counters = new LoopCounters(loops);
+        }
+
+        /// <summary>Connections and events each of this server's loops has served.</summary>
+        public LoopCounters Counters { get; }
+
+        public SocketIo Create(Socket socket, ISocketIoCallback callback)
+        {
+            var slot = (int)((uint)Interlocked.Increment(ref _next) % (uint)_loops.Length);
+            Counters.OnConnection(slot);
+            return new EpollSocketIo(socket, callback, _loops[slot], Counters, slot);
+        }
     }
 }
