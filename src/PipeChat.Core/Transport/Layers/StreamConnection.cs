@@ -283,7 +283,8 @@ internal sealed class StreamConnection : IConnectionOutput, IDrainable
         }
     }
 
-    /// <summary>A read; -1 once stopping, closing or aborted interrupted it.</summary>
+    /// <summary>A read; -1 once stopping, closing or aborted interrupted it. Pooled: it waits once per message (0 B per message).</summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> ReadOrStopAsync(Stream stream, Memory<byte> buffer)
     {
         try
@@ -353,6 +354,7 @@ internal sealed class StreamConnection : IConnectionOutput, IDrainable
         }
     }
 
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WriteAsync(Stream stream, ReadOnlyMemory<byte> data)
     {
         await _writeLock.WaitAsync().ConfigureAwait(false);
