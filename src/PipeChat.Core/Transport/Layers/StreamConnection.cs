@@ -85,13 +85,18 @@ internal sealed class StreamConnection : IConnectionOutput, IDrainable
 
     public void Signal() => _outboundSignal?.Set();
 
+    // RequestClose and the session's Abort come from other connections' threads too (a chat hub,
+    // often inside its locks): cancelling a read there could run this connection's continuations on
+    // that thread, so the cancellation is queued instead.
     public void RequestClose()
     {
         Volatile.Write(ref _closeRequested, 1);
         _driver?.RequestClose();
-        CancelReads();
+        ThreadPool.UnsafeQueueUserWorkItem(static c => c.CancelReads(), this, preferLocal: false);
         _outboundSignal?.Set();
     }
+
+    void IConnectionOutput.Abort() => ThreadPool.UnsafeQueueUserWorkItem(static c => c.Abort(), this, preferLocal: false);
 
     private bool Aborted => Volatile.Read(ref _aborted) != 0;
 
