@@ -214,6 +214,27 @@ public sealed class TlsServerTests : IDisposable
         Assert.Empty(await client.ReadToEndAsync());
     }
 
+    [Theory]
+    [MemberData(nameof(TestServers.TcpConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task Chat_rate_limit_over_tls_holds_lines_back_and_then_relays_them_all(TcpModel model)
+    {
+        using var protocol = new ChatProtocol(new ChatLimits { MaxLineRate = 4 });
+        await using var server = TestTls.StartTcp(model, TestTls.Layer(_files), protocol);
+        await using var alice = await TestTls.Client.ConnectAsync(server.LocalEndPoint);
+        await alice.ReadLineUntilAsync(l => l.StartsWith("* welcome ", StringComparison.Ordinal));
+        await using var bob = await TestTls.Client.ConnectAsync(server.LocalEndPoint);
+        await bob.ReadLineUntilAsync(l => l.StartsWith("* welcome ", StringComparison.Ordinal));
+
+        // One burst of 12 lines, then nothing more: the lines over the budget wait for it to refill
+        // and must still go out without any further input to wake the reader.
+        await bob.SendAsync(string.Concat(Enumerable.Range(1, 12).Select(i => $"line {i}\n")));
+        for (var i = 1; i <= 12; i++)
+        {
+            var expected = $"line {i}";
+            await alice.ReadLineUntilAsync(l => l.EndsWith(expected, StringComparison.Ordinal));
+        }
+    }
+
     [Fact]
     public void Missing_or_bad_files_name_the_file()
     {

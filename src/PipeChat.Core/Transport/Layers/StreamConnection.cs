@@ -185,12 +185,14 @@ internal sealed class StreamConnection : IConnectionOutput, IDrainable
         byte[]? buffer = null;
         var buffered = 0;
         var ended = false;
+        var resumed = false;
         try
         {
             while (!driver.CloseFlagged && !Aborted)
             {
-                var offer = ended;
-                if (!ended)
+                // After a pause the held-back input is offered again before anything more is read.
+                var offer = ended || resumed;
+                if (!offer)
                 {
                     if (buffered == 0 && buffer is not null)
                     {
@@ -232,14 +234,9 @@ internal sealed class StreamConnection : IConnectionOutput, IDrainable
                     buffered += count;
                     _resources.Stats.OnReceived(count);
                     _resources.Stats.ObserveBuffered(buffered);
-                    offer = true;
                 }
 
-                if (!offer)
-                {
-                    continue;
-                }
-
+                resumed = false;
                 var input = buffer is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(buffer, 0, buffered);
                 var action = driver.OnInput(input, ended, replies, out var consumed);
                 var used = (int)input.Slice(0, consumed).Length;
@@ -271,6 +268,8 @@ internal sealed class StreamConnection : IConnectionOutput, IDrainable
                     {
                         return;
                     }
+
+                    resumed = true;
                 }
                 else if (ended)
                 {
