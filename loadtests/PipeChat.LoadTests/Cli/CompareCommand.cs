@@ -24,12 +24,14 @@ internal static class CompareCommand
             Description = "extra server options appended to the server command, e.g. \"--max-connections 200 --max-pending-output 65536\"",
             DefaultValueFactory = _ => string.Empty,
         };
+        var nodes = OptionParsers.IntList("--nodes", [1], "chat: server counts; 1 is one server, N > 1 a cluster of N servers over --nats, members spread round robin (e.g. 1,2)");
+        var nats = new Option<string?>("--nats") { Description = "chat: the NATS server the clusters of --nodes join, e.g. nats://127.0.0.1:4222 (started by you, with -js)" };
         var startTimeout = OptionParsers.Duration("--start-timeout", TimeSpan.FromSeconds(30), "how long a server may take to print its listening line");
         var stopTimeout = OptionParsers.Duration("--stop-timeout", TimeSpan.FromSeconds(10), "how long a server may take to exit after SIGTERM before SIGKILL");
         var sampleInterval = OptionParsers.Duration("--sample-interval", TimeSpan.FromMilliseconds(100), "how often the server's /proc status is sampled");
         var command = new Command("compare", "Start the server once per model and connection count, run the scenario, sample RSS and threads, and write comparison reports.");
         common.AddTo(command);
-        foreach (var option in new Option[] { conns, models, serverCmd, serverArgs, startTimeout, stopTimeout, sampleInterval })
+        foreach (var option in new Option[] { conns, models, serverCmd, serverArgs, nodes, nats, startTimeout, stopTimeout, sampleInterval })
         {
             command.Options.Add(option);
         }
@@ -50,6 +52,12 @@ internal static class CompareCommand
                 }
             }
 
+            if (r.GetValue(nodes)!.Any(n => n > 1) && string.IsNullOrWhiteSpace(r.GetValue(nats)))
+            {
+                await stderr.WriteLineAsync("error: --nodes over 1 needs --nats URL (a nats-server -js you started)").ConfigureAwait(false);
+                return 2;
+            }
+
             string outDir = r.GetValue(common.Out)!;
             var options = new CompareOptions
             {
@@ -59,6 +67,8 @@ internal static class CompareCommand
                 Settings = common.Settings(r, 1),
                 ServerCommand = template,
                 ServerArgs = r.GetValue(serverArgs)!.Trim(),
+                Nodes = r.GetValue(nodes)!,
+                NatsUrl = r.GetValue(nats),
                 RepositoryRoot = repo,
                 LogDirectory = Path.Combine(outDir, "logs"),
                 StartTimeout = r.GetValue(startTimeout),

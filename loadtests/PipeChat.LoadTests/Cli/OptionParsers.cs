@@ -109,6 +109,23 @@ internal static class OptionParsers
         },
     };
 
+    public static Option<IPEndPoint[]?> Targets() => new("--targets")
+    {
+        Description = "chat: HOST:PORT,HOST:PORT,... the nodes of a cluster, loopback only: members round robin over them, publishers first on the first",
+        CustomParser = r =>
+        {
+            try
+            {
+                return [.. r.Tokens.Single().Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(TargetEndpoint.Parse)];
+            }
+            catch (FormatException ex)
+            {
+                r.AddError(ex.Message);
+                return null;
+            }
+        },
+    };
+
     public static Option<IPEndPoint?> Target() => new("--target")
     {
         Description = "HOST:PORT to load, loopback only (default 127.0.0.1:7007, chat 127.0.0.1:7000)",

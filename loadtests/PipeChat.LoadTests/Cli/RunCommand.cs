@@ -13,16 +13,18 @@ internal static class RunCommand
     {
         var common = new ScenarioOptions();
         var target = OptionParsers.Target();
+        var targets = OptionParsers.Targets();
         var conns = OptionParsers.Positive("--conns", 50, "connections (chat: members; conns: idle connections to hold)");
         var serverPid = new Option<int?>("--server-pid") { Description = "soak: the server's process id, to sample its RSS from /proc (compare knows it)" };
         var command = new Command("run", "Run one scenario against a server that is already listening (loopback only).");
         common.AddTo(command);
         command.Options.Add(target);
+        command.Options.Add(targets);
         command.Options.Add(conns);
         command.Options.Add(serverPid);
         command.SetAction(async (r, ct) =>
         {
-            var settings = common.Settings(r, r.GetValue(conns)) with { Target = r.GetValue(target), ServerPid = r.GetValue(serverPid) };
+            var settings = common.Settings(r, r.GetValue(conns)) with { Target = r.GetValue(target), Targets = r.GetValue(targets), ServerPid = r.GetValue(serverPid) };
             string name = r.GetValue(common.Scenario)!;
             var thresholds = r.GetValue(common.Thresholds) ?? [];
             var started = DateTimeOffset.UtcNow;

@@ -27,6 +27,12 @@ public sealed record CompareOptions
     /// <summary>Gets extra server options appended to every server command (e.g. <c>--max-connections 200</c>).</summary>
     public string ServerArgs { get; init; } = string.Empty;
 
+    /// <summary>Gets the node counts to compare (chat): 1 is a lone server, N &gt; 1 a cluster of N servers over <see cref="NatsUrl"/>.</summary>
+    public IReadOnlyList<int> Nodes { get; init; } = [1];
+
+    /// <summary>Gets the NATS server the clusters of <see cref="Nodes"/> join (<c>--cluster</c>); needed when a count is over 1.</summary>
+    public string? NatsUrl { get; init; }
+
     /// <summary>Gets the repository root (for <c>{repo}</c>) and the servers' working directory.</summary>
     public required string RepositoryRoot { get; init; }
 

@@ -48,12 +48,15 @@ public static class CompareRunner
         {
             foreach (string model in models)
             {
-                if (cancellationToken.IsCancellationRequested)
+                foreach (int nodes in options.Nodes)
                 {
-                    break;
-                }
+                    if (cancellationToken.IsCancellationRequested)
+                    {
+                        break;
+                    }
 
-                rows.Add(await RunOneAsync(options, protocol, model, conns, cancellationToken).ConfigureAwait(false));
+                    rows.Add(await RunOneAsync(options, protocol, model, conns, nodes, cancellationToken).ConfigureAwait(false));
+                }
             }
         }
 
@@ -68,9 +71,14 @@ public static class CompareRunner
             describe["flood limit"] = floodLimit;
         }
 
+        if (options.Nodes.Any(n => n > 1))
+        {
+            describe["nodes"] = $"{string.Join(", ", options.Nodes)} (N > 1: a cluster over {options.NatsUrl}, members round robin, the publishers on the first node; RSS and threads of the first node)";
+        }
+
         return new CompareReport(
             options.Scenario,
-            models,
+            [.. models.SelectMany(m => options.Nodes.Select(n => Label(m, n)))],
             options.Connections,
             rows,
             describe,
@@ -81,8 +89,16 @@ public static class CompareRunner
     private static string Expand(CompareOptions options, string protocol, string model) =>
         (CompareOptions.Expand(options.ServerCommand, options.RepositoryRoot, protocol, model) + " " + options.ServerArgs).TrimEnd();
 
-    private static async Task<CompareRow> RunOneAsync(CompareOptions options, string protocol, string model, int conns, CancellationToken cancellationToken)
+    /// <summary>The report's name for a model run on <paramref name="nodes"/> servers.</summary>
+    public static string Label(string model, int nodes) => nodes == 1 ? model : string.Create(CultureInfo.InvariantCulture, $"{model} ×{nodes} nodes");
+
+    private static async Task<CompareRow> RunOneAsync(CompareOptions options, string protocol, string model, int conns, int nodes, CancellationToken cancellationToken)
     {
+        if (nodes > 1)
+        {
+            return await RunClusterAsync(options, protocol, model, conns, nodes, cancellationToken).ConfigureAwait(false);
+        }
+
         string command = Expand(options, protocol, model);
         string label = string.Create(CultureInfo.InvariantCulture, $"{options.Scenario} model={model} conns={conns}");
         options.Log.WriteLine($"compare: {label}: starting `{command}`");
@@ -137,6 +153,79 @@ public static class CompareRunner
             }
 
             return new CompareRow(model, conns, stats, sample, error, thresholds);
+        }
+    }
+
+    /// <summary>One row on a fresh cluster of <paramref name="nodes"/> servers joined over the NATS server of the options.</summary>
+    private static async Task<CompareRow> RunClusterAsync(CompareOptions options, string protocol, string model, int conns, int nodes, CancellationToken cancellationToken)
+    {
+        string name = Label(model, nodes);
+        string cluster = "compare" + Guid.NewGuid().ToString("N")[..8];
+        string command = $"{Expand(options, protocol, model)} --cluster {options.NatsUrl} --cluster-name {cluster}";
+        string label = string.Create(CultureInfo.InvariantCulture, $"{options.Scenario} model={name} conns={conns}");
+        options.Log.WriteLine($"compare: {label}: starting {nodes} × `{command}`");
+        var servers = new List<ServerProcess>();
+        try
+        {
+            for (int i = 0; i < nodes; i++)
+            {
+                string? logPath = options.LogDirectory is null
+                    ? null
+                    : Path.Combine(options.LogDirectory, string.Create(CultureInfo.InvariantCulture, $"server-{options.Scenario}-{model}-{conns}-node{i + 1}.log"));
+                servers.Add(await ServerProcess.StartAsync(command, options.RepositoryRoot, logPath, options.StartTimeout, cancellationToken).ConfigureAwait(false));
+            }
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception or FormatException or OperationCanceledException)
+        {
+            options.Log.WriteLine($"compare: {label}: server did not start: {ex.Message}");
+            foreach (var started in servers)
+            {
+                await started.DisposeAsync().ConfigureAwait(false);
+            }
+
+            return new CompareRow(name, conns, null, null, "server did not start: " + ex.Message, []);
+        }
+
+        try
+        {
+            var settings = options.Settings with { Target = servers[0].EndPoint, Targets = [.. servers.Select(s => s.EndPoint)], Connections = conns, ServerPid = servers[0].ServerPid };
+            var scenario = ScenarioCatalog.Create(options.Scenario, settings);
+            ScenarioStats? stats = null;
+            string? error = null;
+            ServerSample sample;
+            var sampler = new ProcessSampler(servers[0].ServerPid, options.SampleInterval);
+            await using (sampler.ConfigureAwait(false))
+            {
+                try
+                {
+                    stats = await ScenarioRunner.RunAsync(scenario, options.RunOptions, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or System.Net.Sockets.SocketException or OperationCanceledException or IOException)
+                {
+                    error = "run failed: " + ex.Message;
+                    options.Log.WriteLine($"compare: {label}: {error}");
+                }
+
+                sample = await sampler.StopAsync().ConfigureAwait(false);
+            }
+
+            var thresholds = stats is null ? [] : scenario.Thresholds.Concat(options.Thresholds).Select(t => t.Evaluate(stats)).ToArray();
+            if (stats is not null)
+            {
+                options.Log.WriteLine(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"compare: {label}: {stats.RequestNoun}/s {stats.Rps:0} p99 {stats.Latency.P99Us / 1000:0.###} ms failed {stats.Failed}"));
+            }
+
+            return new CompareRow(name, conns, stats, sample, error, thresholds);
+        }
+        finally
+        {
+            foreach (var server in servers)
+            {
+                await server.StopAsync(options.StopTimeout).ConfigureAwait(false);
+                await server.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 }

@@ -27,10 +27,10 @@ public static class ChatScenario
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(settings.Connections);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(settings.Publishers);
-        var target = settings.TargetOr(DefaultPort);
+        var target = settings.Targets is { Length: > 0 } targets ? targets[0] : settings.TargetOr(DefaultPort);
         int publishers = Math.Min(settings.Publishers, settings.Connections);
         int rate = settings.Rate > 0 ? settings.Rate : DefaultRate;
-        var room = new Room(settings, target, publishers);
+        var room = new Room(settings, settings.Targets is { Length: > 0 } spread ? spread : [target], publishers);
         var phases = new List<LoadSimulation>();
         if (settings.Ramp > TimeSpan.Zero)
         {
@@ -51,6 +51,7 @@ public static class ChatScenario
             Settings = settings.Describe(
                 target,
                 ("members", settings.Connections),
+                ("nodes", settings.Targets is { Length: > 1 } nodes ? string.Join(", ", nodes.Select(n => n.ToString())) + " (members round robin; publishers from the first)" : "1"),
                 ("publishers", publishers),
                 ("lines/s per publisher", rate),
                 ("line size", settings.MessageSize),
@@ -59,7 +60,7 @@ public static class ChatScenario
         };
     }
 
-    private sealed class Room(ScenarioSettings settings, IPEndPoint target, int publishers) : IDisposable
+    private sealed class Room(ScenarioSettings settings, IPEndPoint[] targets, int publishers) : IDisposable
     {
         private readonly long[] _published = new long[publishers];
         private readonly bool[] _broken = new bool[publishers];
@@ -78,7 +79,7 @@ public static class ChatScenario
                 settings.MaxPendingConnects,
                 async (i, _) =>
                 {
-                    var conn = await TcpConnection.ConnectAsync(target, settings.ConnectTimeout, settings.OperationTimeout, context.CancellationToken, tls: settings.Tls).ConfigureAwait(false);
+                    var conn = await TcpConnection.ConnectAsync(targets[i % targets.Length], settings.ConnectTimeout, settings.OperationTimeout, context.CancellationToken, tls: settings.Tls).ConfigureAwait(false);
                     var member = new ChatMember(i, conn, publishers);
                     members[i] = member;
                     if (settings.ExpectWelcome)
@@ -92,12 +93,12 @@ public static class ChatScenario
             if (failures.Count > 0)
             {
                 throw new InvalidOperationException(
-                    $"{failures.Count} of {members.Length} chat members could not join {target}: {failures[0].Message}");
+                    $"{failures.Count} of {members.Length} chat members could not join {string.Join(", ", targets.Select(t => t.ToString()))}: {failures[0].Message}");
             }
 
             if (settings.StalledMember)
             {
-                _stalled = await TcpConnection.ConnectAsync(target, settings.ConnectTimeout, settings.OperationTimeout, context.CancellationToken, tls: settings.Tls).ConfigureAwait(false);
+                _stalled = await TcpConnection.ConnectAsync(targets[0], settings.ConnectTimeout, settings.OperationTimeout, context.CancellationToken, tls: settings.Tls).ConfigureAwait(false);
             }
 
             _receiveToken = CancellationTokenSource.CreateLinkedTokenSource(_stopReceiving.Token, context.CancellationToken);

@@ -9,6 +9,9 @@ public sealed record ScenarioSettings
     /// <summary>Gets the server to load (loopback only); null means the scenario's default port on 127.0.0.1.</summary>
     public IPEndPoint? Target { get; init; }
 
+    /// <summary>Gets the chat servers to spread members over, round robin (the nodes of a cluster); null means <see cref="Target"/> alone.</summary>
+    public IPEndPoint[]? Targets { get; init; }
+
     /// <summary>Gets the number of connections (echo, echo-inject, conns, udp-echo: sockets; chat: members).</summary>
     public int Connections { get; init; } = 50;
 

@@ -142,7 +142,7 @@ public sealed class MetricsEndpoint : IAsyncDisposable
                     break;
                 case "/healthz":
                     response.ContentType = "text/plain";
-                    await response.OutputStream.WriteAsync("ok\n"u8.ToArray()).ConfigureAwait(false);
+                    await response.OutputStream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(Health())).ConfigureAwait(false);
                     break;
                 default:
                     response.StatusCode = 404;
@@ -157,5 +157,23 @@ public sealed class MetricsEndpoint : IAsyncDisposable
         {
             response.Close();
         }
+    }
+
+    /// <summary>
+    /// "ok", plus a line from each protocol that has one (a chat node: "cluster linked" or "cluster
+    /// unavailable"). Still 200 either way: the server serves its own clients.
+    /// </summary>
+    private static string Health()
+    {
+        var text = new System.Text.StringBuilder("ok\n");
+        foreach (var source in PipeChatMetrics.Snapshot())
+        {
+            if (source.Health?.Invoke() is { } line)
+            {
+                text.Append(line).Append('\n');
+            }
+        }
+
+        return text.ToString();
     }
 }

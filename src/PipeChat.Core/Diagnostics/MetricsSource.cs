@@ -21,6 +21,9 @@ public sealed record MetricsSource
     /// <summary>TLS counters, when the server speaks TLS.</summary>
     internal TlsStats? Tls { get; init; }
 
+    /// <summary>A line the protocol adds to <c>/healthz</c> (e.g. a chat node's cluster link); null: none.</summary>
+    internal Func<string?>? Health { get; init; }
+
     internal KeyValuePair<string, object?>[] Tags => _tags ??=
     [
         new("model", Model),

@@ -13,4 +13,7 @@ public sealed record DatagramService(IDatagramProtocol Protocol, IReadOnlyList<P
         : this(protocol, [])
     {
     }
+
+    /// <summary>A line the protocol adds to <c>/healthz</c> while it runs (e.g. <c>cluster linked</c>); null: none.</summary>
+    public Func<string?>? Health { get; init; }
 }

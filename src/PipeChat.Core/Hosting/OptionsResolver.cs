@@ -99,7 +99,35 @@ public static class OptionsResolver
             LineTimeout = TimeSpan.FromSeconds(Double(section, "--line-timeout", "LineTimeout") ?? 30),
             TlsCertificate = tlsCertificate,
             TlsKey = tlsKey,
+            ClusterUrl = ClusterUrl(section),
+            ClusterName = ClusterName(section),
         };
+    }
+
+    private static string? ClusterUrl(SettingsSection section)
+    {
+        var raw = Raw(section, "Cluster");
+        if (raw is null)
+        {
+            return null;
+        }
+
+        return Uri.TryCreate(raw, UriKind.Absolute, out var uri) && uri.Scheme is "nats" or "tls" or "ws" or "wss" && uri.Port > 0
+            ? raw
+            : throw new UsageException($"invalid value '{raw}' for {section.Origin("Cluster", "--cluster")}: expected a NATS server URL such as nats://127.0.0.1:4222");
+    }
+
+    private static string ClusterName(SettingsSection section)
+    {
+        var raw = Raw(section, "ClusterName");
+        if (raw is null)
+        {
+            return "pipechat";
+        }
+
+        return Cluster.ClusterSettings.IsValidName(raw)
+            ? raw
+            : throw new UsageException($"invalid value '{raw}' for {section.Origin("ClusterName", "--cluster-name")}: expected 1 to 64 letters, digits, '-' or '_'");
     }
 
     /// <summary>PIPECHAT_MAX_CONNECTIONS → PipeChat:MaxConnections (docs/options.md names).</summary>

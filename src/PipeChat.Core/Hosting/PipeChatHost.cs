@@ -142,8 +142,14 @@ public static class PipeChatHost
             holder.Server = built.Server;
             holder.Metrics = built.Metrics;
             holder.Layers = built.Layers;
+            holder.Companion = built.Companion;
         }
         catch (Transport.Tls.TlsConfigurationException e)
+        {
+            await stderr.WriteLineAsync($"{program}: {e.Message}").ConfigureAwait(false);
+            return 1;
+        }
+        catch (Cluster.ClusterUnreachableException e)
         {
             await stderr.WriteLineAsync($"{program}: {e.Message}").ConfigureAwait(false);
             return 1;

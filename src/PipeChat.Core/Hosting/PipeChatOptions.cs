@@ -70,6 +70,12 @@ public sealed record PipeChatOptions
     /// <summary>PEM certificate (chain) file: serve TLS; null is plain TCP.</summary>
     public string? TlsCertificate { get; init; }
 
+    /// <summary>Chat: the NATS server of the cluster this node joins (docs/cluster.md); null is no cluster.</summary>
+    public string? ClusterUrl { get; init; }
+
+    /// <summary>Chat: the cluster's name on that NATS server.</summary>
+    public string ClusterName { get; init; } = "pipechat";
+
     /// <summary>PEM private key file of <see cref="TlsCertificate"/>.</summary>
     public string? TlsKey { get; init; }
 

@@ -47,14 +47,37 @@ public sealed class ProtocolRegistry
                 MaxLineRate = options.MaxLineRate,
                 Logger = logger,
             });
-            return new StreamService(chat,
+            var cluster = options.ClusterUrl is { } url
+                ? PipeChat.Cluster.NatsChatBridge.StartAsync(chat.Hub, new PipeChat.Cluster.ClusterSettings { Url = url, Name = options.ClusterName }, logger).GetAwaiter().GetResult()
+                : null;
+            chat.Cluster = cluster;
+            ProtocolCounter[] counters =
             [
                 LinesRelayed(() => chat.Hub.LinesRelayed),
                 new("pipechat.chat.members_cut", IsGauge: false, "{member}", "Chat: members cut off as too slow", () => chat.Hub.MembersCutOff),
                 IdleTimeouts(() => chat.IdleTimeouts.Count),
                 new("pipechat.chat.line_timeouts", IsGauge: false, "{connection}", "Chat: connections closed by --line-timeout (a line left unfinished)", () => chat.LineTimeouts.Count),
                 new("pipechat.chat.input_pauses", IsGauge: false, "{pause}", "Chat: times a member was not read because it used up --max-line-rate", () => chat.LinesThrottled.Count),
-            ]);
+            ];
+            if (cluster is null)
+            {
+                return new StreamService(chat, counters);
+            }
+
+            return new StreamService(chat,
+            [
+                .. counters,
+                new("pipechat.cluster.linked", IsGauge: true, "{link}", "Chat cluster: 1 while the link to the NATS server is up, 0 while down", () => cluster.IsLinked ? 1 : 0),
+                new("pipechat.cluster.lines_out", IsGauge: false, "{line}", "Chat cluster: member lines published to the other nodes", () => cluster.Stats.LinesOut),
+                new("pipechat.cluster.lines_in", IsGauge: false, "{line}", "Chat cluster: member lines received from other nodes", () => cluster.Stats.LinesIn),
+                new("pipechat.cluster.lines_dropped", IsGauge: false, "{line}", "Chat cluster: member lines not sent to the other nodes (link down, queue full, publish failed)", () => cluster.Stats.LinesDropped),
+                new("pipechat.cluster.gaps", IsGauge: false, "{frame}", "Chat cluster: frames from other nodes that never arrived (sequence gaps, slow-consumer drops)", () => cluster.Stats.Gaps),
+                new("pipechat.cluster.remote_members", IsGauge: true, "{member}", "Chat cluster: members on the other nodes, as last heard", () => chat.Hub.RemoteMemberCount),
+            ])
+            {
+                // still healthy either way: the node serves its own members while the link is down
+                Health = () => cluster.IsLinked ? "cluster linked" : "cluster unavailable",
+            };
         },
         static (options, logger) =>
         {

@@ -36,13 +36,17 @@ public static class ServerFactory
             var createUdp = model.CreateUdp ?? throw new UsageException($"--udp is not available for --model {model.Name}");
             var datagram = createDatagram(options, logger);
             var udp = createUdp(settings, datagram.Protocol, logger);
-            return new BuiltServer(udp, Source(udp, model.Name, protocol.Name, "udp") with { Counters = datagram.Counters });
+            return new BuiltServer(udp, Source(udp, model.Name, protocol.Name, "udp") with { Counters = datagram.Counters, Health = datagram.Health });
         }
 
         var stream = protocol.CreateStream(options, logger);
         var server = model.CreateTcp(settings, stream.Protocol, logger);
-        var source = Source(server, model.Name, protocol.Name, "tcp") with { Counters = stream.Counters, Tls = tls?.Stats };
-        return new BuiltServer(server, source) { Layers = settings.Layers };
+        var source = Source(server, model.Name, protocol.Name, "tcp") with { Counters = stream.Counters, Tls = tls?.Stats, Health = stream.Health };
+        return new BuiltServer(server, source)
+        {
+            Layers = settings.Layers,
+            Companion = (stream.Protocol as Protocols.Chat.ChatProtocol)?.Cluster,
+        };
     }
 
     /// <exception cref="Transport.Tls.TlsConfigurationException">A file cannot be read or parsed.</exception>

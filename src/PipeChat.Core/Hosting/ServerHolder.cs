@@ -12,4 +12,7 @@ internal sealed class ServerHolder
 
     /// <summary>The server's connection layers (TLS): SIGHUP reloads their files.</summary>
     public Transport.ConnectionLayers Layers { get; set; } = Transport.ConnectionLayers.None;
+
+    /// <summary>Ended after the drain (a chat node's cluster link).</summary>
+    public IAsyncDisposable? Companion { get; set; }
 }

@@ -85,6 +85,12 @@ internal sealed partial class ServerHostedService(ServerHolder holder, PipeChatO
             DrainEnded(logger, (long)TimeProvider.System.GetElapsedTime(started).TotalMilliseconds, server.Stats.Accepted, server.Stats.Rejected);
         }
 
+        if (holder.Companion is { } companion)
+        {
+            holder.Companion = null;
+            await companion.DisposeAsync().ConfigureAwait(false);
+        }
+
         Stopped(logger);
 
         await DisposeAsync().ConfigureAwait(false);

@@ -35,6 +35,8 @@ public static class ServerOptions
         new("--keepalive", "Keepalive", "TCP keepalive after SECONDS of silence, probes every 10 s, 6 probes; 0 = off (default 60).", Both, TcpOnly),
         new("--tls-cert", "TlsCert", "PEM certificate (chain) to serve TLS 1.2/1.3 with; needs --tls-key; SIGHUP reloads both (default: off).", Both, TcpOnly),
         new("--tls-key", "TlsKey", "PEM private key of --tls-cert.", Both, TcpOnly),
+        new("--cluster", "Cluster", "Chat: join the cluster on the NATS server at URL, e.g. nats://127.0.0.1:4222 (default: off; TCP only).", ChatOnly, TcpOnly),
+        new("--cluster-name", "ClusterName", "Chat: the cluster to join on that NATS server: letters, digits, - and _ (default pipechat).", ChatOnly, TcpOnly),
         new("--config", "Config", "A JSON settings file read after appsettings.json beside the executable (keys under \"PipeChat\").", Both),
     ];
 

@@ -19,6 +19,7 @@ public sealed class LayerTests
         "PipeChat.Connections",
         "PipeChat.Transport",
         "PipeChat.Servers",
+        "PipeChat.Cluster",
         "PipeChat.Hosting",
         "PipeChat.Clients",
     ];

@@ -21,6 +21,7 @@ public sealed partial class ChatHub
 
         string name = ChatNames.ToName(newName);
         List<ChatMember>? refused = null;
+        IChatBridge? claimVia = null;
         lock (_lock)
         {
             if (member.HasLeft)
@@ -38,21 +39,25 @@ public sealed partial class ChatHub
             {
                 TellLocked(member, ChatMessage.Compose(_pool, "! name "u8, newName, " is taken"u8), ref refused);
             }
+            else if (_bridge is not null && holder != member && _remote.Contains(name))
+            {
+                // Held on another node, as far as this node has heard: no need to ask.
+                TellLocked(member, ChatMessage.Compose(_pool, "! name "u8, newName, " is taken"u8), ref refused);
+            }
+            else if (_bridge is not null && holder != member)
+            {
+                // The cluster decides: the member's input waits until CompleteRename.
+                member.ClaimPending = true;
+                claimVia = _bridge;
+            }
             else
             {
                 // Case-only changes land here too (holder == member): allowed and announced.
-                _members.Remove(member.Name);
-                _members.Add(name, member);
-                byte[] nameBytes = newName.ToArray();
-                member.Rename(name, nameBytes);
-                TellLocked(member, ChatMessage.Compose(_pool, "* you are now "u8, nameBytes), ref refused);
-                if (member.Seat is ChatSeat seat)
-                {
-                    NotifyRoomLocked(seat.Room, member, ref refused, "* "u8, oldName, " is now "u8, nameBytes);
-                }
+                RenameLocked(member, name, newName.ToArray(), ref refused);
             }
         }
 
+        claimVia?.Claim(member, name, newName.ToArray());
         CutOff(refused);
     }
 
@@ -102,6 +107,8 @@ public sealed partial class ChatHub
                 CloseIfEmptyLocked(old.Room);
                 NotifyRoomLocked(old.Room, null, ref refused, "* "u8, member.NameBytes, " left"u8);
                 NotifyRoomLocked(room, member, ref refused, "* "u8, member.NameBytes, " joined"u8);
+                _bridge?.Left(old.Room.Name, member.Name, tooSlow: false);
+                _bridge?.Joined(room.Name, member.Name);
             }
         }
 
@@ -119,13 +126,14 @@ public sealed partial class ChatHub
             }
 
             ChatSeat[] seats = seat.Room.Seats;
-            var names = new string[seats.Length];
-            for (int i = 0; i < seats.Length; i++)
+            var names = new List<string>(seats.Length);
+            foreach (ChatSeat other in seats)
             {
-                names[i] = seats[i].Member.Name;
+                names.Add(other.Member.Name);
             }
 
-            Array.Sort(names, ChatNames.Comparer);
+            _remote.AddNamesIn(seat.Room.Name, names);
+            names.Sort(ChatNames.Comparer);
             string text = $"in {seat.Room.Name}: {string.Join(' ', names)}";
             TellLocked(member, ChatMessage.Notice(_pool, text), ref refused);
         }
@@ -143,14 +151,21 @@ public sealed partial class ChatHub
                 return;
             }
 
-            var rooms = new ChatRoom[_rooms.Count];
-            _rooms.Values.CopyTo(rooms, 0);
-            Array.Sort(rooms, static (a, b) => ChatNames.Comparer.Compare(a.Name, b.Name));
+            // Rooms on other nodes count too; a room's name is spelt as this node has it, if it has it.
+            var counts = new Dictionary<string, int>(ChatNames.Comparer);
+            foreach (ChatRoom room in _rooms.Values)
+            {
+                counts[room.Name] = room.Count;
+            }
+
+            _remote.AddRoomCounts(counts);
+            var rooms = new List<KeyValuePair<string, int>>(counts);
+            rooms.Sort(static (a, b) => ChatNames.Comparer.Compare(a.Key, b.Key));
 
             var text = new StringBuilder("rooms:");
-            foreach (ChatRoom room in rooms)
+            foreach ((string room, int count) in rooms)
             {
-                text.Append(' ').Append(room.Name).Append('(').Append(room.Count).Append(')');
+                text.Append(' ').Append(room).Append('(').Append(count).Append(')');
             }
 
             TellLocked(member, ChatMessage.Notice(_pool, text.ToString()), ref refused);

@@ -147,9 +147,22 @@ public sealed partial class ChatHub
         List<ChatMember>? refused = null;
         ChatMember member;
         bool closeNow = false;
+
+        // In a cluster the name comes claimed already (outside the lock: it may wait for a claim in flight).
+        string? claimed = null;
+        if (_bridge is { } bridge && !_shuttingDown && bridge.TryTakeUserName(out string taken))
+        {
+            claimed = taken;
+        }
+
         lock (_lock)
         {
-            string name = NextFreeName();
+            string name = claimed is not null && !_members.ContainsKey(claimed) ? claimed : NextFreeName();
+            if (claimed is not null && (name != claimed || _shuttingDown))
+            {
+                _bridge?.Release(claimed);
+            }
+
             member = new ChatMember(sink, ++_lastId, name, Encoding.ASCII.GetBytes(name), _maxPendingOutput);
             if (_shuttingDown)
             {
@@ -174,6 +187,7 @@ public sealed partial class ChatHub
 
                 welcome.Release();
                 NotifyRoomLocked(lobby, member, ref refused, "* "u8, member.NameBytes, " joined"u8);
+                _bridge?.Joined(Lobby, name);
             }
         }
 
@@ -298,6 +312,13 @@ public sealed partial class ChatHub
             while (true)
             {
                 var before = buffer;
+                if (member.ClaimPending)
+                {
+                    // A /nick is being claimed across the cluster: what follows it waits, in order.
+                    pause = ClaimPoll;
+                    return true;
+                }
+
                 switch (LineFramer.TryReadLine(ref buffer, maxLine, out ReadOnlySequence<byte> line))
                 {
                     case LineStatus.Line:
@@ -369,6 +390,7 @@ public sealed partial class ChatHub
             }
 
             _shuttingDown = true;
+            _bridge?.Stopping();
             ChatMessage notice = ChatMessage.Compose(_pool, "* server shutting down"u8);
             foreach (ChatMember member in _members.Values)
             {
@@ -400,13 +422,21 @@ public sealed partial class ChatHub
     internal void Relay(ChatMember sender, ChatRoom room, ReadOnlySpan<byte> text)
     {
         ChatSeat[] seats = room.Seats;
-        if (seats.Length <= 1 && (seats.Length == 0 || seats[0].Member == sender))
+        bool localReaders = !(seats.Length <= 1 && (seats.Length == 0 || seats[0].Member == sender));
+        IChatBridge? bridge = _bridge;
+        if (!localReaders && bridge is null)
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref _linesRelayed);
+        bridge?.Line(room.Name, sender.NameBytes, text);
+        if (!localReaders)
         {
             return;
         }
 
         List<ChatMember>? slow = null;
-        Interlocked.Increment(ref _linesRelayed);
         ChatMessage message = ChatMessage.FromMember(_pool, sender.NameBytes, text);
         room.Ring.Publish(message, sender, ref slow);
         message.Release();
@@ -438,6 +468,7 @@ public sealed partial class ChatHub
             }
 
             _members.Remove(member.Name);
+            _bridge?.Release(member.Name);
             ChatSeat? seat = member.Seat;
 
             // Out of the room and the last line queued in one step: nothing can follow "* bye". A member cut
@@ -454,6 +485,7 @@ public sealed partial class ChatHub
             {
                 ReadOnlySpan<byte> reason = tooSlow ? " left (too slow)"u8 : " left"u8;
                 NotifyRoomLocked(seat.Room, null, ref refused, "* "u8, member.NameBytes, reason);
+                _bridge?.Left(seat.Room.Name, member.Name, tooSlow);
             }
         }
 
@@ -564,7 +596,7 @@ public sealed partial class ChatHub
         {
             name = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"user{++_lastUserNumber}");
         }
-        while (_members.ContainsKey(name));
+        while (_members.ContainsKey(name) || _remote.Contains(name));
 
         return name;
     }

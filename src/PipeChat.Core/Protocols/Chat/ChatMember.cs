@@ -36,6 +36,7 @@ public sealed class ChatMember
     private ChatSeat? _seat;
     private bool _muted;
     private volatile bool _left;
+    private volatile bool _claimPending;
     private string _name;
     private byte[] _nameBytes;
 
@@ -147,6 +148,13 @@ public sealed class ChatMember
 
     /// <summary>Called under the hub lock; makes leaving idempotent.</summary>
     internal void MarkLeft() => _left = true;
+
+    /// <summary>A /nick of this member is being claimed across the cluster; its input waits meanwhile.</summary>
+    internal bool ClaimPending
+    {
+        get => _claimPending;
+        set => _claimPending = value;
+    }
 
     /// <summary>
     /// Queues a line for this member alone, after every room line published so far.

@@ -37,6 +37,9 @@ public sealed class ChatProtocol : IStreamProtocol, IDisposable
     /// <summary>The rooms and members.</summary>
     public ChatHub Hub { get; }
 
+    /// <summary>The hub's link to the other nodes of its cluster, ended after the drain; null outside a cluster.</summary>
+    internal IAsyncDisposable? Cluster { get; set; }
+
     /// <summary>The limits every session is held to.</summary>
     public ChatLimits Limits { get; }
 

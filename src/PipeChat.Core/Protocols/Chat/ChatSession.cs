@@ -56,7 +56,11 @@ public sealed class ChatSession : IStreamSession, IOutboundSource, IChatMemberSi
         {
             // Complete lines wait for budget: not an unfinished line, whatever the client does meanwhile.
             Volatile.Write(ref _lineStarted, 0);
-            _protocol.LinesThrottled.Hit();
+            if (!Member.ClaimPending)
+            {
+                _protocol.LinesThrottled.Hit();
+            }
+
             InputPause = pause;
             return SessionAction.Pause;
         }
