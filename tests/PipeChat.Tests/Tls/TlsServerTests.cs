@@ -149,6 +149,92 @@ public sealed class TlsServerTests : IDisposable
         Assert.Equal(second, still.Thumbprint);
     }
 
+    [Theory]
+    [MemberData(nameof(TestServers.TcpEchoModels), MemberType = typeof(TestServers))]
+    public async Task A_tls_client_that_never_reads_cannot_grow_server_memory(TcpModel model)
+    {
+        const int total = 16 * 1024 * 1024;
+        const int chunk = 64 * 1024;
+        await using var server = TestTls.StartTcp(model, TestTls.Layer(_files));
+        await using var client = await TestTls.Client.ConnectAsync(server.LocalEndPoint);
+        var block = TestServers.RandomBytes(chunk, 11);
+        var sending = Task.Run(async () =>
+        {
+            for (var sent = 0; sent < total; sent += chunk)
+            {
+                await client.SendAsync(block);
+            }
+        });
+
+        var received = await Wait.UntilStableAsync(() => server.Stats.BytesIn, TimeSpan.FromMilliseconds(250), polls: 4);
+        Assert.False(sending.IsCompleted, "the sender should be blocked by backpressure");
+        Assert.True(received < total, $"server read {received} bytes from a client that reads nothing");
+        Assert.True(server.Stats.MaxBufferedPerConnection <= 1024 * 1024, $"server held {server.Stats.MaxBufferedPerConnection} bytes for one connection");
+        for (var got = 0; got < total; got += chunk)
+        {
+            var echoed = await client.ReceiveExactlyAsync(chunk);
+            Assert.True(block.AsSpan().SequenceEqual(echoed), $"corrupt data at offset {got}");
+        }
+
+        await sending.WithTimeout("sender finished");
+    }
+
+    [Theory]
+    [MemberData(nameof(TestServers.TcpConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task Connections_over_the_limit_are_closed_and_the_others_keep_working(TcpModel model)
+    {
+        var layer = TestTls.Layer(_files);
+        await using var server = TestTls.StartTcp(model, layer, maxConnections: 1);
+        await using var first = await TestTls.Client.ConnectAsync(server.LocalEndPoint);
+        await first.SendAsync("one\n");
+        Assert.Equal("one\n"u8.ToArray(), await first.ReceiveExactlyAsync(4));
+
+        // Closed on arrival: the handshake fails (or the stream ends at once).
+        await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            await using var extra = await TestTls.Client.ConnectAsync(server.LocalEndPoint);
+            await extra.SendAsync("two\n");
+            await extra.ReceiveExactlyAsync(4);
+        });
+        Assert.Equal(1, server.Stats.RejectedMaxConnections);
+        await first.SendAsync("three\n");
+        Assert.Equal("three\n"u8.ToArray(), await first.ReceiveExactlyAsync(6));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestServers.TcpConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task Chat_line_timeout_over_tls_says_why_and_closes_with_close_notify(TcpModel model)
+    {
+        using var protocol = new ChatProtocol(new ChatLimits { LineTimeout = TimeSpan.FromMilliseconds(500) });
+        await using var server = TestTls.StartTcp(model, TestTls.Layer(_files), protocol);
+        await using var client = await TestTls.Client.ConnectAsync(server.LocalEndPoint);
+        await client.ReadLineUntilAsync(l => l.StartsWith("* welcome ", StringComparison.Ordinal));
+        await client.SendAsync("a line that never ends");
+        await client.ReadLineUntilAsync(l => l == "! line timeout");
+        Assert.Empty(await client.ReadToEndAsync());
+    }
+
+    [Theory]
+    [MemberData(nameof(TestServers.TcpConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task Chat_rate_limit_over_tls_holds_lines_back_and_then_relays_them_all(TcpModel model)
+    {
+        using var protocol = new ChatProtocol(new ChatLimits { MaxLineRate = 4 });
+        await using var server = TestTls.StartTcp(model, TestTls.Layer(_files), protocol);
+        await using var alice = await TestTls.Client.ConnectAsync(server.LocalEndPoint);
+        await alice.ReadLineUntilAsync(l => l.StartsWith("* welcome ", StringComparison.Ordinal));
+        await using var bob = await TestTls.Client.ConnectAsync(server.LocalEndPoint);
+        await bob.ReadLineUntilAsync(l => l.StartsWith("* welcome ", StringComparison.Ordinal));
+
+        // One burst of 12 lines, then nothing more: the lines over the budget wait for it to refill
+        // and must still go out without any further input to wake the reader.
+        await bob.SendAsync(string.Concat(Enumerable.Range(1, 12).Select(i => $"line {i}\n")));
+        for (var i = 1; i <= 12; i++)
+        {
+            var expected = $"line {i}";
+            await alice.ReadLineUntilAsync(l => l.EndsWith(expected, StringComparison.Ordinal));
+        }
+    }
+
     [Fact]
     public void Missing_or_bad_files_name_the_file()
     {

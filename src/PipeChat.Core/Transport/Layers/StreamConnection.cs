@@ -85,13 +85,18 @@ internal sealed class StreamConnection : IConnectionOutput, IDrainable
 
     public void Signal() => _outboundSignal?.Set();
 
+    // RequestClose and the session's Abort come from other connections' threads too (a chat hub,
+    // often inside its locks): cancelling a read there could run this connection's continuations on
+    // that thread, so the cancellation is queued instead.
     public void RequestClose()
     {
         Volatile.Write(ref _closeRequested, 1);
         _driver?.RequestClose();
-        CancelReads();
+        ThreadPool.UnsafeQueueUserWorkItem(static c => c.CancelReads(), this, preferLocal: false);
         _outboundSignal?.Set();
     }
+
+    void IConnectionOutput.Abort() => ThreadPool.UnsafeQueueUserWorkItem(static c => c.Abort(), this, preferLocal: false);
 
     private bool Aborted => Volatile.Read(ref _aborted) != 0;
 
@@ -180,12 +185,14 @@ internal sealed class StreamConnection : IConnectionOutput, IDrainable
         byte[]? buffer = null;
         var buffered = 0;
         var ended = false;
+        var resumed = false;
         try
         {
             while (!driver.CloseFlagged && !Aborted)
             {
-                var offer = ended;
-                if (!ended)
+                // After a pause the held-back input is offered again before anything more is read.
+                var offer = ended || resumed;
+                if (!offer)
                 {
                     if (buffered == 0 && buffer is not null)
                     {
@@ -227,14 +234,9 @@ internal sealed class StreamConnection : IConnectionOutput, IDrainable
                     buffered += count;
                     _resources.Stats.OnReceived(count);
                     _resources.Stats.ObserveBuffered(buffered);
-                    offer = true;
                 }
 
-                if (!offer)
-                {
-                    continue;
-                }
-
+                resumed = false;
                 var input = buffer is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(buffer, 0, buffered);
                 var action = driver.OnInput(input, ended, replies, out var consumed);
                 var used = (int)input.Slice(0, consumed).Length;
@@ -266,6 +268,8 @@ internal sealed class StreamConnection : IConnectionOutput, IDrainable
                     {
                         return;
                     }
+
+                    resumed = true;
                 }
                 else if (ended)
                 {
@@ -283,7 +287,8 @@ internal sealed class StreamConnection : IConnectionOutput, IDrainable
         }
     }
 
-    /// <summary>A read; -1 once stopping, closing or aborted interrupted it.</summary>
+    /// <summary>A read; -1 once stopping, closing or aborted interrupted it. Pooled: it waits once per message (0 B per message).</summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> ReadOrStopAsync(Stream stream, Memory<byte> buffer)
     {
         try
@@ -353,6 +358,7 @@ internal sealed class StreamConnection : IConnectionOutput, IDrainable
         }
     }
 
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WriteAsync(Stream stream, ReadOnlyMemory<byte> data)
     {
         await _writeLock.WaitAsync().ConfigureAwait(false);
