@@ -120,31 +120,11 @@ public static class CompareRunner
         {
             options.Log.WriteLine($"compare: {label}: server pid {server.ServerPid} {server.ListeningLine.Trim()}");
             var settings = options.Settings with { Target = server.EndPoint, Connections = conns, ServerPid = server.ServerPid };
-            var scenario = ScenarioCatalog.Create(options.Scenario, settings);
-            ScenarioStats? stats = null;
-            string? error = null;
-            ServerSample sample;
-            var sampler = new ProcessSampler(server.ServerPid, options.SampleInterval);
-            await using (sampler.ConfigureAwait(false))
-            {
-                try
-                {
-                    stats = await ScenarioRunner.RunAsync(scenario, options.RunOptions, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or System.Net.Sockets.SocketException or OperationCanceledException or IOException)
-                {
-                    error = "run failed: " + ex.Message;
-                    options.Log.WriteLine($"compare: {label}: {error}");
-                }
-
-                sample = await sampler.StopAsync().ConfigureAwait(false);
-            }
-
+            var (stats, sample, error, thresholds) = await MeasureAsync(options, label, settings, server.ServerPid, cancellationToken).ConfigureAwait(false);
             int? exit = await server.StopAsync(options.StopTimeout).ConfigureAwait(false);
             options.Log.WriteLine(exit is null
                 ? $"compare: {label}: server did not exit within {DurationFormat.Format(options.StopTimeout)} of SIGTERM; killed"
                 : $"compare: {label}: server exited with code {exit}");
-            var thresholds = stats is null ? [] : scenario.Thresholds.Concat(options.Thresholds).Select(t => t.Evaluate(stats)).ToArray();
             if (stats is not null)
             {
                 options.Log.WriteLine(string.Create(
@@ -154,6 +134,34 @@ public static class CompareRunner
 
             return new CompareRow(model, conns, stats, sample, error, thresholds);
         }
+    }
+
+    // Runs the scenario against a started server while sampling its process (CPU, RSS, threads).
+    private static async Task<(ScenarioStats? Stats, ServerSample Sample, string? Error, ThresholdResult[] Thresholds)> MeasureAsync(
+        CompareOptions options, string label, ScenarioSettings settings, int serverPid, CancellationToken cancellationToken)
+    {
+        var scenario = ScenarioCatalog.Create(options.Scenario, settings);
+        ScenarioStats? stats = null;
+        string? error = null;
+        ServerSample sample;
+        var sampler = new ProcessSampler(serverPid, options.SampleInterval);
+        await using (sampler.ConfigureAwait(false))
+        {
+            try
+            {
+                stats = await ScenarioRunner.RunAsync(scenario, options.RunOptions, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or System.Net.Sockets.SocketException or OperationCanceledException or IOException)
+            {
+                error = "run failed: " + ex.Message;
+                options.Log.WriteLine($"compare: {label}: {error}");
+            }
+
+            sample = await sampler.StopAsync().ConfigureAwait(false);
+        }
+
+        var thresholds = stats is null ? [] : scenario.Thresholds.Concat(options.Thresholds).Select(t => t.Evaluate(stats)).ToArray();
+        return (stats, sample, error, thresholds);
     }
 
     /// <summary>One row on a fresh cluster of <paramref name="nodes"/> servers joined over the NATS server of the options.</summary>
@@ -189,27 +197,7 @@ public static class CompareRunner
         try
         {
             var settings = options.Settings with { Target = servers[0].EndPoint, Targets = [.. servers.Select(s => s.EndPoint)], Connections = conns, ServerPid = servers[0].ServerPid };
-            var scenario = ScenarioCatalog.Create(options.Scenario, settings);
-            ScenarioStats? stats = null;
-            string? error = null;
-            ServerSample sample;
-            var sampler = new ProcessSampler(servers[0].ServerPid, options.SampleInterval);
-            await using (sampler.ConfigureAwait(false))
-            {
-                try
-                {
-                    stats = await ScenarioRunner.RunAsync(scenario, options.RunOptions, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or System.Net.Sockets.SocketException or OperationCanceledException or IOException)
-                {
-                    error = "run failed: " + ex.Message;
-                    options.Log.WriteLine($"compare: {label}: {error}");
-                }
-
-                sample = await sampler.StopAsync().ConfigureAwait(false);
-            }
-
-            var thresholds = stats is null ? [] : scenario.Thresholds.Concat(options.Thresholds).Select(t => t.Evaluate(stats)).ToArray();
+            var (stats, sample, error, thresholds) = await MeasureAsync(options, label, settings, servers[0].ServerPid, cancellationToken).ConfigureAwait(false);
             if (stats is not null)
             {
                 options.Log.WriteLine(string.Create(
