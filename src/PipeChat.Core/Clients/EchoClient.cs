@@ -63,11 +63,6 @@ public static class EchoClient
 
             return 0;
         }
-        catch (SocketException e)
-        {
-            await error.WriteLineAsync($"pipechat: cannot reach {address}: {ClientEndPoint.Reason(e, server)}").ConfigureAwait(false);
-            return 1;
-        }
         catch (OperationCanceledException)
         {
             await error.WriteLineAsync($"pipechat: no answer from {address} within {Timeout.TotalSeconds:0} s").ConfigureAwait(false);
@@ -78,15 +73,10 @@ public static class EchoClient
             await error.WriteLineAsync($"pipechat: {address} closed the connection").ConfigureAwait(false);
             return 1;
         }
-        catch (UsageException e)
+        catch (Exception e) when (ClientFailure.TryDescribe(e, address, server, out var line, out var exitCode))
         {
-            await error.WriteLineAsync($"pipechat: {e.Message}").ConfigureAwait(false);
-            return 2;
-        }
-        catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException)
-        {
-            await error.WriteLineAsync($"pipechat: TLS with {address} failed: {e.Message}").ConfigureAwait(false);
-            return 1;
+            await error.WriteLineAsync(line).ConfigureAwait(false);
+            return exitCode;
         }
         finally
         {
