@@ -103,20 +103,6 @@ public sealed partial class ClusterCliTests(NatsServer nats) : IClassFixture<Nat
         Assert.Equal(string.Empty, server.Stdout);
     }
 
-    [Theory]
-    [InlineData("chat --udp --port 0 --cluster nats://127.0.0.1:4222", "--cluster")]
-    [InlineData("echo --port 0 --cluster nats://127.0.0.1:4222", "--cluster")]
-    [InlineData("chat --port 0 --cluster http://127.0.0.1:4222", "--cluster")]
-    [InlineData("chat --port 0 --cluster nats://127.0.0.1:4222 --cluster-name a.b", "--cluster-name")]
-    [InlineData("echo --port 0 --cluster-name x", "--cluster-name")]
-    public async Task Misplaced_or_malformed_cluster_options_are_usage_errors(string arguments, string option)
-    {
-        using var server = CliProcess.Start(arguments);
-        Assert.Equal(2, await server.ExitCodeAsync());
-        Assert.Contains(option, server.Stderr, StringComparison.Ordinal);
-        Assert.Single(Lines(server.Stderr));
-    }
-
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
 
     private static async Task<Dictionary<string, double>> ScrapeAsync(int port)
@@ -138,5 +124,4 @@ public sealed partial class ClusterCliTests(NatsServer nats) : IClassFixture<Nat
     [GeneratedRegex(@"metrics at http://[^:/]+:(\d+)")]
     private static partial Regex MetricsUrl();
 
-    private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 }

@@ -28,6 +28,11 @@ public class CliTests
     [InlineData("chat --max-connections-per-ip many", "--max-connections-per-ip")]
     [InlineData("echo --udp --keepalive 10", "--keepalive")]
     [InlineData("chat --udp --max-connections-per-ip 3", "--max-connections-per-ip")]
+    [InlineData("chat --udp --port 0 --cluster nats://127.0.0.1:4222", "--cluster")]
+    [InlineData("echo --port 0 --cluster nats://127.0.0.1:4222", "--cluster")]
+    [InlineData("chat --port 0 --cluster http://127.0.0.1:4222", "--cluster")]
+    [InlineData("chat --port 0 --cluster nats://127.0.0.1:4222 --cluster-name a.b", "--cluster-name")]
+    [InlineData("echo --port 0 --cluster-name x", "--cluster-name")]
     public async Task Usage_errors_exit_2_with_one_line_naming_the_problem(string arguments, string named)
     {
         using var cli = CliProcess.Start(arguments);
