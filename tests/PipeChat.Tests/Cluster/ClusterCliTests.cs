@@ -123,5 +123,4 @@ public sealed partial class ClusterCliTests(NatsServer nats) : IClassFixture<Nat
 
     [GeneratedRegex(@"metrics at http://[^:/]+:(\d+)")]
     private static partial Regex MetricsUrl();
-
 }
