@@ -15,8 +15,6 @@ namespace PipeChat.Servers;
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Disposed at the end of Run, which owns the lifetime.")]
 internal sealed class BlockingConnection : IConnectionOutput, IDrainable, Protocols.IWakeable
 {
-    private const int MaxBuffer = 1024 * 1024;
-
     private readonly IBlockingChannel _channel;
     private readonly IStreamProtocol _protocol;
     private SessionDriver? _driver;
@@ -214,15 +212,10 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable, Protoc
                 if (buffered == buffer.Length)
                 {
                     // The session kept everything (an unfinished frame): grow, within a bound.
-                    if (buffer.Length >= MaxBuffer)
+                    if (!InputBuffer.TryGrow(ref buffer, buffered))
                     {
                         return;
                     }
-
-                    var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                    buffer.AsSpan(0, buffered).CopyTo(bigger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = bigger;
                 }
 
                 if (Driver.CloseFlagged)

@@ -32,8 +32,6 @@ internal sealed record StreamConnectionResources(
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Released at the end of RunAsync, which owns the lifetime.")]
 internal sealed class StreamConnection : IConnectionOutput, IDrainable
 {
-    private const int MaxBuffer = 1024 * 1024;
-
     private readonly IStreamProtocol _protocol;
     private readonly StreamConnectionResources _resources;
     private readonly SocketStream _transport;
@@ -213,15 +211,10 @@ internal sealed class StreamConnection : IConnectionOutput, IDrainable
                     else if (buffered == buffer.Length)
                     {
                         // The session kept everything (an unfinished frame): grow, within a bound.
-                        if (buffer.Length >= MaxBuffer)
+                        if (!InputBuffer.TryGrow(ref buffer, buffered))
                         {
                             return;
                         }
-
-                        var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                        buffer.AsSpan(0, buffered).CopyTo(bigger);
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        buffer = bigger;
                     }
 
                     var count = await ReadOrStopAsync(stream, buffer.AsMemory(buffered)).ConfigureAwait(false);
