@@ -37,7 +37,7 @@ internal sealed class NatsChatBridge : IChatBridge, IAsyncDisposable
     private readonly Channel<ClusterFrame.Encoded> _out;
     private readonly Channel<(string Name, ChatMember? Member, byte[]? Bytes)> _claims;
     private readonly ConcurrentQueue<string> _pool = new();
-    private readonly SemaphoreSlim _poolFilled = new(0, int.MaxValue);
+    private readonly ConcurrentDictionary<IChatMemberSink, long> _nameWaiters = new(ReferenceEqualityComparer.Instance);
     private readonly ConcurrentDictionary<ulong, long> _lastHeard = new();
     private readonly Dictionary<ulong, ulong> _lastSequence = [];
     private readonly CancellationTokenSource _stop = new();
@@ -120,35 +120,40 @@ internal sealed class NatsChatBridge : IChatBridge, IAsyncDisposable
         return bridge;
     }
 
-    public bool TryTakeUserName(out string name)
+    public bool TryTakeUserName(IChatMemberSink? waiter, out string name, out bool wait)
     {
-        name = string.Empty;
+        wait = false;
         if (!IsLinked)
         {
+            name = string.Empty;
+            ForgetWaiter(waiter);
             return false;
         }
 
-        var deadline = _settings.Time.GetTimestamp();
-        while (true)
+        if (TryTakePooled(out name) || waiter is null)
         {
-            if (_pool.TryDequeue(out var taken))
-            {
-                name = taken;
-                if (_pool.Count < _settings.NamePool / 2)
-                {
-                    Refill();
-                }
-
-                return true;
-            }
-
-            Refill();
-            var left = _settings.ClaimWait - _settings.Time.GetElapsedTime(deadline);
-            if (left <= TimeSpan.Zero || !IsLinked || !_poolFilled.Wait(left))
-            {
-                return false;
-            }
+            ForgetWaiter(waiter);
+            return name.Length > 0;
         }
+
+        // Registered before looking again, so a refill landing in between still wakes it.
+        long now = _settings.Time.GetTimestamp();
+        long since = _nameWaiters.GetOrAdd(waiter, now);
+        if (_settings.Time.GetElapsedTime(since, now) >= _settings.ClaimWait)
+        {
+            ForgetWaiter(waiter);
+            return false;
+        }
+
+        Refill();
+        if (TryTakePooled(out name))
+        {
+            ForgetWaiter(waiter);
+            return true;
+        }
+
+        wait = true;
+        return false;
     }
 
     public void Claim(ChatMember member, string name, byte[] nameBytes) =>
@@ -184,6 +189,7 @@ internal sealed class NatsChatBridge : IChatBridge, IAsyncDisposable
     {
         _stopping = true;
         Send(ClusterFrame.Bye(_node));
+        WakeNameWaiters();
     }
 
     public async ValueTask DisposeAsync()
@@ -277,6 +283,7 @@ internal sealed class NatsChatBridge : IChatBridge, IAsyncDisposable
 
         Stats.Linked = false;
         _lastHeard.Clear();
+        WakeNameWaiters();
         ClusterLog.Unavailable(_logger, _settings.Name, _settings.Url);
         if (!_stopping)
         {
@@ -589,6 +596,7 @@ internal sealed class NatsChatBridge : IChatBridge, IAsyncDisposable
 
                 SendSnapshot();
                 lastSent = now;
+                WakeNameWaiters(); // also ends the waits that have lasted ClaimWait
                 foreach ((ulong node, long heard) in _lastHeard)
                 {
                     if (_settings.Time.GetElapsedTime(heard, now) >= _settings.DeadAfter)
@@ -670,6 +678,50 @@ internal sealed class NatsChatBridge : IChatBridge, IAsyncDisposable
         }
     }
 
+    private bool TryTakePooled(out string name)
+    {
+        if (!_pool.TryDequeue(out name!))
+        {
+            name = string.Empty;
+            return false;
+        }
+
+        if (_pool.Count < _settings.NamePool / 2)
+        {
+            Refill();
+        }
+
+        return true;
+    }
+
+    private void ForgetWaiter(IChatMemberSink? waiter)
+    {
+        if (waiter is not null && !_nameWaiters.IsEmpty)
+        {
+            _nameWaiters.TryRemove(waiter, out _);
+        }
+    }
+
+    // Members waiting for a name ask again; one that left meanwhile is dropped after ClaimWait.
+    private void WakeNameWaiters()
+    {
+        if (_nameWaiters.IsEmpty)
+        {
+            return;
+        }
+
+        long now = _settings.Time.GetTimestamp();
+        foreach ((IChatMemberSink waiter, long since) in _nameWaiters)
+        {
+            if (_settings.Time.GetElapsedTime(since, now) >= 2 * _settings.ClaimWait)
+            {
+                _nameWaiters.TryRemove(waiter, out _);
+            }
+
+            waiter.Wake();
+        }
+    }
+
     private void Refill()
     {
         if (IsLinked && Interlocked.CompareExchange(ref _refilling, 1, 0) == 0)
@@ -718,9 +770,10 @@ internal sealed class NatsChatBridge : IChatBridge, IAsyncDisposable
                 if (claims[i].Result.Success)
                 {
                     _pool.Enqueue(names[i]);
-                    _poolFilled.Release();
                 }
             }
+
+            WakeNameWaiters();
         }
     }
 

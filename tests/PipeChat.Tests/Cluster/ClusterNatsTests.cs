@@ -81,6 +81,20 @@ public sealed class ClusterNatsTests(NatsServer nats) : IClassFixture<NatsServer
     }
 
     [NatsFact]
+    public async Task Members_beyond_the_claimed_name_pool_wait_for_claims_and_still_get_unique_names()
+    {
+        var cluster = NewCluster();
+        var settings = ClusterNode.Settings(nats.Url, cluster) with { NamePool = 2 };
+        await using var a = await ClusterNode.StartAsync(settings);
+        await using var b = await ClusterNode.StartAsync(settings);
+
+        var connects = new[] { a, b }.SelectMany(node => Enumerable.Range(0, 20).Select(_ => Task.Run(() => node.Connect().Member.Name)));
+        var names = await Task.WhenAll(connects);
+        Assert.Equal(names.Length, names.Distinct(StringComparer.OrdinalIgnoreCase).Count());
+        Assert.All(names, name => Assert.StartsWith("user", name, StringComparison.Ordinal));
+    }
+
+    [NatsFact]
     public async Task Who_and_rooms_show_every_node()
     {
         var cluster = NewCluster();

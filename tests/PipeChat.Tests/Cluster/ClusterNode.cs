@@ -46,7 +46,17 @@ internal sealed class ClusterNode : IAsyncDisposable
             _sinks.Add(sink);
         }
 
-        var member = Hub.Connect(sink);
+        // As a session does: when no claimed name is at hand, wait for the bridge's wake-up and ask again.
+        ChatMember? member;
+        while ((member = Hub.TryConnect(sink)) is null)
+        {
+            int wakes = sink.Wakes;
+            if (!SpinWait.SpinUntil(() => sink.Wakes > wakes, TimeSpan.FromSeconds(10)))
+            {
+                throw new TimeoutException("the bridge never woke a member waiting for its name");
+            }
+        }
+
         sink.Member = member;
         return (member, sink);
     }

@@ -23,8 +23,32 @@ internal sealed class FakeBridge(FakeCluster cluster, ulong node) : IChatBridge
 
     public List<string> Released { get; } = [];
 
-    public bool TryTakeUserName(out string name)
+    /// <summary>
+    /// While true, a member that may wait gets no name yet (as with the NATS pool empty): it waits, and keeps
+    /// waiting until <see cref="GiveNames"/> even after this is turned off.
+    /// </summary>
+    public bool WithholdNames { get; set; }
+
+    public List<IChatMemberSink> Waiters { get; } = [];
+
+    public bool TryTakeUserName(IChatMemberSink? waiter, out string name, out bool wait)
     {
+        wait = false;
+        if (IsLinked && waiter is not null)
+        {
+            lock (Waiters)
+            {
+                // A member that started waiting keeps waiting until GiveNames.
+                if (WithholdNames || Waiters.Contains(waiter))
+                {
+                    Waiters.Add(waiter);
+                    name = string.Empty;
+                    wait = true;
+                    return false;
+                }
+            }
+        }
+
         // Node-unique numbers, claimed in the shared table like the NATS pool does.
         while (true)
         {
@@ -38,6 +62,23 @@ internal sealed class FakeBridge(FakeCluster cluster, ulong node) : IChatBridge
             {
                 return true;
             }
+        }
+    }
+
+    /// <summary>Names are at hand again: every waiting member is woken to ask again.</summary>
+    public void GiveNames()
+    {
+        WithholdNames = false;
+        IChatMemberSink[] waiting;
+        lock (Waiters)
+        {
+            waiting = [.. Waiters];
+            Waiters.Clear();
+        }
+
+        foreach (var waiter in waiting)
+        {
+            waiter.Wake();
         }
     }
 

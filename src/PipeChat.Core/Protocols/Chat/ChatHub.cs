@@ -141,18 +141,34 @@ public sealed partial class ChatHub
     /// the lobby gets <c>* NAME joined</c>. After shutdown the member only gets <c>* server shutting down</c>
     /// and its sink is closed.
     /// </summary>
-    public ChatMember Connect(IChatMemberSink sink)
+    /// <remarks>In a cluster, when no claimed name is at hand, the member is numbered locally at once.</remarks>
+    public ChatMember Connect(IChatMemberSink sink) => ConnectCore(sink, waiter: null)!;
+
+    /// <summary>
+    /// <see cref="Connect"/>, or null when the member should wait for a name claimed across the cluster:
+    /// the bridge wakes <paramref name="sink"/> when to ask again (never blocks the calling thread).
+    /// </summary>
+    internal ChatMember? TryConnect(IChatMemberSink sink) => ConnectCore(sink, waiter: sink);
+
+    private ChatMember? ConnectCore(IChatMemberSink sink, IChatMemberSink? waiter)
     {
         ArgumentNullException.ThrowIfNull(sink);
         List<ChatMember>? refused = null;
         ChatMember member;
         bool closeNow = false;
 
-        // In a cluster the name comes claimed already (outside the lock: it may wait for a claim in flight).
+        // In a cluster the name comes claimed already (asked outside the lock).
         string? claimed = null;
-        if (_bridge is { } bridge && !_shuttingDown && bridge.TryTakeUserName(out string taken))
+        if (_bridge is { } bridge && !_shuttingDown)
         {
-            claimed = taken;
+            if (bridge.TryTakeUserName(waiter, out string taken, out bool wait))
+            {
+                claimed = taken;
+            }
+            else if (wait)
+            {
+                return null;
+            }
         }
 
         lock (_lock)

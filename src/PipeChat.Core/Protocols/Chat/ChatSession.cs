@@ -10,10 +10,20 @@ namespace PipeChat.Protocols.Chat;
 /// </summary>
 public sealed class ChatSession : IStreamSession, IOutboundSource, IChatMemberSink, ISweptSession
 {
+    // _joinState: NotJoined → Joining → IsJoined, or back to NotJoined while the name waits; JoinEnded once closed.
+    private const int NotJoined = 0;
+    private const int Joining = 1;
+    private const int IsJoined = 2;
+    private const int JoinEnded = 3;
+
+    // Input waits this long at a time while the member waits for a name claimed across the cluster.
+    private static readonly TimeSpan NameWaitPause = TimeSpan.FromMilliseconds(20);
+
     private readonly ChatProtocol _protocol;
     private readonly IConnectionOutput _connection;
     private readonly TokenBucket? _budget;
     private ChatMember? _member;
+    private int _joinState;
     private long _lastInput;
 
     // When the first byte of the unfinished line at the end of the input was seen; 0: none.
@@ -43,8 +53,21 @@ public sealed class ChatSession : IStreamSession, IOutboundSource, IChatMemberSi
             Volatile.Write(ref _lastInput, now);
         }
 
+        if (Joined() is not { } member)
+        {
+            // Still waiting for a name: the input stays unread until the member is in.
+            consumed = input.Start;
+            if (inputEnded)
+            {
+                return SessionAction.Close;
+            }
+
+            InputPause = NameWaitPause;
+            return SessionAction.Pause;
+        }
+
         var rest = input;
-        var keepReading = _protocol.Hub.OnReceived(Member, ref rest, _protocol.Limits.MaxLine, _budget, out var pause);
+        var keepReading = _protocol.Hub.OnReceived(member, ref rest, _protocol.Limits.MaxLine, _budget, out var pause);
         consumed = rest.Start;
         if (!keepReading)
         {
@@ -56,7 +79,7 @@ public sealed class ChatSession : IStreamSession, IOutboundSource, IChatMemberSi
         {
             // Complete lines wait for budget: not an unfinished line, whatever the client does meanwhile.
             Volatile.Write(ref _lineStarted, 0);
-            if (!Member.ClaimPending)
+            if (!member.ClaimPending)
             {
                 _protocol.LinesThrottled.Hit();
             }
@@ -82,14 +105,14 @@ public sealed class ChatSession : IStreamSession, IOutboundSource, IChatMemberSi
 
         // At EOF an unfinished last line is dropped: the client never ended it. Leaving now queues
         // everything still due to the member for the final flush.
-        _protocol.Hub.Disconnect(Member);
+        _protocol.Hub.Disconnect(member);
         return SessionAction.Close;
     }
 
     /// <inheritdoc />
     public bool DrainTo(IBufferWriter<byte> output)
     {
-        if (_member is { } member && member.DrainTo(output))
+        if (Joined() is { } member && member.DrainTo(output))
         {
             // Stopped at the drain budget: come back once this batch is on its way.
             _connection.Signal();
@@ -121,14 +144,51 @@ public sealed class ChatSession : IStreamSession, IOutboundSource, IChatMemberSi
     public void OnClosed()
     {
         _protocol.Forget(this);
-        if (_member is { } member)
+        if (EndJoining() is { } member)
         {
             _protocol.Hub.Disconnect(member, discardOutput: true);
             member.DiscardOutput();
         }
     }
 
-    internal void Join() => _member = _protocol.Hub.Connect(this);
+    /// <summary>Joins the hub now, or once the cluster has a name for the member (it wakes this session).</summary>
+    internal void Join() => Joined();
+
+    // The member, joining first if it has not yet: OnInput and DrainTo may race here (the threads
+    // model reads and writes on two threads), and OnClosed must not miss a member that joins meanwhile.
+    private ChatMember? Joined()
+    {
+        if (Volatile.Read(ref _member) is { } member)
+        {
+            return member;
+        }
+
+        if (Interlocked.CompareExchange(ref _joinState, Joining, NotJoined) != NotJoined)
+        {
+            return Volatile.Read(ref _member);
+        }
+
+        member = _protocol.Hub.TryConnect(this);
+        Volatile.Write(ref _member, member);
+        Volatile.Write(ref _joinState, member is null ? NotJoined : IsJoined);
+        return member;
+    }
+
+    // No joining after this; waits out a join in progress (it never blocks) and returns its member.
+    private ChatMember? EndJoining()
+    {
+        var spin = default(SpinWait);
+        while (true)
+        {
+            int state = Interlocked.CompareExchange(ref _joinState, JoinEnded, NotJoined);
+            if (state != Joining)
+            {
+                return Volatile.Read(ref _member);
+            }
+
+            spin.SpinOnce();
+        }
+    }
 
     void ISweptSession.Sweep(long now)
     {

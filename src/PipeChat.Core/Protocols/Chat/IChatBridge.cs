@@ -13,11 +13,14 @@ internal interface IChatBridge
     bool IsLinked { get; }
 
     /// <summary>
-    /// A <c>userN</c> name this node has already claimed across the cluster, for a new member; false when
-    /// none is at hand (link down): the hub then numbers locally. May wait briefly for a claim in flight;
-    /// never called under the hub lock.
+    /// A <c>userN</c> name this node has already claimed across the cluster, for a new member. Never blocks
+    /// and is never called under the hub lock. When none is at hand and <paramref name="waiter"/> is given,
+    /// <paramref name="wait"/> may say to ask again later: the bridge then wakes the waiter
+    /// (<see cref="IChatMemberSink.Wake"/>) once a name may be at hand, the link went down or the wait is
+    /// over. False with <paramref name="wait"/> false: none to be had (link down, or waited long enough),
+    /// and the hub numbers locally.
     /// </summary>
-    bool TryTakeUserName(out string name);
+    bool TryTakeUserName(IChatMemberSink? waiter, out string name, out bool wait);
 
     /// <summary>
     /// Claims <paramref name="name"/> for <paramref name="member"/> across the cluster; the answer comes back
