@@ -3,10 +3,12 @@
 # (docs/measurements.md, "Cluster"). Needs nats-server and a published pipechat (PIPECHAT, default the
 # native build in /tmp/cl-native) and the load harness built (dotnet build loadtests/PipeChat.LoadTests).
 # Usage: bench/cluster/measure.sh RATE DURATION ROUNDS [MEMBERS]   e.g. bench/cluster/measure.sh 500 10s 3
+# RATE max: the publisher sends as fast as possible with WINDOW (default 16) lines unread on every node.
 # Ports: PORT_BASE (default 17300) .. +20. Prints one line per run: setup, delivered/s, p50/p99, lost,
 # CPU seconds of each pipechat process and of nats-server over the run, the box's load average.
 set -euo pipefail
 RATE=${1:-500}; DURATION=${2:-10s}; ROUNDS=${3:-3}; MEMBERS=${4:-1000}
+if [ "$RATE" = max ]; then PACE="--window ${WINDOW:-16}"; else PACE="--rate $RATE"; fi
 BASE=${PORT_BASE:-17300}
 PIPECHAT=${PIPECHAT:-/tmp/cl-native/pipechat}
 HARNESS="dotnet $(cd "$(dirname "$0")/../.." && pwd)/loadtests/PipeChat.LoadTests/bin/Debug/net10.0/PipeChat.LoadTests.dll"
@@ -31,7 +33,7 @@ run() { # name, harness target args, pids to time
   local before=() p
   for p in "$@"; do before+=("$(ticks "$p")"); done
   local out
-  out=$(timeout 300 $HARNESS run --scenario chat --conns "$MEMBERS" --publishers 1 --rate "$RATE" --duration "$DURATION" --progress Off --out "$WORK/rep" $target 2>&1)
+  out=$(timeout 300 $HARNESS run --scenario chat --conns "$MEMBERS" --publishers 1 $PACE --duration "$DURATION" --progress Off --out "$WORK/rep" $target 2>&1)
   local cpu="" i=0
   for p in "$@"; do cpu+=" $(awk -v a="${before[$i]}" -v b="$(ticks "$p")" -v hz="$hz" 'BEGIN{printf "%.1f", (b-a)/hz}')"; i=$((i+1)); done
   local rps p50 p99 lost

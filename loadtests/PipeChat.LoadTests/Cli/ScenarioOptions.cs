@@ -21,6 +21,8 @@ internal sealed class ScenarioOptions
 
     public Option<int> Rate { get; } = OptionParsers.NonNegative("--rate", 0, "echo-inject: requests/s in total (default 1000); chat: lines/s per publisher (default 100)");
 
+    public Option<int> Window { get; } = OptionParsers.NonNegative("--window", 0, "chat: publish as fast as possible, at most N lines per publisher not yet read on every node (closed loop; --rate unused); 0: fixed rate");
+
     public Option<int> Publishers { get; } = OptionParsers.Positive("--publishers", 10, "chat: how many members also publish");
 
     public Option<bool> StalledMember { get; } = new("--stalled-member") { Description = "chat: add one member that connects and never reads" };
@@ -65,7 +67,7 @@ internal sealed class ScenarioOptions
     {
         foreach (var option in new Option[]
         {
-            Scenario, Duration, WarmUp, Ramp, Size, Depth, Rate, Publishers, StalledMember, NoWelcome, Timeout,
+            Scenario, Duration, WarmUp, Ramp, Size, Depth, Rate, Window, Publishers, StalledMember, NoWelcome, Timeout,
             ConnectTimeout, MaxPendingConnects, Protocol, FloodKind, TrickleInterval, HeldFrom, Interval, Thresholds, Out, Progress, MaxRequests, Tls, TlsCa, TlsInsecure,
         })
         {
@@ -85,6 +87,7 @@ internal sealed class ScenarioOptions
             MessageSize = r.GetValue(Size),
             PipelineDepth = r.GetValue(Depth),
             Rate = r.GetValue(Rate),
+            Window = r.GetValue(Window),
             Publishers = r.GetValue(Publishers),
             StalledMember = r.GetValue(StalledMember),
             ExpectWelcome = !r.GetValue(NoWelcome),

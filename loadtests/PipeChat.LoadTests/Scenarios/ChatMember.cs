@@ -22,6 +22,7 @@ internal sealed class ChatMember : IDisposable
     private long _otherLines;
     private long _notices;
     private long _maxLatencyTicks;
+    private TaskCompletionSource? _progress;
 
     public ChatMember(int index, TcpConnection connection, int publishers)
     {
@@ -57,6 +58,13 @@ internal sealed class ChatMember : IDisposable
     public Action<string>? TooSlowNotice { get; set; }
 
     public long ReceivedFrom(int publisher) => Interlocked.Read(ref _received[publisher]);
+
+    /// <summary>Completes on the next delivery this member reads (check <see cref="ReceivedFrom"/> again after calling).</summary>
+    public Task NextDeliveryAsync()
+    {
+        var next = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return (Interlocked.CompareExchange(ref _progress, next, null) ?? next).Task;
+    }
 
     /// <summary>Reads up to the first line, which must be <c>* welcome NAME</c>; keeps what follows.</summary>
     public async Task ReadWelcomeAsync()
@@ -196,6 +204,10 @@ internal sealed class ChatMember : IDisposable
 
         long now = Stopwatch.GetTimestamp();
         Interlocked.Increment(ref _received[publisher]);
+        if (Volatile.Read(ref _progress) is not null)
+        {
+            Interlocked.Exchange(ref _progress, null)?.TrySetResult();
+        }
         if (seq <= _lastSeq[publisher])
         {
             Interlocked.Increment(ref _outOfOrder);

@@ -11,7 +11,9 @@ namespace PipeChat.LoadTests.Scenarios;
 /// also publish lines <c>LG pub seq timestamp</c> at a fixed rate each (open model). A request is
 /// one delivery of a line to one member; latency runs from when the line was due to when the member
 /// parsed it. After the run, lines never delivered count as failures (<c>lost</c>), as do lines
-/// that arrive out of order. Optionally one extra member connects and never reads.
+/// that arrive out of order. Optionally one extra member connects and never reads. With a window
+/// (closed model), each publisher sends as fast as possible while at most that many of its lines
+/// are unread by the last member on each node.
 /// </summary>
 public static class ChatScenario
 {
@@ -32,12 +34,20 @@ public static class ChatScenario
         int rate = settings.Rate > 0 ? settings.Rate : DefaultRate;
         var room = new Room(settings, settings.Targets is { Length: > 0 } spread ? spread : [target], publishers);
         var phases = new List<LoadSimulation>();
-        if (settings.Ramp > TimeSpan.Zero)
+        if (settings.Window > 0)
         {
-            phases.Add(LoadSimulation.RampingInject(rate * publishers, TimeSpan.FromSeconds(1), settings.Ramp));
+            phases.Add(LoadSimulation.KeepConstant(publishers, settings.Duration));
+        }
+        else
+        {
+            if (settings.Ramp > TimeSpan.Zero)
+            {
+                phases.Add(LoadSimulation.RampingInject(rate * publishers, TimeSpan.FromSeconds(1), settings.Ramp));
+            }
+
+            phases.Add(LoadSimulation.Inject(rate * publishers, TimeSpan.FromSeconds(1), settings.Duration));
         }
 
-        phases.Add(LoadSimulation.Inject(rate * publishers, TimeSpan.FromSeconds(1), settings.Duration));
         return new ScenarioDefinition
         {
             Name = "chat",
@@ -53,7 +63,7 @@ public static class ChatScenario
                 ("members", settings.Connections),
                 ("nodes", settings.Targets is { Length: > 1 } nodes ? string.Join(", ", nodes.Select(n => n.ToString())) + " (members round robin; publishers from the first)" : "1"),
                 ("publishers", publishers),
-                ("lines/s per publisher", rate),
+                ("lines/s per publisher", settings.Window > 0 ? $"as fast as possible, at most {settings.Window} unread on every node" : rate.ToString(System.Globalization.CultureInfo.InvariantCulture)),
                 ("line size", settings.MessageSize),
                 ("a request", "one line delivered to one member (latency: from when it was due to when the member read it)"),
                 ("stalled member", settings.StalledMember ? "yes: 1 extra member connects and never reads" : "none")),
@@ -67,6 +77,9 @@ public static class ChatScenario
         private readonly byte[][] _lines = Enumerable.Range(0, publishers).Select(_ => new byte[Math.Max(settings.MessageSize, 64) + 2]).ToArray();
         private readonly CancellationTokenSource _stopReceiving = new();
         private ChatMember[] _members = [];
+
+        // With a window: the last member on each node, whose reading paces the publishers.
+        private ChatMember[] _pacers = [];
         private Task[] _receivers = [];
         private TcpConnection? _stalled;
         private CancellationTokenSource? _receiveToken;
@@ -89,6 +102,9 @@ public static class ChatScenario
                 },
                 context.CancellationToken).ConfigureAwait(false);
             _members = members.Where(m => m is not null).ToArray()!;
+            _pacers = Enumerable.Range(0, targets.Length)
+                .Select(t => _members.LastOrDefault(m => m.Index % targets.Length == t && m.Index >= publishers))
+                .OfType<ChatMember>().ToArray();
             context.Stats.TrackConnections(members.Length);
             if (failures.Count > 0)
             {
@@ -110,6 +126,11 @@ public static class ChatScenario
         {
             int pub = ctx.CopyId;
             if (_broken[pub])
+            {
+                return StepResult.Handled;
+            }
+
+            if (settings.Window > 0 && !await WithinWindowAsync(pub, ctx).ConfigureAwait(false))
             {
                 return StepResult.Handled;
             }
@@ -198,6 +219,39 @@ public static class ChatScenario
         {
             _receiveToken?.Dispose();
             _stopReceiving.Dispose();
+        }
+
+        // Waits until every pacer has read all but Window - 1 of this publisher's lines.
+        private async Task<bool> WithinWindowAsync(int pub, StepContext ctx)
+        {
+            foreach (var pacer in _pacers)
+            {
+                while (_published[pub] - pacer.ReceivedFrom(pub) >= settings.Window)
+                {
+                    var next = pacer.NextDeliveryAsync();
+                    if (_published[pub] - pacer.ReceivedFrom(pub) < settings.Window)
+                    {
+                        break;
+                    }
+
+                    try
+                    {
+                        await next.WaitAsync(settings.OperationTimeout, ctx.CancellationToken).ConfigureAwait(false);
+                    }
+                    catch (TimeoutException)
+                    {
+                        _broken[pub] = true;
+                        ctx.Scenario.Stats.RecordFail("publish: window not read within the timeout");
+                        return false;
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            return true;
         }
 
         private long Delivered()

@@ -36,6 +36,12 @@ public sealed record ScenarioSettings
     /// <summary>Gets the rate per second (echo-inject: requests in total; chat: lines per publisher); 0 means the default.</summary>
     public int Rate { get; init; }
 
+    /// <summary>
+    /// Gets the chat window: above 0, each publisher sends as fast as possible with at most this many of its
+    /// lines not yet read on every node (closed loop), and <see cref="Rate"/> is not used.
+    /// </summary>
+    public int Window { get; init; }
+
     /// <summary>Gets the number of chat publishers (the first members also publish).</summary>
     public int Publishers { get; init; } = 10;
 

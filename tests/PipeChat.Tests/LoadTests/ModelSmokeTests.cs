@@ -102,6 +102,22 @@ public class ModelSmokeTests
     }
 
     [Theory]
+    [MemberData(nameof(TestServers.ConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task Chat_fan_out_as_fast_as_possible_paced_by_a_window(ConnectionModel model)
+    {
+        using var protocol = new ChatProtocol(new ChatLimits { MaxLineRate = 0 });
+        await using var server = TestServers.StartTcp(model, protocol);
+        var ep = server.LocalEndPoint;
+        var stats = await ScenarioRunner.RunAsync(
+            ScenarioCatalog.Create("chat", Settings(ep, 10) with { Publishers = 1, Window = 4, Targets = [ep, ep] }),
+            Quiet);
+        AssertHealthy(stats);
+        Assert.Equal(0, stats.Metrics["lost"]);
+        Assert.Equal(0, stats.Metrics["out_of_order"]);
+        Assert.True(stats.Metrics["published"] > 4, "the publisher went past its first window");
+    }
+
+    [Theory]
     [MemberData(nameof(TestServers.EchoModels), MemberType = typeof(TestServers))]
     public async Task Udp_echo(ConnectionModel model)
     {
