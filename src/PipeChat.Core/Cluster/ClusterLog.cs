@@ -26,8 +26,8 @@ internal static partial class ClusterLog
     [LoggerMessage(156, LogLevel.Information, "cluster: malformed frame dropped ({Suppressed} more since the last line)")]
     public static partial void Malformed(ILogger logger, long suppressed);
 
-    [LoggerMessage(157, LogLevel.Warning, "cluster: name {Name} is held by another node after the outage; kept here, not unique until it leaves")]
-    public static partial void NameConflict(ILogger logger, string name);
+    [LoggerMessage(157, LogLevel.Warning, "cluster: name {Name} is held by another node after the outage; its member here is renamed to {NewName}")]
+    public static partial void NameConflict(ILogger logger, string name, string newName);
 
     [LoggerMessage(158, LogLevel.Warning, "cluster: {Operation} failed: {Error}")]
     public static partial void OperationFailed(ILogger logger, string operation, string error);

@@ -628,11 +628,11 @@ internal sealed class NatsChatBridge : IChatBridge, IAsyncDisposable
                 }
                 else if (bytes is not null)
                 {
-                    // Re-claim after an outage.
+                    // Re-claim after an outage; a name another node holds is given up for a fresh userN.
                     if (kv is not null && IsLinked && !await HoldsAsync(kv, name).ConfigureAwait(false))
                     {
                         Stats.NameConflict();
-                        ClusterLog.NameConflict(_logger, name);
+                        await RenameConflictingAsync(name).ConfigureAwait(false);
                     }
                 }
                 else if (kv is not null && IsLinked)
@@ -653,6 +653,28 @@ internal sealed class NatsChatBridge : IChatBridge, IAsyncDisposable
                     ClusterLog.OperationFailed(_logger, $"name {name}", e.Message);
                 }
             }
+        }
+    }
+
+    private async Task RenameConflictingAsync(string name)
+    {
+        if (!TryTakePooled(out string fresh))
+        {
+            await RefillAsync().ConfigureAwait(false);
+            if (!TryTakePooled(out fresh))
+            {
+                ClusterLog.OperationFailed(_logger, $"renaming {name}, held by another node after the outage,", "no userN name could be claimed; kept here until it leaves");
+                return;
+            }
+        }
+
+        if (_hub.RenameConflicting(name, fresh))
+        {
+            ClusterLog.NameConflict(_logger, name, fresh);
+        }
+        else
+        {
+            _claims.Writer.TryWrite((fresh, null, null));
         }
     }
 

@@ -72,6 +72,7 @@ public sealed class ProtocolRegistry
                 new("pipechat.cluster.lines_in", IsGauge: false, "{line}", "Chat cluster: member lines received from other nodes", () => cluster.Stats.LinesIn),
                 new("pipechat.cluster.lines_dropped", IsGauge: false, "{line}", "Chat cluster: member lines not sent to the other nodes (link down, queue full, publish failed)", () => cluster.Stats.LinesDropped),
                 new("pipechat.cluster.gaps", IsGauge: false, "{frame}", "Chat cluster: frames from other nodes that never arrived (sequence gaps, slow-consumer drops)", () => cluster.Stats.Gaps),
+                new("pipechat.cluster.name_conflicts", IsGauge: false, "{name}", "Chat cluster: names given during an outage found held by another node when the link came back (their members renamed)", () => cluster.Stats.NameConflicts),
                 new("pipechat.cluster.remote_members", IsGauge: true, "{member}", "Chat cluster: members on the other nodes, as last heard", () => chat.Hub.RemoteMemberCount),
             ])
             {

@@ -13,6 +13,27 @@ public sealed class ChatHubClusterTests : IDisposable
     private readonly List<RecordingSink> _sinks = [];
 
     [Fact]
+    public void A_member_whose_name_is_held_elsewhere_after_an_outage_is_renamed_with_the_notices_of_a_nick()
+    {
+        var a = _cluster.AddNode(_pool);
+        var b = _cluster.AddNode(_pool);
+        var (member, sink) = Connect(a);
+        var (_, neighbour) = Connect(a);
+        var (_, remote) = Connect(b);
+        _cluster.Pump();
+        Forget(sink, neighbour, remote);
+        string old = member.Name;
+
+        Assert.True(a.RenameConflicting(old, "user99"));
+        Assert.False(a.RenameConflicting("nobody", "user98"));
+        _cluster.Pump();
+        Assert.Equal("user99", member.Name);
+        Assert.Equal([$"* name {old} is held on another node", "* you are now user99"], sink.Take());
+        Assert.Equal([$"* {old} is now user99"], neighbour.Take());
+        Assert.Equal([$"* {old} is now user99"], remote.Take());
+    }
+
+    [Fact]
     public void A_line_reaches_the_room_on_every_node_once_in_order_and_the_bridge_gets_it_once()
     {
         var a = _cluster.AddNode(_pool);

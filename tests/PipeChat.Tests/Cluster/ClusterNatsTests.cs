@@ -88,7 +88,7 @@ public sealed class ClusterNatsTests(NatsServer nats) : IClassFixture<NatsServer
         await using var a = await ClusterNode.StartAsync(settings);
         await using var b = await ClusterNode.StartAsync(settings);
 
-        var connects = new[] { a, b }.SelectMany(node => Enumerable.Range(0, 20).Select(_ => Task.Run(() => node.Connect().Member.Name)));
+        var connects = new[] { a, b }.SelectMany(node => Enumerable.Range(0, 20).Select(async _ => (await node.ConnectAsync()).Name));
         var names = await Task.WhenAll(connects);
         Assert.Equal(names.Length, names.Distinct(StringComparer.OrdinalIgnoreCase).Count());
         Assert.All(names, name => Assert.StartsWith("user", name, StringComparison.Ordinal));

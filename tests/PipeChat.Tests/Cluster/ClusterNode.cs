@@ -61,6 +61,26 @@ internal sealed class ClusterNode : IAsyncDisposable
         return (member, sink);
     }
 
+    /// <summary><see cref="Connect"/> without holding a thread while the member waits for its name.</summary>
+    public async Task<ChatMember> ConnectAsync()
+    {
+        var sink = new RecordingSink();
+        lock (_sinks)
+        {
+            _sinks.Add(sink);
+        }
+
+        ChatMember? member;
+        while ((member = Hub.TryConnect(sink)) is null)
+        {
+            int wakes = sink.Wakes;
+            await Support.Wait.UntilAsync(() => sink.Wakes > wakes, "the bridge waking a member waiting for its name", TimeSpan.FromSeconds(10));
+        }
+
+        sink.Member = member;
+        return member;
+    }
+
     public void Say(ChatMember member, string line) => Hub.OnLine(member, Encoding.UTF8.GetBytes(line));
 
     /// <summary>Stops as the server does: shutdown notice, then the link ends after the drain.</summary>

@@ -37,6 +37,31 @@ public sealed class ClusterOutageTests(NatsServer nats) : IClassFixture<NatsServ
         Assert.DoesNotContain($"<{talker.Name}> during the outage", remoteSink.Lines);
     }
 
+    [NatsFact]
+    public async Task A_name_given_on_two_nodes_during_an_outage_stays_with_one_and_the_other_member_is_renamed()
+    {
+        var settings = ClusterNode.Settings(nats.Url, "outage-names");
+        await using var a = await ClusterNode.StartAsync(settings);
+        await using var b = await ClusterNode.StartAsync(settings);
+        var (onA, sinkA) = a.Connect();
+        var (onB, sinkB) = b.Connect();
+
+        nats.Kill();
+        await Wait.UntilAsync(() => new[] { sinkA, sinkB }.All(s => s.Lines.Contains("* cluster unavailable")), "* cluster unavailable", TimeSpan.FromSeconds(10));
+        a.Say(onA, "/nick twin");
+        b.Say(onB, "/nick twin");
+        await Wait.UntilAsync(() => onA.Name == "twin" && onB.Name == "twin", "both named twin, each on its own node", TimeSpan.FromSeconds(5));
+
+        nats.Restart();
+        await Wait.UntilAsync(() => onA.Name != onB.Name, "the names unique again", TimeSpan.FromSeconds(15));
+        var (kept, renamed, renamedSink) = onA.Name == "twin" ? (onA, onB, sinkB) : (onB, onA, sinkA);
+        Assert.Equal("twin", kept.Name);
+        Assert.StartsWith("user", renamed.Name, StringComparison.Ordinal);
+        await Wait.UntilAsync(() => renamedSink.Lines.Contains($"* you are now {renamed.Name}"), "the renamed member told", TimeSpan.FromSeconds(5));
+        Assert.Contains("* name twin is held on another node", renamedSink.Lines);
+        Assert.Equal(1, a.Bridge.Stats.NameConflicts + b.Bridge.Stats.NameConflicts);
+    }
+
     private static Task WhoShowsAsync(ClusterNode node, PipeChat.Protocols.Chat.ChatMember asker, PipeChat.Tests.Chat.RecordingSink sink, string names) =>
         Wait.UntilAsync(
             () =>

@@ -79,6 +79,31 @@ public sealed partial class ChatHub
         member.Sink.Wake();
     }
 
+    /// <summary>
+    /// A name this node gave while the cluster was unavailable is held by another node: the member holding it
+    /// here hears why and takes <paramref name="newName"/> (already claimed for it), with the notices of a
+    /// /nick. False, and nothing changes, when no member here holds <paramref name="name"/> any more.
+    /// </summary>
+    internal bool RenameConflicting(string name, string newName)
+    {
+        List<ChatMember>? refused = null;
+        ChatMember? member;
+        lock (_lock)
+        {
+            if (_shuttingDown || !_members.TryGetValue(name, out member) || member.HasLeft || _members.ContainsKey(newName))
+            {
+                return false;
+            }
+
+            TellLocked(member, ChatMessage.Compose(_pool, "* name "u8, member.NameBytes, " is held on another node"u8), ref refused);
+            RenameLocked(member, newName, Encoding.ASCII.GetBytes(newName), ref refused);
+        }
+
+        CutOff(refused);
+        member.Sink.Wake();
+        return true;
+    }
+
     /// <summary>A member's line on another node: published once into the local room's ring, if the room has members here.</summary>
     internal void RemoteLine(string room, ReadOnlySpan<byte> name, ReadOnlySpan<byte> text)
     {
