@@ -19,6 +19,9 @@ internal sealed class TlsLayer(TlsCertificateStore certificates, TlsStats stats,
     /// <summary>A client must complete its handshake this long after it connected, or it is dropped.</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Whether idle connections give their OpenSSL record buffers back (<see cref="OpenSslReleaseBuffers"/>).</summary>
+    public bool ReleaseBuffers { get; init; } = true;
+
     public TlsCertificateStore Certificates => certificates;
 
     public TlsStats Stats => stats;
@@ -56,6 +59,11 @@ internal sealed class TlsLayer(TlsCertificateStore certificates, TlsStats stats,
         }
 
         stats.OnHandshake(Stopwatch.GetElapsedTime(started));
+        if (ReleaseBuffers)
+        {
+            OpenSslReleaseBuffers.TryApply(ssl);
+        }
+
         ssl.Authenticated = true;
         return ssl;
     }
