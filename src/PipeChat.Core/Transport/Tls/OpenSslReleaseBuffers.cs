@@ -8,11 +8,11 @@ namespace PipeChat.Transport.Tls;
 /// Sets OpenSSL's <c>SSL_MODE_RELEASE_BUFFERS</c> on an authenticated <see cref="SslStream"/>, which
 /// .NET does not: OpenSSL then frees a connection's record buffers (about 17 KB each for reading and
 /// writing) whenever they are empty, i.e. while the connection is idle, and allocates them again for
-/// the next record. On Linux only, where SslStream runs on OpenSSL; the SSL handle is SslStream's
-/// private <c>_securityContext</c> (read by reflection on a constant name,
-/// which the trimmer and native AOT keep), and SSL_ctrl is called in the very libssl the runtime loaded. Whatever does not
-/// fit (another runtime layout, another TLS library, no libssl mapped) turns it off for good: the
-/// connection then just keeps its buffers, as without it.
+/// the next record. On Linux only, where SslStream runs on OpenSSL. The SSL handle is SslStream's
+/// private <c>_securityContext</c> (read by reflection on constant names, which the trimmer and
+/// native AOT keep), used only when it is OpenSSL's SafeSslHandle; SSL_ctrl is called in the very
+/// libssl the runtime loaded. Whatever does not fit (another runtime layout, another TLS library, no
+/// libssl mapped) leaves the connection with its buffers, as without this; the layer logs that once.
 /// </summary>
 internal static unsafe class OpenSslReleaseBuffers
 {
@@ -47,7 +47,8 @@ internal static unsafe class OpenSslReleaseBuffers
 
         try
         {
-            if (SecurityContext(stream) is not SafeHandle { IsInvalid: false, IsClosed: false } handle)
+            // Only OpenSSL's SSL handle (SafeSslHandle, whose handle is the SSL*) is passed to SSL_ctrl.
+            if (SecurityContext(stream) is not SafeHandle { IsInvalid: false, IsClosed: false } handle || SslHandleType?.IsInstanceOfType(handle) != true)
             {
                 return false;
             }
@@ -78,6 +79,8 @@ internal static unsafe class OpenSslReleaseBuffers
     // native AOT keep a field named by a constant in GetField on a known type.
     private static readonly FieldInfo? SecurityContextField =
         typeof(SslStream).GetField("_securityContext", BindingFlags.Instance | BindingFlags.NonPublic);
+
+    private static readonly Type? SslHandleType = Type.GetType("Microsoft.Win32.SafeHandles.SafeSslHandle, System.Net.Security");
 
     private static object? SecurityContext(SslStream stream) =>
         SecurityContextField is { } field ? field.GetValue(stream) : throw new MissingFieldException(nameof(SslStream), "_securityContext");

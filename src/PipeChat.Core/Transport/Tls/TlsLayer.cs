@@ -15,6 +15,7 @@ namespace PipeChat.Transport.Tls;
 internal sealed class TlsLayer(TlsCertificateStore certificates, TlsStats stats, ILogger logger) : IConnectionLayer
 {
     private readonly LogThrottle _failureLog = new();
+    private int _buffersKeptLogged;
 
     /// <summary>A client must complete its handshake this long after it connected, or it is dropped.</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
@@ -59,9 +60,9 @@ internal sealed class TlsLayer(TlsCertificateStore certificates, TlsStats stats,
         }
 
         stats.OnHandshake(Stopwatch.GetElapsedTime(started));
-        if (ReleaseBuffers)
+        if (ReleaseBuffers && !OpenSslReleaseBuffers.TryApply(ssl) && Interlocked.Exchange(ref _buffersKeptLogged, 1) == 0)
         {
-            OpenSslReleaseBuffers.TryApply(ssl);
+            Log.TlsBuffersKept(logger); // Once: connections work as before, with their buffers.
         }
 
         ssl.Authenticated = true;
