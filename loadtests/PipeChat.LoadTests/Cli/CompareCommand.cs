@@ -29,9 +29,10 @@ internal static class CompareCommand
         var startTimeout = OptionParsers.Duration("--start-timeout", TimeSpan.FromSeconds(30), "how long a server may take to print its listening line");
         var stopTimeout = OptionParsers.Duration("--stop-timeout", TimeSpan.FromSeconds(10), "how long a server may take to exit after SIGTERM before SIGKILL");
         var sampleInterval = OptionParsers.Duration("--sample-interval", TimeSpan.FromMilliseconds(100), "how often the server's /proc status is sampled");
+        var unix = new Option<bool>("--unix") { Description = "echo: each server listens on a Unix socket of its own in a temporary folder ({unix} in --server-cmd, or --unix PATH in place of --port {port}); the clients connect there" };
         var command = new Command("compare", "Start the server once per model and connection count, run the scenario, sample RSS and threads, and write comparison reports.");
         common.AddTo(command);
-        foreach (var option in new Option[] { conns, models, serverCmd, serverArgs, nodes, nats, startTimeout, stopTimeout, sampleInterval })
+        foreach (var option in new Option[] { conns, models, serverCmd, serverArgs, nodes, nats, startTimeout, stopTimeout, sampleInterval, unix })
         {
             command.Options.Add(option);
         }
@@ -77,7 +78,14 @@ internal static class CompareCommand
                 Thresholds = r.GetValue(common.Thresholds) ?? [],
                 RunOptions = common.RunOptions(r),
                 Log = stderr,
+                UnixSockets = r.GetValue(unix),
             };
+            if (options.UnixSockets && CompareRunner.UnixSocketsProblem(options) is { } problem)
+            {
+                await stderr.WriteLineAsync("error: " + problem).ConfigureAwait(false);
+                return 2;
+            }
+
             var report = await CompareRunner.RunAsync(options, ct).ConfigureAwait(false);
             await stdout.WriteAsync(MarkdownReport.Compare(report)).ConfigureAwait(false);
             try

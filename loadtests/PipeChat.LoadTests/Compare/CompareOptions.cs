@@ -27,6 +27,13 @@ public sealed record CompareOptions
     /// <summary>Gets extra server options appended to every server command (e.g. <c>--max-connections 200</c>).</summary>
     public string ServerArgs { get; init; } = string.Empty;
 
+    /// <summary>
+    /// Gets whether every started server listens on a Unix domain socket (echo only): each gets a
+    /// socket path of its own in a temporary folder, given by <c>{unix}</c> in the command, or in
+    /// place of <c>--port {port}</c> as <c>--unix PATH</c>.
+    /// </summary>
+    public bool UnixSockets { get; init; }
+
     /// <summary>Gets the node counts to compare (chat): 1 is a lone server, N &gt; 1 a cluster of N servers over <see cref="NatsUrl"/>.</summary>
     public IReadOnlyList<int> Nodes { get; init; } = [1];
 
@@ -66,6 +73,19 @@ public sealed record CompareOptions
             .Replace("{protocol}", protocol, StringComparison.Ordinal)
             .Replace("{model}", model, StringComparison.Ordinal)
             .Replace("{port}", port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Makes a command listen on the Unix socket <paramref name="path"/>: <c>{unix}</c> becomes the
+    /// path, or else <c>--port {port}</c> becomes <c>--unix PATH</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The template has neither.</exception>
+    public static string WithUnixSocket(string template, string path)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        return template.Contains("{unix}", StringComparison.Ordinal) ? template.Replace("{unix}", path, StringComparison.Ordinal)
+            : template.Contains("--port {port}", StringComparison.Ordinal) ? template.Replace("--port {port}", "--unix " + path, StringComparison.Ordinal)
+            : throw new ArgumentException("with --unix the server command needs {unix} (the socket path) or --port {port} (replaced by --unix PATH)", nameof(template));
     }
 
     /// <summary>Finds the repository root: the nearest folder up from <paramref name="start"/> holding PipeChat.sln.</summary>

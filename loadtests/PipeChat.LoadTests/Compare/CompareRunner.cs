@@ -43,21 +43,35 @@ public static class CompareRunner
             options.Log.WriteLine($"compare: model '{skipped}' serves echo only; skipped for '{options.Scenario}'");
         }
 
-        var rows = new List<CompareRow>();
-        foreach (int conns in options.Connections)
+        if (options.UnixSockets && UnixSocketsProblem(options) is { } problem)
         {
-            foreach (string model in models)
-            {
-                foreach (int nodes in options.Nodes)
-                {
-                    if (cancellationToken.IsCancellationRequested)
-                    {
-                        break;
-                    }
+            throw new ArgumentException(problem, nameof(options));
+        }
 
-                    rows.Add(await RunOneAsync(options, protocol, model, conns, nodes, cancellationToken).ConfigureAwait(false));
+        var rows = new List<CompareRow>();
+        var sockets = options.UnixSockets ? Directory.CreateTempSubdirectory("pipechat-compare-") : null;
+        try
+        {
+            foreach (int conns in options.Connections)
+            {
+                foreach (string model in models)
+                {
+                    foreach (int nodes in options.Nodes)
+                    {
+                        if (cancellationToken.IsCancellationRequested)
+                        {
+                            break;
+                        }
+
+                        string? unixPath = sockets is null ? null : Path.Combine(sockets.FullName, string.Create(CultureInfo.InvariantCulture, $"{model}-{conns}.sock"));
+                        rows.Add(await RunOneAsync(options, protocol, model, conns, nodes, unixPath, cancellationToken).ConfigureAwait(false));
+                    }
                 }
             }
+        }
+        finally
+        {
+            sockets?.Delete(recursive: true);
         }
 
         var settings = options.Settings with { Target = null };
@@ -66,6 +80,11 @@ public static class CompareRunner
             .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
         describe["warm-up"] = DurationFormat.Format(ScenarioCatalog.Create(options.Scenario, settings with { Connections = 1 }).WarmUp);
         describe.Remove("server RSS");
+        if (options.UnixSockets)
+        {
+            describe["socket"] = "Unix domain stream socket, a fresh path per server in a temporary folder";
+        }
+
         if (floodLimit is not null)
         {
             describe["flood limit"] = floodLimit;
@@ -82,24 +101,34 @@ public static class CompareRunner
             options.Connections,
             rows,
             describe,
-            Expand(options, protocol, "{model}"),
+            Expand(options, protocol, "{model}", options.UnixSockets ? "{unix}" : null),
             started);
     }
 
-    private static string Expand(CompareOptions options, string protocol, string model) =>
-        (CompareOptions.Expand(options.ServerCommand, options.RepositoryRoot, protocol, model) + " " + options.ServerArgs).TrimEnd();
+    /// <summary>Why a run over Unix sockets cannot be done (not echo, several nodes, a command that cannot take the path), or null.</summary>
+    public static string? UnixSocketsProblem(CompareOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.Scenario != "echo" ? $"--unix: scenario '{options.Scenario}' loads TCP or UDP only; Unix sockets take the echo scenario"
+            : options.Nodes.Any(n => n != 1) ? "--unix: --nodes does not apply (echo runs one server)"
+            : options.ServerCommand.Contains("{unix}", StringComparison.Ordinal) || options.ServerCommand.Contains("--port {port}", StringComparison.Ordinal) ? null
+            : "--unix: the server command needs {unix} (the socket path) or --port {port} (replaced by --unix PATH)";
+    }
+
+    private static string Expand(CompareOptions options, string protocol, string model, string? unixPath = null) =>
+        (CompareOptions.Expand(unixPath is null ? options.ServerCommand : CompareOptions.WithUnixSocket(options.ServerCommand, unixPath), options.RepositoryRoot, protocol, model) + " " + options.ServerArgs).TrimEnd();
 
     /// <summary>The report's name for a model run on <paramref name="nodes"/> servers.</summary>
     public static string Label(string model, int nodes) => nodes == 1 ? model : string.Create(CultureInfo.InvariantCulture, $"{model} ×{nodes} nodes");
 
-    private static async Task<CompareRow> RunOneAsync(CompareOptions options, string protocol, string model, int conns, int nodes, CancellationToken cancellationToken)
+    private static async Task<CompareRow> RunOneAsync(CompareOptions options, string protocol, string model, int conns, int nodes, string? unixPath, CancellationToken cancellationToken)
     {
         if (nodes > 1)
         {
             return await RunClusterAsync(options, protocol, model, conns, nodes, cancellationToken).ConfigureAwait(false);
         }
 
-        string command = Expand(options, protocol, model);
+        string command = Expand(options, protocol, model, unixPath);
         string label = string.Create(CultureInfo.InvariantCulture, $"{options.Scenario} model={model} conns={conns}");
         options.Log.WriteLine($"compare: {label}: starting `{command}`");
         string? logPath = options.LogDirectory is null
@@ -119,7 +148,9 @@ public static class CompareRunner
         await using (server.ConfigureAwait(false))
         {
             options.Log.WriteLine($"compare: {label}: server pid {server.ServerPid} {server.ListeningLine.Trim()}");
-            var settings = options.Settings with { Target = server.EndPoint, Connections = conns, ServerPid = server.ServerPid };
+            var settings = server.UnixPath is { } path
+                ? options.Settings with { Target = null, UnixTarget = path, Connections = conns, ServerPid = server.ServerPid }
+                : options.Settings with { Target = server.EndPoint, Connections = conns, ServerPid = server.ServerPid };
             var (stats, sample, error, thresholds) = await MeasureAsync(options, label, settings, server.ServerPid, cancellationToken).ConfigureAwait(false);
             int? exit = await server.StopAsync(options.StopTimeout).ConfigureAwait(false);
             options.Log.WriteLine(exit is null

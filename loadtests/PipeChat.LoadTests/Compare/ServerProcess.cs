@@ -8,7 +8,7 @@ namespace PipeChat.LoadTests.Compare;
 /// <summary>
 /// A server started for one run: <c>setsid sh -c "exec CMD"</c> in its own process group. It is
 /// ready once its standard output has a line containing <c>listening on tcp://HOST:PORT</c>
-/// (or <c>udp://</c>); it is stopped with SIGTERM to its group, then SIGKILL after a timeout.
+/// (or <c>udp://</c>, or <c>listening on unix:PATH</c>); it is stopped with SIGTERM to its group, then SIGKILL after a timeout.
 /// </summary>
 public sealed partial class ServerProcess : IAsyncDisposable
 {
@@ -36,6 +36,9 @@ public sealed partial class ServerProcess : IAsyncDisposable
     /// <summary>Gets the address to load (loopback).</summary>
     public IPEndPoint EndPoint { get; private set; } = new(IPAddress.Loopback, 0);
 
+    /// <summary>Gets the Unix socket path the server announced (<c>listening on unix:PATH</c>), or null for TCP and UDP.</summary>
+    public string? UnixPath { get; private set; }
+
     /// <summary>Gets the line the server announced itself with.</summary>
     public string ListeningLine { get; private set; } = string.Empty;
 
@@ -61,6 +64,14 @@ public sealed partial class ServerProcess : IAsyncDisposable
         };
         string formatted = host.Contains(':', StringComparison.Ordinal) ? $"[{host}]:{m.Groups["port"].Value}" : $"{host}:{m.Groups["port"].Value}";
         return (TargetEndpoint.Parse(formatted), m.Groups["proto"].Value == "udp");
+    }
+
+    /// <summary>Parses <c>listening on unix:PATH</c> from a line; null when the line has none.</summary>
+    public static string? ParseUnixListeningLine(string line)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        var m = UnixListeningRegex().Match(line);
+        return m.Success ? m.Groups["path"].Value : null;
     }
 
     /// <summary>Starts <paramref name="command"/> and waits for its listening line.</summary>
@@ -113,6 +124,14 @@ public sealed partial class ServerProcess : IAsyncDisposable
             }
 
             server.ListeningLine = await server.Listening.Task.ConfigureAwait(false);
+            if (ParseUnixListeningLine(server.ListeningLine) is { } path)
+            {
+                // `exec CMD`: the started process is the server (a wrapper's child is not looked for).
+                server.UnixPath = path;
+                server.ServerPid = process.Id;
+                return server;
+            }
+
             var (endPoint, udp) = ParseListeningLine(server.ListeningLine)!.Value;
             server.EndPoint = endPoint;
             server.ServerPid = ListeningProcessFinder.Find(endPoint.Port, udp, process.Id) ?? process.Id;
@@ -182,6 +201,9 @@ public sealed partial class ServerProcess : IAsyncDisposable
     [GeneratedRegex(@"listening on (?<proto>tcp|udp)://(?<host>\[[^\]]+\]|[^\s:/]+):(?<port>\d{1,5})")]
     private static partial Regex ListeningRegex();
 
+    [GeneratedRegex(@"listening on unix:(?<path>/\S+)")]
+    private static partial Regex UnixListeningRegex();
+
     private async Task SignalGroupAsync(string signal)
     {
         // kill(1) with a negative PID signals the whole process group (setsid made the server its leader)
@@ -222,7 +244,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
         {
             while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
             {
-                if (stream == "stdout" && !Listening.Task.IsCompleted && ListeningRegex().IsMatch(line))
+                if (stream == "stdout" && !Listening.Task.IsCompleted && (ListeningRegex().IsMatch(line) || UnixListeningRegex().IsMatch(line)))
                 {
                     Listening.TrySetResult(line);
                 }

@@ -41,4 +41,7 @@ internal static partial class Log
 
     [LoggerMessage(52, LogLevel.Error, "TLS certificate reload failed, keeping the certificate {Thumbprint}: {Error}")]
     public static partial void TlsReloadFailed(ILogger logger, string error, string thumbprint);
+
+    [LoggerMessage(53, LogLevel.Information, "TLS: idle connections keep their OpenSSL record buffers (about 17 KB each): SSL_MODE_RELEASE_BUFFERS cannot be set with this runtime")]
+    public static partial void TlsBuffersKept(ILogger logger);
 }

@@ -81,6 +81,16 @@ public sealed partial class DeployUnitTests : IDisposable
             Assert.Contains("Accept=no", File.ReadAllText(socket), StringComparison.Ordinal);
         }
 
+        // The passed socket must fit the command (the server exits 1 otherwise): a datagram socket
+        // for a service run with --udp, a stream socket for one without.
+        Assert.Contains(sockets, f => Path.GetFileName(f) == "pipechat-echo-udp.socket");
+        foreach (var socket in sockets)
+        {
+            var datagram = File.ReadAllText(socket).Contains("ListenDatagram=", StringComparison.Ordinal);
+            var exec = ExecStart().Match(File.ReadAllText(Path.ChangeExtension(socket, ".service"))).Groups[1].Value;
+            Assert.True(datagram == exec.Split(' ').Contains("--udp"), $"{Path.GetFileName(socket)} ({(datagram ? "datagram" : "stream")}) does not fit its service: {exec}");
+        }
+
         // PipeChat's own services (not nats-server's) run the tool where the documented install puts it.
         foreach (var service in files.Where(f => f.EndsWith(".service", StringComparison.Ordinal) && Path.GetFileName(f).StartsWith("pipechat", StringComparison.Ordinal)))
         {

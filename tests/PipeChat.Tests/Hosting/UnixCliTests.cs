@@ -6,7 +6,7 @@ using PipeChat.Tests.Support;
 namespace PipeChat.Tests.Hosting;
 
 /// <summary>The `pipechat` executable over Unix sockets (--unix, client unix:PATH) and under socket activation.</summary>
-public sealed class UnixCliTests : IDisposable
+public sealed partial class UnixCliTests : IDisposable
 {
     private readonly string _path = TestServers.UnixPath();
 
@@ -155,6 +155,33 @@ public sealed class UnixCliTests : IDisposable
             Assert.True(File.Exists(_path), "a socket file the server did not create is left where it is");
         }
     }
+
+    [ToolTheory(CliProcess.Python, "python3")]
+    [InlineData("echo --udp --model async")]
+    [InlineData("echo --udp --model threads")]
+    public async Task Answers_the_datagram_that_was_queued_on_the_passed_socket_before_it_started(string arguments)
+    {
+        // As systemd starts a UDP service on its first datagram: the datagram is already waiting
+        // on the socket when pipechat starts (sent once the launcher bound it, before the exec).
+        using var server = CliProcess.StartActivated("udp", null, [.. arguments.Split(' '), "--port", "1"]);
+        var port = 0;
+        await Wait.UntilAsync(
+            () => BoundPort().Match(server.Stderr) is { Success: true } m && int.TryParse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture, out port),
+            "the launcher's bound line");
+        using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        udp.Connect(new IPEndPoint(IPAddress.Loopback, port));
+        udp.Send("queued"u8);
+        var buffer = new byte[64];
+        using var timeout = new CancellationTokenSource(Wait.Default);
+        var count = await udp.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+        Assert.Equal("queued", Encoding.UTF8.GetString(buffer, 0, count));
+        Assert.EndsWith($" listening on udp://127.0.0.1:{port}", await server.ReadyLineAsync(), StringComparison.Ordinal);
+        server.Signal("TERM");
+        Assert.Equal(0, await server.ExitCodeAsync());
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"activation: bound udp port (\d+)")]
+    private static partial System.Text.RegularExpressions.Regex BoundPort();
 
     [ToolTheory(CliProcess.Python, "python3")]
     [InlineData("tcp", "echo --udp", "descriptor 3 is a TCP socket, this server needs a UDP socket")]

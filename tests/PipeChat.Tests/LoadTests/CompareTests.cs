@@ -181,6 +181,60 @@ public sealed class CompareTests : IDisposable
     }
 
     [Fact]
+    public async Task Compare_unix_gives_each_server_a_socket_of_its_own_and_loads_it()
+    {
+        // The real server: `--port {port}` of the command becomes `--unix PATH`, its ready line
+        // names the path, and the echo clients connect there.
+        string dll = Path.Combine(AppContext.BaseDirectory, "pipechat.dll");
+        var options = new CompareOptions
+        {
+            Scenario = "echo",
+            Models = ["async", "threads"],
+            Connections = [3],
+            Settings = new ScenarioSettings { Duration = TimeSpan.FromMilliseconds(500), WarmUp = TimeSpan.Zero, OperationTimeout = TimeSpan.FromSeconds(5) },
+            ServerCommand = $"dotnet {dll} {{protocol}} --model {{model}} --port {{port}}",
+            UnixSockets = true,
+            RepositoryRoot = _dir,
+            LogDirectory = Path.Combine(_dir, "logs"),
+            StopTimeout = TimeSpan.FromSeconds(5),
+            SampleInterval = TimeSpan.FromMilliseconds(50),
+            RunOptions = new RunOptions { Progress = ProgressMode.Off },
+            Log = TextWriter.Null,
+        };
+
+        var report = await CompareRunner.RunAsync(options);
+
+        Assert.Equal(2, report.Rows.Count);
+        foreach (var row in report.Rows)
+        {
+            Assert.Null(row.Error);
+            Assert.True(row.Stats!.Ok > 0, $"{row.Model}: no requests");
+            Assert.Equal(0, row.Stats.Failed);
+            Assert.True(row.Server!.PeakRssKb > 1000, "RSS was not sampled");
+            var log = File.ReadAllText(Path.Combine(options.LogDirectory, $"server-echo-{row.Model}-3.log"));
+            Assert.Matches(@"listening on unix:/\S+/" + row.Model + @"-3\.sock", log);
+            Assert.DoesNotContain("--port", log.Split('\n')[0], StringComparison.Ordinal);
+        }
+
+        Assert.EndsWith("--model {model} --unix {unix}", report.ServerCommand, StringComparison.Ordinal);
+        Assert.Contains("Unix", report.Settings["socket"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Compare_unix_fills_in_the_socket_path_and_refuses_what_cannot_take_one()
+    {
+        Assert.Equal("srv --listen /t/a.sock", CompareOptions.WithUnixSocket("srv --listen {unix}", "/t/a.sock"));
+        Assert.Equal("pipechat echo --unix /t/a.sock --model async", CompareOptions.WithUnixSocket("pipechat echo --port {port} --model async", "/t/a.sock"));
+        var echo = new CompareOptions { Scenario = "echo", Models = ["async"], Connections = [1], Settings = new ScenarioSettings(), RepositoryRoot = _dir, UnixSockets = true };
+        Assert.Null(CompareRunner.UnixSocketsProblem(echo));
+        Assert.Contains("echo scenario", CompareRunner.UnixSocketsProblem(echo with { Scenario = "chat" }), StringComparison.Ordinal);
+        Assert.Contains("--nodes", CompareRunner.UnixSocketsProblem(echo with { Nodes = [1, 2] }), StringComparison.Ordinal);
+        Assert.Contains("{unix}", CompareRunner.UnixSocketsProblem(echo with { ServerCommand = "srv --port 7007" }), StringComparison.Ordinal);
+        Assert.Equal("/tmp/x/a.sock", ServerProcess.ParseUnixListeningLine("pipechat echo (async, epoll) listening on unix:/tmp/x/a.sock"));
+        Assert.Null(ServerProcess.ParseUnixListeningLine("listening on tcp://127.0.0.1:7007"));
+    }
+
+    [Fact]
     public async Task A_server_that_never_listens_is_reported_not_waited_for_forever()
     {
         var options = new CompareOptions

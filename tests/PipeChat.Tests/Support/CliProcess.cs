@@ -57,7 +57,8 @@ public sealed partial class CliProcess : IDisposable
     /// Starts `pipechat ARGUMENTS` the way systemd's socket activation does: a small launcher binds
     /// <paramref name="kind"/> (tcp or udp on 127.0.0.1 port 0, or unix at <paramref name="unixPath"/>),
     /// puts it at descriptor 3, sets LISTEN_FDS=1 and LISTEN_PID to its own PID and execs pipechat
-    /// (same process, same PID). Needs /usr/bin/python3.
+    /// (same process, same PID). For udp it first writes `activation: bound udp port N` to stderr,
+    /// so a test can queue a datagram before pipechat runs. Needs /usr/bin/python3.
     /// </summary>
     public static CliProcess StartActivated(string kind, string? unixPath, IReadOnlyList<string> arguments, IDictionary<string, string>? environment = null)
     {
@@ -90,6 +91,7 @@ public sealed partial class CliProcess : IDisposable
             s = socket.socket(socket.AF_INET, socket.SOCK_STREAM); s.bind(("127.0.0.1", 0)); s.listen(128)
         elif kind == "udp":
             s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0))
+            print("activation: bound udp port", s.getsockname()[1], file=sys.stderr, flush=True)
         else:
             s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.bind(path); s.listen(128)
         if s.fileno() != 3:

@@ -15,9 +15,13 @@ namespace PipeChat.Transport.Tls;
 internal sealed class TlsLayer(TlsCertificateStore certificates, TlsStats stats, ILogger logger) : IConnectionLayer
 {
     private readonly LogThrottle _failureLog = new();
+    private int _buffersKeptLogged;
 
     /// <summary>A client must complete its handshake this long after it connected, or it is dropped.</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Whether idle connections give their OpenSSL record buffers back (<see cref="OpenSslReleaseBuffers"/>).</summary>
+    public bool ReleaseBuffers { get; init; } = true;
 
     public TlsCertificateStore Certificates => certificates;
 
@@ -56,6 +60,11 @@ internal sealed class TlsLayer(TlsCertificateStore certificates, TlsStats stats,
         }
 
         stats.OnHandshake(Stopwatch.GetElapsedTime(started));
+        if (ReleaseBuffers && !OpenSslReleaseBuffers.TryApply(ssl) && Interlocked.Exchange(ref _buffersKeptLogged, 1) == 0)
+        {
+            Log.TlsBuffersKept(logger); // Once: connections work as before, with their buffers.
+        }
+
         ssl.Authenticated = true;
         return ssl;
     }
