@@ -99,7 +99,10 @@ public static class PipeChatHost
             await stderr.WriteLineAsync($"{program}: warning: {warning}").ConfigureAwait(false);
         }
 
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        // Empty, not CreateApplicationBuilder with DisableDefaults: the same host, but the default
+        // providers (EventLog, debug and event-source loggers, user secrets, ...) are not even
+        // reachable, so the native binary does not carry them.
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
         {
             DisableDefaults = true,
             ContentRootPath = AppContext.BaseDirectory,
