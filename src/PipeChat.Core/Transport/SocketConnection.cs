@@ -65,6 +65,7 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
         // Wake-ups before Start are only recorded: Start queues the first pump.
         _wakeQueued = 1;
         _driver = new SessionDriver(protocol, this, resources.LingerTimeout);
+        _io.Companion = _driver;
     }
 
     private enum ReceiveState : byte
