@@ -14,7 +14,9 @@ namespace PipeChat.Transport;
 /// there is work; then it arms a zero-byte receive and returns. Nothing waits while a
 /// connection is idle: it holds its socket, one receive args object with no buffer, and
 /// this object. The pipes and the send args (<see cref="ConnectionBuffers"/>) are rented
-/// while bytes are in flight and returned once both pipes are empty.
+/// while bytes are in flight and returned once both pipes are empty. While they are empty, a
+/// receive lands in a small array the session reads from, and its reply is sent from another
+/// (<see cref="ReplyWriter"/>): a request/response message then touches neither pipe.
 /// </summary>
 /// <remarks>
 /// Backpressure, end to end: while a send is pending, output accumulates in the output pipe;
