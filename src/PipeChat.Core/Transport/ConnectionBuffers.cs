@@ -4,26 +4,48 @@ using System.IO.Pipelines;
 namespace PipeChat.Transport;
 
 /// <summary>
-/// What a connection needs only while bytes are moving: the input and output pipes. Rented from <see cref="TransportResources"/> when a connection has work and
+/// What a connection needs only while bytes are moving: the input and output pipes, and two
+/// small arrays for the common case that skips them (a receive the session consumes whole, a
+/// reply sent at once). Rented from <see cref="TransportResources"/> when a connection has work and
 /// returned as soon as both pipes are empty and nothing is in flight, so an idle connection
 /// holds none of it.
 /// </summary>
 internal sealed class ConnectionBuffers
 {
-    public ConnectionBuffers(PipeOptions input, PipeOptions output)
+    public ConnectionBuffers(PipeOptions input, PipeOptions output, int directSize)
     {
         Input = new Pipe(input);
         Output = new Pipe(output);
+        DirectInput = GC.AllocateUninitializedArray<byte>(directSize);
+        Reply = new ReplyWriter(Output.Writer, directSize);
     }
 
     public Pipe Input { get; }
 
     public Pipe Output { get; }
 
-    /// <summary>Received bytes the session has not consumed yet.</summary>
+    /// <summary>
+    /// Receives land here while the input pipe is empty: if the session consumes them whole
+    /// (an echo always does), the input pipe is never touched; a rest is moved into the pipe.
+    /// </summary>
+    public byte[] DirectInput { get; }
+
+    /// <summary>Bytes received into <see cref="DirectInput"/> and not offered to the session yet.</summary>
+    public int DirectInputLength { get; set; }
+
+    /// <summary>A receive into <see cref="DirectInput"/> is in flight.</summary>
+    public bool ReceivingDirect { get; set; }
+
+    /// <summary>The session's output writer: straight to a send when nothing waits, else the output pipe.</summary>
+    public ReplyWriter Reply { get; }
+
+    /// <summary>The send in flight is the reply writer's direct bytes, not the output pipe's.</summary>
+    public bool SendingDirect { get; set; }
+
+    /// <summary>Received bytes the session has not consumed yet (direct or in the input pipe).</summary>
     public long InputBuffered { get; set; }
 
-    /// <summary>Bytes flushed to the output pipe and not sent yet.</summary>
+    /// <summary>Bytes written for sending and not sent yet (direct or flushed to the output pipe).</summary>
     public long OutputBuffered { get; set; }
 
     /// <summary>Length of the buffer handed to the receive in flight.</summary>
@@ -59,5 +81,9 @@ internal sealed class ConnectionBuffers
         OutputBuffered = 0;
         ReceiveSize = 0;
         Sending = default;
+        DirectInputLength = 0;
+        ReceivingDirect = false;
+        SendingDirect = false;
+        Reply.Clear();
     }
 }

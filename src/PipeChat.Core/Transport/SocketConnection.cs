@@ -14,7 +14,9 @@ namespace PipeChat.Transport;
 /// there is work; then it arms a zero-byte receive and returns. Nothing waits while a
 /// connection is idle: it holds its socket, one receive args object with no buffer, and
 /// this object. The pipes and the send args (<see cref="ConnectionBuffers"/>) are rented
-/// while bytes are in flight and returned once both pipes are empty.
+/// while bytes are in flight and returned once both pipes are empty. While they are empty, a
+/// receive lands in a small array the session reads from, and its reply is sent from another
+/// (<see cref="ReplyWriter"/>): a request/response message then touches neither pipe.
 /// </summary>
 /// <remarks>
 /// Backpressure, end to end: while a send is pending, output accumulates in the output pipe;
@@ -65,6 +67,7 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
         // Wake-ups before Start are only recorded: Start queues the first pump.
         _wakeQueued = 1;
         _driver = new SessionDriver(protocol, this, resources.LingerTimeout);
+        _io.Companion = _driver;
     }
 
     private enum ReceiveState : byte
@@ -294,10 +297,24 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
 
         _readable = false;
 
-        // Bulk senders get bigger reads (fewer syscalls); everyone else small buffers.
         var buffers = Buffers();
-        var memory = buffers.Input.Writer.GetMemory(_busy ? Options.BulkReceiveBuffer : Options.MinimumReceiveBuffer);
-        buffers.ReceiveSize = memory.Length;
+        Memory<byte> memory;
+        if (buffers.InputBuffered == 0 && !_busy)
+        {
+            // Nothing held back: receive outside the pipe, which a session that consumes it all never touches.
+            memory = buffers.DirectInput;
+            buffers.ReceivingDirect = true;
+        }
+        else
+        {
+            // Held-back bytes come first in order, so they go to the pipe before anything new.
+            SpillDirectInput(buffers);
+
+            // Bulk senders get bigger reads (fewer syscalls).
+            memory = buffers.Input.Writer.GetMemory(_busy ? Options.BulkReceiveBuffer : Options.MinimumReceiveBuffer);
+            buffers.ReceiveSize = memory.Length;
+        }
+
         _receiveState = ReceiveState.Receiving;
         if (_io.StartReceive(memory))
         {
@@ -331,6 +348,8 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
 
         var count = _io.BytesReceived;
         var buffers = _buffers!;
+        var direct = buffers.ReceivingDirect;
+        buffers.ReceivingDirect = false;
         if (count == 0)
         {
             _inputEnded = true;
@@ -338,11 +357,20 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
             return;
         }
 
-        _busy = count == buffers.ReceiveSize;
-        buffers.ReceiveSize = 0; // The writer's memory is committed: nothing of the pipe is held any more.
-        var writer = buffers.Input.Writer;
-        writer.Advance(count);
-        CompleteSynchronously(writer.FlushAsync());
+        if (direct)
+        {
+            _busy = count == buffers.DirectInput.Length;
+            buffers.DirectInputLength = count;
+        }
+        else
+        {
+            _busy = count == buffers.ReceiveSize;
+            buffers.ReceiveSize = 0; // The writer's memory is committed: nothing of the pipe is held any more.
+            var writer = buffers.Input.Writer;
+            writer.Advance(count);
+            CompleteSynchronously(writer.FlushAsync());
+        }
+
         buffers.InputBuffered += count;
         _newInput = true;
         _resources.Stats.OnReceived(count);
@@ -368,51 +396,110 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
             _newInput = true;
         }
 
+        // Replies may go straight to a send only while nothing older waits to be sent.
+        var direct = !_sending && _buffers is not { OutputBuffered: > 0 };
+        ReplyWriter? reply = null;
         if ((_newInput || _inputEnded) && !_paused)
         {
             _newInput = false;
             var buffers = Buffers();
-            var reader = buffers.Input.Reader;
-            if (buffers.InputBuffered > 0 && reader.TryRead(out var result))
+            reply ??= BeginReply(buffers, direct);
+            SessionAction action;
+            if (buffers.DirectInputLength > 0)
             {
+                // The pipe is empty (a direct receive happens only then): the session reads the array.
+                var input = new ReadOnlySequence<byte>(buffers.DirectInput, 0, buffers.DirectInputLength);
+                action = _driver.OnInput(input, _inputEnded, reply, out var consumed);
+                var rest = input.Slice(consumed);
+                buffers.DirectInputLength = 0;
+                buffers.InputBuffered = 0;
+                if (!rest.IsEmpty)
+                {
+                    // Kept for later (a partial line, a pause): it joins the pipe, as a pipe read's rest would stay there.
+                    var writer = buffers.Input.Writer;
+                    foreach (var segment in rest)
+                    {
+                        writer.Write(segment.Span);
+                    }
+
+                    CompleteSynchronously(writer.FlushAsync());
+                    buffers.InputBuffered = rest.Length;
+                }
+            }
+            else if (buffers.InputBuffered > 0 && buffers.Input.Reader.TryRead(out var result))
+            {
+                var reader = buffers.Input.Reader;
                 var buffer = result.Buffer;
-                var action = _driver.OnInput(buffer, _inputEnded, buffers.Output.Writer, out var consumed);
+                action = _driver.OnInput(buffer, _inputEnded, reply, out var consumed);
                 buffers.InputBuffered = buffer.Slice(consumed).Length;
 
                 // Held back (paused), the rest counts as not examined: else TryRead would not offer it again
                 // until more bytes arrive.
                 reader.AdvanceTo(consumed, action == SessionAction.Pause ? consumed : buffer.End);
-                close |= action == SessionAction.Close;
-                if (action == SessionAction.Pause)
+            }
+            else
+            {
+                action = _inputEnded ? SessionAction.Close : SessionAction.Continue;
+                if (_inputEnded)
                 {
-                    Pause(_driver.InputPause);
+                    _driver.OnInput(ReadOnlySequence<byte>.Empty, inputEnded: true, reply, out _);
                 }
             }
-            else if (_inputEnded)
+
+            close |= action == SessionAction.Close;
+            if (action == SessionAction.Pause)
             {
-                _driver.OnInput(ReadOnlySequence<byte>.Empty, inputEnded: true, buffers.Output.Writer, out _);
+                Pause(_driver.InputPause);
+            }
+        }
+
+        if (_driver.HasOutbound)
+        {
+            var buffers = Buffers();
+            reply ??= BeginReply(buffers, direct);
+            if (!_driver.DrainOutbound(reply))
+            {
                 close = true;
             }
         }
 
-        if (_driver.HasOutbound && !_driver.DrainOutbound(Buffers().Output.Writer))
-        {
-            close = true;
-        }
-
         if (_buffers is { } held)
         {
+            long added = reply?.End() ?? 0;
             var writer = held.Output.Writer;
             var unflushed = writer.UnflushedBytes;
             if (unflushed > 0)
             {
                 CompleteSynchronously(writer.FlushAsync());
-                held.OutputBuffered += unflushed;
+                added += unflushed;
+            }
+
+            if (added > 0)
+            {
+                held.OutputBuffered += added;
                 _resources.Stats.ObserveBuffered(held.InputBuffered + held.OutputBuffered);
             }
         }
 
         return close;
+    }
+
+    private static ReplyWriter BeginReply(ConnectionBuffers buffers, bool direct)
+    {
+        buffers.Reply.Begin(direct);
+        return buffers.Reply;
+    }
+
+    /// <summary>Moves bytes received directly and not offered yet into the input pipe (before any newer bytes).</summary>
+    private static void SpillDirectInput(ConnectionBuffers buffers)
+    {
+        if (buffers.DirectInputLength > 0)
+        {
+            var writer = buffers.Input.Writer;
+            writer.Write(buffers.DirectInput.AsSpan(0, buffers.DirectInputLength));
+            buffers.DirectInputLength = 0;
+            CompleteSynchronously(writer.FlushAsync());
+        }
     }
 
     private void Pause(TimeSpan pause)
@@ -432,6 +519,15 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
     private bool StartSend()
     {
         var buffers = _buffers!;
+        if (buffers.Reply.Written > 0)
+        {
+            // Replies written while nothing else waited: sent from where they were written. Output
+            // of later rounds goes to the pipe (a send is in flight) and is sent after these.
+            buffers.SendingDirect = true;
+            _sending = true;
+            return _io.StartSend(buffers.Reply.Pending) || OnSendCompleted();
+        }
+
         if (!buffers.Output.Reader.TryRead(out var result))
         {
             return true;
@@ -447,6 +543,21 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
     {
         _sending = false;
         var buffers = _buffers!;
+        if (buffers.SendingDirect)
+        {
+            buffers.SendingDirect = false;
+            var written = buffers.Reply.Written;
+            buffers.Reply.Clear();
+            if (_io.SendError != SocketError.Success)
+            {
+                return false;
+            }
+
+            buffers.OutputBuffered -= written;
+            _resources.Stats.OnSent(written);
+            return true;
+        }
+
         var sent = buffers.Sending;
         buffers.Sending = default;
         if (_io.SendError != SocketError.Success)

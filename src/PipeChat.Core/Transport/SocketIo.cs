@@ -32,6 +32,9 @@ internal abstract class SocketIo : IDisposable
 
     protected ISocketIoCallback Callback { get; }
 
+    /// <summary>Another object of the connection that every event touches (its session driver): a prefetch hint for the epoll loop.</summary>
+    public object? Companion { get; set; }
+
     /// <summary>Completes when data is readable (or at EOF or error) without holding a buffer.</summary>
     public abstract bool StartWaitForData();
 

@@ -37,7 +37,7 @@ internal sealed class TransportResources
         // Only connections with bytes in flight hold buffers, a few per core even under load;
         // the pool keeps enough for bursts and drops (disposes) the rest.
         var provider = new DefaultObjectPoolProvider { MaximumRetained = Math.Max(256, Environment.ProcessorCount * 64) };
-        _pool = provider.Create(new Policy(input, output));
+        _pool = provider.Create(new Policy(input, output, options.MinimumReceiveBuffer));
     }
 
     public TransportOptions Options { get; }
@@ -58,14 +58,14 @@ internal sealed class TransportResources
     /// <summary>Returns buffers whose pipes are empty, idle and at rest: no reset needed.</summary>
     public void ReturnEmpty(ConnectionBuffers buffers)
     {
-        System.Diagnostics.Debug.Assert(buffers is { InputBuffered: 0, OutputBuffered: 0, ReceiveSize: 0, Sending.IsEmpty: true }, "Only empty buffers skip the reset.");
+        System.Diagnostics.Debug.Assert(buffers is { InputBuffered: 0, OutputBuffered: 0, ReceiveSize: 0, Sending.IsEmpty: true, DirectInputLength: 0, ReceivingDirect: false, SendingDirect: false, Reply.Written: 0 }, "Only empty buffers skip the reset.");
         buffers.Empty = true;
         _pool.Return(buffers);
     }
 
-    private sealed class Policy(PipeOptions input, PipeOptions output) : IPooledObjectPolicy<ConnectionBuffers>
+    private sealed class Policy(PipeOptions input, PipeOptions output, int directSize) : IPooledObjectPolicy<ConnectionBuffers>
     {
-        public ConnectionBuffers Create() => new(input, output);
+        public ConnectionBuffers Create() => new(input, output, directSize);
 
         public bool Return(ConnectionBuffers obj)
         {

@@ -143,9 +143,9 @@ internal sealed unsafe class EpollLoop
 
     /// <summary>
     /// Asks the CPU for the objects of the sockets a few events ahead: with hundreds of
-    /// connections each event's socket and connection objects are cold, and waiting for them
-    /// one after the other was a good part of the per-message cost. The connection object is
-    /// found through the socket object prefetched on an earlier round. A stale slot only wastes a prefetch.
+    /// connections each event's socket, connection and session driver objects are cold, and waiting for them
+    /// one after the other was a good part of the per-message cost. The connection object
+    /// and its driver are found through the socket object prefetched on an earlier round. A stale slot only wastes a prefetch.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Prefetch(EpollSocketIo?[] table, epoll_event* events, int i, int count)
@@ -163,6 +163,10 @@ internal sealed unsafe class EpollLoop
         if (i + PrefetchConnectionAhead < count && Slot(table, events[i + PrefetchConnectionAhead].data.u64) is { } near)
         {
             PrefetchObject(near.CallbackObject);
+            if (near.Companion is { } companion)
+            {
+                PrefetchObject(companion);
+            }
         }
     }
 

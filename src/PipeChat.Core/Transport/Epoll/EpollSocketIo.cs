@@ -393,9 +393,10 @@ internal sealed unsafe class EpollSocketIo : SocketIo
             long result;
             if (buffer.IsSingleSegment)
             {
-                fixed (byte* pointer = buffer.FirstSpan)
+                var span = buffer.FirstSpan;
+                fixed (byte* pointer = span)
                 {
-                    result = send(_fd, pointer, buffer.FirstSpan.Length, MSG_NOSIGNAL);
+                    result = send(_fd, pointer, span.Length, MSG_NOSIGNAL);
                 }
             }
             else
