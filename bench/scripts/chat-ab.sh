@@ -9,7 +9,8 @@
 # Env: SECS (measured, 5), WARMUP (5), PORT (first port - 1, 25000).
 # Needs the independent C load generator, which is not part of this repository: TOOLS names the folder
 # holding loadgen/ (default ../shared/tools beside the clone); without it chat-lib.sh stops with a message.
-# Prints one line per run: delivered lines/s, p50/p99 µs, server CPU %, gaps/dups, other CPU % (noise).
+# Prints one line per run: delivered lines/s, p50/p99 µs, server CPU %, gaps/dups, other CPU % (noise);
+# then, per configuration, the medians over the rounds and their ratios to the last configuration (ncat, say).
 # Example: bench/scripts/chat-ab.sh 1000 500 2 default "--wake-coalescing-ms 0" ncat
 set -uo pipefail
 [[ $# -ge 4 ]] || { sed -n 2,13p "$0"; exit 2; }
@@ -18,6 +19,7 @@ source "$(cd "$(dirname "$0")" && pwd)/chat-lib.sh"
 export WARMUP=${WARMUP:-5}
 m=$1 rate=$2 rounds=$3; shift 3
 port=${PORT:-25000}
+runs_log=$(mktemp)
 for round in $(seq 1 "$rounds"); do
   for cfg in "$@"; do
     port=$((port + 1))
@@ -34,4 +36,6 @@ for round in $(seq 1 "$rounds"); do
     unserve
     echo "round=$round cfg=\"$cfg\" members=$m rate=$rate delivered=$(get delivered_per_s) p50=$(get p50_us) p99=$(get p99_us) cpu=$(get srv_cpu_pct) gaps=$(get gaps) dups=$(get dups) errors=$(get errors) other=$(get other_cpu_pct)"
   done
-done
+done | tee "$runs_log"
+python3 "$(dirname "$0")/chat-ab-medians.py" <"$runs_log"
+rm -f "$runs_log"
