@@ -58,7 +58,7 @@ public class LineRateWindowTests
         // 1000 readers: the per-member ceiling is 10 ms. The publisher keeps 16 lines in flight and writes one
         // every 20 µs while it may; a wake-up delivers everything published. A window of the room's size alone
         // lets 16 lines through per 10 ms (1600 lines/s); following the rate, the publisher runs at its own pace.
-        var (lines, wakes) = RunClosedLoop(WakeCoalescing.Auto, readers: 1000, inFlight: 16, everyMicroseconds: 20);
+        var (lines, wakes, _) = RunClosedLoop(WakeCoalescing.Auto, readers: 1000, inFlight: 16, everyMicroseconds: 20);
 
         Assert.True(lines > 40_000, $"{lines} lines/s delivered");
         Assert.True(wakes * 2 < lines, $"{wakes} wake-ups for {lines} lines: not coalesced");
@@ -68,10 +68,23 @@ public class LineRateWindowTests
     public void A_steady_publisher_gets_about_the_lines_per_wake()
     {
         // 100 readers (1 ms ceiling), 5000 lines/s: about 4 lines per wake-up, each held at most 0.8 ms.
-        var (lines, wakes) = RunClosedLoop(WakeCoalescing.Auto, readers: 100, inFlight: int.MaxValue, everyMicroseconds: 200);
+        var (lines, wakes, longestWait) = RunClosedLoop(WakeCoalescing.Auto, readers: 100, inFlight: int.MaxValue, everyMicroseconds: 200);
 
         Assert.InRange(lines, 4990, 5000);
         Assert.InRange(wakes, 5000 / 5, 5000 / 3);
+        Assert.InRange(longestWait, TimeSpan.FromMicroseconds(500), TimeSpan.FromMicroseconds(800));
+    }
+
+    [Fact]
+    public void Lines_that_come_in_bunches_of_the_lines_per_wake_are_not_held_back()
+    {
+        // The same 5000 lines/s in bunches of 4 (one receive: one signal after the four are published), as when
+        // the sender writes right after its last lines were delivered: each bunch fills the window at once.
+        var (lines, wakes, longestWait) = RunClosedLoop(WakeCoalescing.Auto, readers: 100, inFlight: int.MaxValue, everyMicroseconds: 800, bunch: 4);
+
+        Assert.InRange(lines, 4990, 5000);
+        Assert.InRange(wakes, 1240, 1260);
+        Assert.Equal(TimeSpan.Zero, longestWait);
     }
 
     [Theory]
@@ -81,7 +94,7 @@ public class LineRateWindowTests
     {
         // What the default did before it followed the rate (10 µs per member), and a fixed 10 ms window.
         var policy = fixedWindow ? WakeCoalescing.Fixed(TimeSpan.FromMilliseconds(10)) : WakeCoalescing.Auto with { LinesPerWake = 0 };
-        var (lines, _) = RunClosedLoop(policy, readers: 1000, inFlight: 16, everyMicroseconds: 20);
+        var (lines, _, _) = RunClosedLoop(policy, readers: 1000, inFlight: 16, everyMicroseconds: 20);
         Assert.InRange(lines, 1500, 1700);
     }
 
@@ -96,11 +109,12 @@ public class LineRateWindowTests
         }
     }
 
-    // One simulated second: lines published every so often while fewer than inFlight wait for a wake-up, which
-    // delivers them all. Returns the lines delivered and the wake-ups.
-    private (long Lines, int Wakes) RunClosedLoop(WakeCoalescing policy, int readers, int inFlight, int everyMicroseconds)
+    // One simulated second: every so often a bunch of lines is published (then one signal, as at the end of a
+    // receive) while fewer than inFlight wait for a wake-up, which delivers them all. Returns the lines delivered,
+    // the wake-ups and the longest a line waited.
+    private (long Lines, int Wakes, TimeSpan LongestWait) RunClosedLoop(WakeCoalescing policy, int readers, int inFlight, int everyMicroseconds, int bunch = 1)
     {
-        var room = new DeliveringRoom();
+        var room = new DeliveringRoom(_time);
         var scheduler = new ClockScheduler(_time);
         var wake = WakeStrategy.Create(room, policy, scheduler, _time);
         wake.ReadersChanged(readers);
@@ -111,28 +125,42 @@ public class LineRateWindowTests
             scheduler.RunDue();
             if (room.Waiting < inFlight)
             {
-                room.Waiting++;
-                wake.Published();
+                for (int i = 0; i < bunch; i++)
+                {
+                    room.Publish();
+                    wake.Published();
+                }
+
                 wake.Signal();
             }
         }
 
-        return (room.Delivered, room.Wakes);
+        return (room.Delivered, room.Wakes, room.LongestWait);
     }
 
-    private sealed class DeliveringRoom : IWakeable
+    private sealed class DeliveringRoom(FakeTimeProvider time) : IWakeable
     {
-        public int Waiting { get; set; }
+        private readonly Queue<DateTimeOffset> _waiting = new();
+
+        public int Waiting => _waiting.Count;
 
         public long Delivered { get; private set; }
 
         public int Wakes { get; private set; }
 
+        public TimeSpan LongestWait { get; private set; }
+
+        public void Publish() => _waiting.Enqueue(time.GetUtcNow());
+
         public void Wake()
         {
             Wakes++;
-            Delivered += Waiting;
-            Waiting = 0;
+            while (_waiting.TryDequeue(out var published))
+            {
+                Delivered++;
+                var waited = time.GetUtcNow() - published;
+                LongestWait = waited > LongestWait ? waited : LongestWait;
+            }
         }
     }
 

@@ -55,7 +55,15 @@ internal sealed class CoalescedWake : WakeStrategy, IDeferredWake
         long window = _rate?.Window ?? Volatile.Read(ref _window);
         if (window == 0)
         {
+            _rate?.MarkWake();
             _target.Wake();
+            return;
+        }
+
+        if (_rate is { Full: true })
+        {
+            // The window's lines are all there: wake now (a deferred wake-up still due finds whoever sleeps then).
+            WakeNow(_time.GetTimestamp());
             return;
         }
 
@@ -68,8 +76,7 @@ internal sealed class CoalescedWake : WakeStrategy, IDeferredWake
         long since = now - Volatile.Read(ref _lastWake);
         if (since >= window)
         {
-            Volatile.Write(ref _lastWake, now);
-            _target.Wake();
+            WakeNow(now);
             return;
         }
 
@@ -84,8 +91,38 @@ internal sealed class CoalescedWake : WakeStrategy, IDeferredWake
     {
         // Cleared before the sleepers are taken: a signal that finds a sleeper parked after this point
         // schedules (or makes) the next wake-up itself.
-        Volatile.Write(ref _scheduled, 0);
-        Volatile.Write(ref _lastWake, _time.GetTimestamp());
+        Interlocked.Exchange(ref _scheduled, 0);
+        long now = _time.GetTimestamp();
+        if (_rate is not null)
+        {
+            // The window's lines may have woken the room before this came due (see Signal): nothing new, no
+            // wake-up; a few lines, the rest of the window from that wake-up. (A line whose signal found this
+            // scheduled was counted before it: seen here, after the fence.)
+            if (_rate.Waiting == 0)
+            {
+                return;
+            }
+
+            long since = now - Volatile.Read(ref _lastWake);
+            long window = _rate.Window;
+            if (since < window)
+            {
+                if (Interlocked.Exchange(ref _scheduled, 1) == 0)
+                {
+                    _scheduler.Schedule(this, TimeSpan.FromSeconds((double)(window - since) / _time.TimestampFrequency));
+                }
+
+                return;
+            }
+        }
+
+        WakeNow(now);
+    }
+
+    private void WakeNow(long now)
+    {
+        Volatile.Write(ref _lastWake, now);
+        _rate?.MarkWake();
         _target.Wake();
     }
 

@@ -3,7 +3,8 @@ namespace PipeChat.Protocols.Chat;
 /// <summary>
 /// The coalescing window of a room that follows its line rate (<see cref="WakeCoalescing.LinesPerWake"/>): long
 /// enough to gather about that many lines at the rate lines arrive, never longer than the room's ceiling (the
-/// per-member window of <see cref="WakeCoalescing"/>), none when that comes out under <see cref="Shortest"/>.
+/// per-member window of <see cref="WakeCoalescing"/>), none when that comes out under <see cref="Shortest"/>;
+/// and over as soon as that many lines are waiting (<see cref="Full"/>).
 /// Sans-I/O: fed the timestamps of the room's lines, in the units of the room's <see cref="TimeProvider"/>.
 /// </summary>
 /// <remarks>
@@ -23,6 +24,8 @@ internal sealed class LineRateWindow
     private long _ceiling;
     private long _meanInterval;
     private long _lastLine = long.MinValue;
+    private long _lines;
+    private long _linesAtWake;
 
     /// <summary>Creates a window of <paramref name="linesPerWake"/> lines; <paramref name="shortest"/> in timestamp units.</summary>
     public LineRateWindow(int linesPerWake, long shortest)
@@ -52,6 +55,19 @@ internal sealed class LineRateWindow
         }
     }
 
+    /// <summary>
+    /// Gets a value indicating whether the lines per wake-up were published since the last <see cref="MarkWake"/>:
+    /// then there is no reason to hold them back longer (lines often come in bunches, right after the wake-up
+    /// that let their sender go on), and waking now costs no more wake-ups per line than waiting would.
+    /// </summary>
+    public bool Full => Waiting >= _linesPerWake;
+
+    /// <summary>Gets the lines published since the last <see cref="MarkWake"/>.</summary>
+    public long Waiting => Volatile.Read(ref _lines) - Volatile.Read(ref _linesAtWake);
+
+    /// <summary>The room's sleepers are being woken: every line so far will be seen.</summary>
+    public void MarkWake() => Volatile.Write(ref _linesAtWake, Volatile.Read(ref _lines));
+
     /// <summary>Sets the longest window (timestamp units; the room's size decides it): 0 wakes at once.</summary>
     public void SetCeiling(long ceiling) => Volatile.Write(ref _ceiling, Math.Max(0, ceiling));
 
@@ -61,6 +77,7 @@ internal sealed class LineRateWindow
     /// </summary>
     public void OnLine(long timestamp)
     {
+        Volatile.Write(ref _lines, _lines + 1);
         long last = _lastLine;
         _lastLine = timestamp;
         if (last == long.MinValue)
