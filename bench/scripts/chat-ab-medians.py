@@ -1,4 +1,4 @@
-"""Medians of chat-ab.sh's runs per configuration, and their ratios to the last configuration (stdin: its lines)."""
+"""Medians of chat-ab.sh's runs per configuration, and their ratios to ncat (else the last one listed; stdin: its lines)."""
 import re
 import statistics
 import sys
@@ -18,7 +18,7 @@ for line in sys.stdin:
 if not runs:
     sys.exit(0)
 med = {cfg: {k: statistics.median(r[k] for r in rows) for k in rows[0]} for cfg, rows in runs.items()}
-last = list(med)[-1]
+last = "ncat" if "ncat" in med else list(med)[-1]
 ref = med[last]
 print(f"\n| configuration | runs | lines/s | ÷ {last} | p50 µs | p99 µs | ÷ {last} | CPU % | ÷ {last} | other CPU % (max) |")
 print("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")

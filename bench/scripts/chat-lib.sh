@@ -29,6 +29,7 @@ serve() {
   for _ in $(seq 1 300); do
     pid=$(ss -ltnpH "sport = :$port" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
     [[ -n $pid ]] && return 0
+    kill -0 "$launcher" 2>/dev/null || break  # exited, e.g. the port was taken
     sleep 0.1
   done
   unserve
