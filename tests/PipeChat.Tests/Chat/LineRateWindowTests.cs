@@ -16,8 +16,8 @@ public class LineRateWindowTests
         window.SetCeiling(Ticks(1000));
         Feed(window, lines: 200, everyMicroseconds: 200); // 5000 lines/s
 
-        Assert.InRange(window.MeanInterval, Ticks(199), Ticks(200));
-        Assert.InRange(window.Window, Ticks(796), Ticks(800));
+        Assert.Equal(Ticks(200), window.MeanInterval);
+        Assert.Equal(Ticks(800), window.Window);
     }
 
     [Fact]
@@ -39,6 +39,20 @@ public class LineRateWindowTests
     }
 
     [Fact]
+    public void Bunches_of_lines_give_the_mean_rate_not_the_interval_within_a_bunch()
+    {
+        var window = new LineRateWindow(linesPerWake: 4, shortest: Ticks(50));
+        window.SetCeiling(Ticks(1000));
+        for (int i = 0; i < 50; i++)
+        {
+            _time.Advance(TimeSpan.FromMicroseconds(800));
+            Feed(window, lines: 4, everyMicroseconds: 0); // one receive: 4 lines back to back
+        }
+
+        Assert.Equal(Ticks(200), window.MeanInterval);
+    }
+
+    [Fact]
     public void A_pause_counts_as_the_ceiling_and_the_rate_is_learnt_again_within_dozens_of_lines()
     {
         var window = new LineRateWindow(linesPerWake: 4, shortest: Ticks(50));
@@ -48,8 +62,8 @@ public class LineRateWindowTests
         window.OnLine(_time.GetTimestamp());
         Assert.InRange(window.MeanInterval, Ticks(100), Ticks(1000));
 
-        Feed(window, lines: 50, everyMicroseconds: 100);
-        Assert.InRange(window.Window, Ticks(400), Ticks(420));
+        Feed(window, lines: 100, everyMicroseconds: 100);
+        Assert.InRange(window.Window, Ticks(400), Ticks(440));
     }
 
     [Fact]
@@ -98,7 +112,7 @@ public class LineRateWindowTests
         Assert.InRange(lines, 1500, 1700);
     }
 
-    private static long Ticks(double microseconds) => (long)(microseconds * 1e-6 * new FakeTimeProvider().TimestampFrequency);
+    private static long Ticks(double microseconds) => (long)Math.Round(microseconds * 1e-6 * new FakeTimeProvider().TimestampFrequency);
 
     private void Feed(LineRateWindow window, int lines, int everyMicroseconds)
     {

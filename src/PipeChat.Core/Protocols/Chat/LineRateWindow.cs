@@ -16,14 +16,19 @@ namespace PipeChat.Protocols.Chat;
 /// </remarks>
 internal sealed class LineRateWindow
 {
-    // Weight of a new interval in the mean: 1/8 (a shift), so a change of rate shows within a few dozen lines.
-    private const int MeanShift = 3;
+    // The rate is sampled over blocks of this many lines: lines come in bunches (one receive, published back to
+    // back), and a mean of single intervals read right after a bunch would be biased short.
+    private const int BlockLines = 8;
+
+    // Weight of a new block in the mean: 1/4 (a shift), so a change of rate shows within a few dozen lines.
+    private const int MeanShift = 2;
 
     private readonly int _linesPerWake;
     private readonly long _shortest;
     private long _ceiling;
     private long _meanInterval;
-    private long _lastLine = long.MinValue;
+    private long _blockStart = long.MinValue;
+    private int _blockLines;
     private long _lines;
     private long _linesAtWake;
 
@@ -41,7 +46,7 @@ internal sealed class LineRateWindow
     /// </summary>
     public static TimeSpan Shortest { get; } = TimeSpan.FromMicroseconds(50);
 
-    /// <summary>Gets the mean time between the room's lines (timestamp units), 0 before the second line.</summary>
+    /// <summary>Gets the mean time between the room's lines (timestamp units), 0 before the first block of lines.</summary>
     public long MeanInterval => Volatile.Read(ref _meanInterval);
 
     /// <summary>Gets the window now (timestamp units): 0 wakes at once.</summary>
@@ -72,21 +77,27 @@ internal sealed class LineRateWindow
     public void SetCeiling(long ceiling) => Volatile.Write(ref _ceiling, Math.Max(0, ceiling));
 
     /// <summary>
-    /// A line was published at <paramref name="timestamp"/>. One writer at a time. An interval longer than the
-    /// ceiling counts as the ceiling: after a pause the first line wakes at once anyway.
+    /// A line was published at <paramref name="timestamp"/>. One writer at a time. A mean interval over a block
+    /// longer than the ceiling counts as the ceiling: after a pause the first line wakes at once anyway.
     /// </summary>
     public void OnLine(long timestamp)
     {
         Volatile.Write(ref _lines, _lines + 1);
-        long last = _lastLine;
-        _lastLine = timestamp;
-        if (last == long.MinValue)
+        if (_blockStart == long.MinValue)
+        {
+            _blockStart = timestamp;
+            return;
+        }
+
+        if (++_blockLines < BlockLines)
         {
             return;
         }
 
-        long interval = Math.Clamp(timestamp - last, 0, Math.Max(Volatile.Read(ref _ceiling), 1));
+        long interval = Math.Clamp((timestamp - _blockStart) / BlockLines, 0, Math.Max(Volatile.Read(ref _ceiling), 1));
+        _blockStart = timestamp;
+        _blockLines = 0;
         long mean = _meanInterval;
-        Volatile.Write(ref _meanInterval, mean + ((interval - mean) >> MeanShift));
+        Volatile.Write(ref _meanInterval, mean == 0 ? interval : mean + ((interval - mean) >> MeanShift));
     }
 }
