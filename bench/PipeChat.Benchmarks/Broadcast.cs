@@ -40,6 +40,12 @@ public class Broadcast
     private ChatMember[] _members = null!;
     private readonly ArrayBufferWriter<byte> _senderOutput = new(256);
 
+    // The same hub as the server runs it: default wake coalescing (the window follows the line rate).
+    private readonly HeldWakeScheduler _waker = new();
+    private ChatHub _coalescedHub = null!;
+    private ChatMember _coalescedSender = null!;
+    private ChatMember[] _coalescedMembers = null!;
+
     private ChatMessagePool _queuePool = null!;
     private QueueingSink[] _queues = null!;
 
@@ -73,16 +79,9 @@ public class Broadcast
         }
 
         // Hub: the sender plus Members recipients, all in the lobby, greetings drained.
-        _hub = new ChatHub(new ChatMessagePool());
-        _sender = _hub.Connect(new CountingSink());
-        _members = new ChatMember[Members];
-        for (int i = 0; i < Members; i++)
-        {
-            _members[i] = _hub.Connect(new CountingSink());
-        }
-
-        DrainHub();
-        _sender.DrainTo(new ArrayBufferWriter<byte>());
+        (_hub, _sender, _members) = NewHub(new ChatHub(new ChatMessagePool()));
+        (_coalescedHub, _coalescedSender, _coalescedMembers) = NewHub(
+            new ChatHub(new ChatMessagePool()) { WakeCoalescing = WakeCoalescing.Auto, WakeScheduler = _waker });
 
         _queuePool = new ChatMessagePool();
         _queues = new QueueingSink[Members];
@@ -114,6 +113,7 @@ public class Broadcast
         // Every design must have delivered the same line to everyone.
         var expected = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat($"<user1> {Encoding.ASCII.GetString(Text)}\n", Burst)));
         Check(ChatHubShipped(), expected);
+        Check(ChatHubShippedCoalesced(), expected);
         Check(QueuePerMember(), expected);
         Check(ChannelPerMember(), expected);
         Check(LockedListCopy(), expected);
@@ -127,17 +127,23 @@ public class Broadcast
     public void Cleanup()
     {
         // The hub's ring keeps the last lines until their slots are reused; everyone leaving releases them.
-        _hub.Disconnect(_sender);
-        foreach (var member in _members)
+        foreach (var (hub, sender, members) in new[] { (_hub, _sender, _members), (_coalescedHub, _coalescedSender, _coalescedMembers) })
         {
-            _hub.Disconnect(member);
-            member.DrainTo(new ArrayBufferWriter<byte>());
+            hub.Disconnect(sender);
+            foreach (var member in members)
+            {
+                hub.Disconnect(member);
+                member.DrainTo(new ArrayBufferWriter<byte>());
+            }
+
+            sender.DrainTo(new ArrayBufferWriter<byte>());
         }
 
-        _sender.DrainTo(new ArrayBufferWriter<byte>());
-        if (_hub.Pool.Outstanding != 0 || _queuePool.Outstanding != 0)
+        _waker.RunHeld();
+        long leaked = _hub.Pool.Outstanding + _coalescedHub.Pool.Outstanding + _queuePool.Outstanding;
+        if (leaked != 0)
         {
-            throw new InvalidOperationException($"{_hub.Pool.Outstanding + _queuePool.Outstanding} chat messages leaked.");
+            throw new InvalidOperationException($"{leaked} chat messages leaked.");
         }
     }
 
@@ -150,7 +156,23 @@ public class Broadcast
             _hub.OnLine(_sender, Text);
         }
 
-        return DrainHub();
+        return DrainHub(_sender, _members);
+    }
+
+    /// <summary>
+    /// The shipped design with the server's default wake coalescing: every line timed for the room's line rate,
+    /// wake-ups held back and run as the waker thread would (rooms under 50 members wake at once).
+    /// </summary>
+    [Benchmark]
+    public int ChatHubShippedCoalesced()
+    {
+        for (int b = 0; b < Burst; b++)
+        {
+            _coalescedHub.OnLine(_coalescedSender, Text);
+        }
+
+        _waker.RunHeld();
+        return DrainHub(_coalescedSender, _coalescedMembers);
     }
 
     /// <summary>The shipped design with a line whose control characters the hub replaces (once per line).</summary>
@@ -162,7 +184,7 @@ public class Broadcast
             _hub.OnLine(_sender, DirtyText);
         }
 
-        return DrainHub();
+        return DrainHub(_sender, _members);
     }
 
     /// <summary>The previous shipped design: every member visited per line.</summary>
@@ -268,17 +290,31 @@ public class Broadcast
         return total;
     }
 
-    private int DrainHub()
+    private (ChatHub Hub, ChatMember Sender, ChatMember[] Members) NewHub(ChatHub hub)
+    {
+        var sender = hub.Connect(new CountingSink());
+        var members = new ChatMember[Members];
+        for (int i = 0; i < Members; i++)
+        {
+            members[i] = hub.Connect(new CountingSink());
+        }
+
+        DrainHub(sender, members);
+        sender.DrainTo(new ArrayBufferWriter<byte>());
+        return (hub, sender, members);
+    }
+
+    private int DrainHub(ChatMember sender, ChatMember[] members)
     {
         // The sender reads too (it passes over its own line), as its connection would when woken.
         _senderOutput.ResetWrittenCount();
-        _sender.DrainTo(_senderOutput);
+        sender.DrainTo(_senderOutput);
         var total = 0;
-        for (int i = 0; i < _members.Length; i++)
+        for (int i = 0; i < members.Length; i++)
         {
             var output = _outputs[i];
             output.ResetWrittenCount();
-            _members[i].DrainTo(output);
+            members[i].DrainTo(output);
             total += output.WrittenCount;
         }
 

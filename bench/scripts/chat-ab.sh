@@ -9,7 +9,8 @@
 # Env: SECS (measured, 5), WARMUP (5), PORT (first port - 1, 25000).
 # Needs the independent C load generator, which is not part of this repository: TOOLS names the folder
 # holding loadgen/ (default ../shared/tools beside the clone); without it chat-lib.sh stops with a message.
-# Prints one line per run: delivered lines/s, p50/p99 µs, server CPU %, gaps/dups, other CPU % (noise).
+# Prints one line per run: delivered lines/s, p50/p99 µs, server CPU %, gaps/dups, other CPU % (noise);
+# then, per configuration, the medians over the rounds and their ratios to ncat (else to the last configuration).
 # Example: bench/scripts/chat-ab.sh 1000 500 2 default "--wake-coalescing-ms 0" ncat
 set -uo pipefail
 [[ $# -ge 4 ]] || { sed -n 2,13p "$0"; exit 2; }
@@ -18,20 +19,32 @@ source "$(cd "$(dirname "$0")" && pwd)/chat-lib.sh"
 export WARMUP=${WARMUP:-5}
 m=$1 rate=$2 rounds=$3; shift 3
 port=${PORT:-25000}
+runs_log=$(mktemp)
+# start CFG PORT: the configuration's server on PORT.
+start() {
+  if [[ $1 == ncat ]]; then
+    serve "$2" "${ncat_server[@]}" "$2"
+  else
+    local args=() build=$dll
+    [[ $1 == default ]] || read -ra args <<<"$1"
+    if [[ ${args[0]:-} == @* ]]; then build=${args[0]#@}; args=("${args[@]:1}"); fi
+    capacity_args "$build"
+    serve "$2" dotnet "$build" chat --model async "${cap[@]}" "${args[@]}" --port "$2"
+  fi
+}
 for round in $(seq 1 "$rounds"); do
   for cfg in "$@"; do
-    port=$((port + 1))
-    if [[ $cfg == ncat ]]; then
-      serve "$port" "${ncat_server[@]}" "$port"
-    else
-      args=(); [[ $cfg == default ]] || read -ra args <<<"$cfg"
-      build=$dll
-      if [[ ${args[0]:-} == @* ]]; then build=${args[0]#@}; args=("${args[@]:1}"); fi
-      capacity_args "$build"
-      serve "$port" dotnet "$build" chat --model async "${cap[@]}" "${args[@]}" --port "$port"
-    fi || { echo "round=$round cfg=\"$cfg\": server did not start" >&2; continue; }
+    # A port in the ephemeral range may be held by a client socket (a big room's, lingering): try the next ones.
+    started=0
+    for _ in 1 2 3; do
+      port=$((port + 1))
+      if start "$cfg" "$port"; then started=1; break; fi
+    done
+    [[ $started == 1 ]] || { echo "round=$round cfg=\"$cfg\": server did not start" >&2; continue; }
     chat_load "$port" "$m" "$rate" $([[ $cfg == ncat ]] && echo 1 || echo 0)
     unserve
     echo "round=$round cfg=\"$cfg\" members=$m rate=$rate delivered=$(get delivered_per_s) p50=$(get p50_us) p99=$(get p99_us) cpu=$(get srv_cpu_pct) gaps=$(get gaps) dups=$(get dups) errors=$(get errors) other=$(get other_cpu_pct)"
   done
-done
+done | tee "$runs_log"
+python3 "$(dirname "$0")/chat-ab-medians.py" <"$runs_log"
+rm -f "$runs_log"

@@ -21,14 +21,15 @@ capacity_args() {
 ncat_server=(ncat --broker --chat --max-conns 2000 -l 127.0.0.1)
 
 # serve PORT CMD...: starts CMD, which listens on PORT, in a session of its own, bounded by
-# timeout; sets launcher and pid (the process that listens on PORT). Fails if none does within 10 s.
+# timeout; sets launcher and pid (the process that listens on PORT). Fails if none does within 30 s (a busy box starts dotnet slowly).
 serve() {
   local port=$1; shift
   setsid timeout 150 "$@" >/dev/null 2>&1 &
   launcher=$! pid=
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 300); do
     pid=$(ss -ltnpH "sport = :$port" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
     [[ -n $pid ]] && return 0
+    kill -0 "$launcher" 2>/dev/null || break  # exited, e.g. the port was taken
     sleep 0.1
   done
   unserve

@@ -239,9 +239,9 @@ public static class OptionsResolver
             return Protocols.Chat.WakeCoalescing.Auto;
         }
 
-        if (!int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) || ms < 0 || ms > 1000)
+        if (!double.TryParse(raw, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var ms) || ms < 0 || ms > 1000)
         {
-            throw new UsageException($"invalid value '{raw}' for {section.Origin("WakeCoalescingMs", "--wake-coalescing-ms")}: expected auto or an integer from 0 to 1000");
+            throw new UsageException($"invalid value '{raw}' for {section.Origin("WakeCoalescingMs", "--wake-coalescing-ms")}: expected auto or a number of milliseconds from 0 to 1000 (e.g. 0.5)");
         }
 
         return Protocols.Chat.WakeCoalescing.Fixed(TimeSpan.FromMilliseconds(ms));

@@ -25,7 +25,7 @@ public static class ServerOptions
         new("--idle-timeout", "IdleTimeout", "Seconds a client may stay silent before it is dropped; 0 = off (default 0, UDP chat 600).", Both, NotUdpEcho),
         new("--shutdown-timeout", "ShutdownTimeout", "Seconds to drain on SIGINT/SIGTERM; 0 aborts at once (default 5).", Both),
         new("--max-pending-output", "MaxPendingOutput", "Chat: bytes queued for one member before it is cut off as too slow (default 1048576).", ChatOnly, TcpOnly),
-        new("--wake-coalescing-ms", "WakeCoalescingMs", "Chat: shortest time between wake-ups of a busy room's readers: auto (default: 10 µs per member, none under 0.5 ms), MS, or 0 (off).", ChatOnly, TcpOnly),
+        new("--wake-coalescing-ms", "WakeCoalescingMs", "Chat: shortest time between wake-ups of a busy room's readers: auto (default: about 4 lines at the room's line rate, at most 10 µs per member, none under 50 members), MS (e.g. 0.5), or 0 (off).", ChatOnly, TcpOnly),
         new("--max-line-rate", "MaxLineRate", "Chat: lines per member per second, bursts up to as many; past it the member is not read (UDP: dropped) (default 100; 0 = unlimited).", ChatOnly),
         new("--line-timeout", "LineTimeout", "Chat: seconds an unfinished line may take from its first byte before the member is cut (default 30; 0 = off).", ChatOnly, TcpOnly),
         new("--log-level", "LogLevel", "trace, debug, information (default), warning or error.", Both),

@@ -40,6 +40,7 @@ public class OptionsResolverTests
         Assert.Equal(WakeCoalescing.Auto, Resolve(ProtocolKind.Chat, ("WakeCoalescingMs", "AUTO")).WakeCoalescing);
         Assert.Equal(WakeCoalescing.Off, Resolve(ProtocolKind.Chat, ("WakeCoalescingMs", "0")).WakeCoalescing);
         Assert.Equal(WakeCoalescing.Fixed(TimeSpan.FromMilliseconds(2)), Resolve(ProtocolKind.Chat, ("WakeCoalescingMs", "2")).WakeCoalescing);
+        Assert.Equal(WakeCoalescing.Fixed(TimeSpan.FromMilliseconds(0.25)), Resolve(ProtocolKind.Chat, ("WakeCoalescingMs", "0.25")).WakeCoalescing);
         Assert.Equal(PipeChat.Transport.SocketIoKind.Auto, Resolve(ProtocolKind.Echo).Io);
         Assert.Equal(PipeChat.Transport.SocketIoKind.Saea, Resolve(ProtocolKind.Echo, ("Io", "SAEA")).Io);
         Assert.Equal(0, Resolve(ProtocolKind.Echo).IoThreads);
@@ -62,6 +63,7 @@ public class OptionsResolverTests
     [InlineData("Udp", "maybe", "--udp")]
     [InlineData("WakeCoalescingMs", "5000", "--wake-coalescing-ms")]
     [InlineData("WakeCoalescingMs", "soon", "--wake-coalescing-ms")]
+    [InlineData("WakeCoalescingMs", "-0.5", "--wake-coalescing-ms")]
     [InlineData("Io", "uring", "--io")]
     [InlineData("IoThreads", "0", "--io-threads")]
     [InlineData("IoThreads", "many", "--io-threads")]

@@ -102,6 +102,8 @@ internal sealed class RoomRing : IWakeable
             {
                 ScanLocked(ref slow);
             }
+
+            _wake.Published();
         }
 
         if (WakeBatch.Active)

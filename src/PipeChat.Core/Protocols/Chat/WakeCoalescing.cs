@@ -20,6 +20,13 @@ public readonly record struct WakeCoalescing
     /// </summary>
     public static readonly TimeSpan AutoMinWindow = TimeSpan.FromMilliseconds(0.5);
 
+    /// <summary>
+    /// The lines per wake-up of <see cref="Auto"/>: its window holds about this many lines at the room's rate,
+    /// well under the 16 lines a closed-loop publisher keeps in flight in the measurements, so the window never
+    /// becomes what such a publisher waits on.
+    /// </summary>
+    public const int AutoLinesPerWake = 4;
+
     /// <summary>Gets the window of a fixed policy.</summary>
     public TimeSpan Window { get; init; }
 
@@ -29,21 +36,32 @@ public readonly record struct WakeCoalescing
     /// <summary>Gets the shortest window used: a room whose window is shorter wakes at once.</summary>
     public TimeSpan MinWindow { get; init; }
 
+    /// <summary>
+    /// Gets the lines a window holds at the room's rate (0: the window does not follow the rate): the window is
+    /// then at most this many times the mean time between the room's lines, and at most <see cref="WindowFor"/>.
+    /// </summary>
+    public int LinesPerWake { get; init; }
+
     /// <summary>Gets the policy that wakes readers at once.</summary>
     public static WakeCoalescing Off => default;
 
     /// <summary>
-    /// Gets the default: a window of <see cref="AutoWindowPerMember"/> × members (1 ms at 100 members, 10 ms at
-    /// 1000), none under <see cref="AutoMinWindow"/>. Woken at once on every line, a busy room's fan-out takes
-    /// every core it can get whatever the load, as each member then sends about one line per send; held back
-    /// so, waking the whole room costs at most about one core per window.
+    /// Gets the default: a window that holds about <see cref="AutoLinesPerWake"/> lines at the room's line rate, at
+    /// most <see cref="AutoWindowPerMember"/> × members (1 ms at 100 members, 10 ms at 1000), none in rooms whose
+    /// ceiling is under <see cref="AutoMinWindow"/>. Woken at once on every line, a busy room's fan-out takes every
+    /// core it can get whatever the load, as each member then sends about one line per send; held back so, waking
+    /// the whole room costs at most about one core per window. Following the rate, the window never holds back a
+    /// publisher that waits on its own lines (see <see cref="LinesPerWake"/>).
     /// </summary>
-    public static WakeCoalescing Auto => new() { WindowPerMember = AutoWindowPerMember, MinWindow = AutoMinWindow };
+    public static WakeCoalescing Auto => new() { WindowPerMember = AutoWindowPerMember, MinWindow = AutoMinWindow, LinesPerWake = AutoLinesPerWake };
 
     /// <summary>Holds wake-ups back to one per <paramref name="window"/> in every room.</summary>
     public static WakeCoalescing Fixed(TimeSpan window) => new() { Window = window };
 
-    /// <summary>The window for a room of <paramref name="members"/>; zero when it wakes at once.</summary>
+    /// <summary>
+    /// The window for a room of <paramref name="members"/> (with <see cref="LinesPerWake"/>, the longest); zero when it
+    /// wakes at once.
+    /// </summary>
     public TimeSpan WindowFor(int members)
     {
         var window = Window + (WindowPerMember * members);

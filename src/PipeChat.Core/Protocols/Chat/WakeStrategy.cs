@@ -21,6 +21,11 @@ internal abstract class WakeStrategy
     /// <summary>Lines were published and someone is asleep: wake them now or later.</summary>
     public abstract void Signal();
 
+    /// <summary>A line was published (under the room's write lock, whether or not anyone sleeps).</summary>
+    public virtual void Published()
+    {
+    }
+
     /// <summary>The room now has <paramref name="readers"/> readers (the window may depend on it).</summary>
     public virtual void ReadersChanged(int readers)
     {

@@ -1,0 +1,103 @@
+namespace PipeChat.Protocols.Chat;
+
+/// <summary>
+/// The coalescing window of a room that follows its line rate (<see cref="WakeCoalescing.LinesPerWake"/>): long
+/// enough to gather about that many lines at the rate lines arrive, never longer than the room's ceiling (the
+/// per-member window of <see cref="WakeCoalescing"/>), none when that comes out under <see cref="Shortest"/>;
+/// and over as soon as that many lines are waiting (<see cref="Full"/>).
+/// Sans-I/O: fed the timestamps of the room's lines, in the units of the room's <see cref="TimeProvider"/>.
+/// </summary>
+/// <remarks>
+/// A window tied to the room's size alone caps a publisher that waits on its own lines (a closed loop with L lines
+/// in flight): it gets at most L lines per window delivered, whatever the server could do. A window of k lines at
+/// the measured rate lets such a publisher through at up to L ÷ k times its current rate, so with k under L the
+/// rate only ever rises; a publisher at a steady rate gets about k lines per wake-up, as with a fixed window.
+/// Lines are fed under the room's write lock (one writer at a time); the window is read from any thread.
+/// </remarks>
+internal sealed class LineRateWindow
+{
+    // The rate is sampled over blocks of this many lines: lines come in bunches (one receive, published back to
+    // back), and a mean of single intervals read right after a bunch would be biased short.
+    private const int BlockLines = 8;
+
+    // Weight of a new block in the mean: 1/4 (a shift), so a change of rate shows within a few dozen lines.
+    private const int MeanShift = 2;
+
+    private readonly int _linesPerWake;
+    private readonly long _shortest;
+    private long _ceiling;
+    private long _meanInterval;
+    private long _blockStart = long.MinValue;
+    private int _blockLines;
+    private long _lines;
+    private long _linesAtWake;
+
+    /// <summary>Creates a window of <paramref name="linesPerWake"/> lines; <paramref name="shortest"/> in timestamp units.</summary>
+    public LineRateWindow(int linesPerWake, long shortest)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(linesPerWake);
+        _linesPerWake = linesPerWake;
+        _shortest = shortest;
+    }
+
+    /// <summary>
+    /// The shortest window held back (50 µs): a deferred wake-up is a thread hand-off and a sleep, which cost about
+    /// as much, and a sleep that short is not kept precisely.
+    /// </summary>
+    public static TimeSpan Shortest { get; } = TimeSpan.FromMicroseconds(50);
+
+    /// <summary>Gets the mean time between the room's lines (timestamp units), 0 before the first block of lines.</summary>
+    public long MeanInterval => Volatile.Read(ref _meanInterval);
+
+    /// <summary>Gets the window now (timestamp units): 0 wakes at once.</summary>
+    public long Window
+    {
+        get
+        {
+            long ceiling = Volatile.Read(ref _ceiling);
+            long window = Math.Min(ceiling, Volatile.Read(ref _meanInterval) * _linesPerWake);
+            return window < _shortest ? 0 : window;
+        }
+    }
+
+    /// <summary>
+    /// Gets a value indicating whether the lines per wake-up were published since the last <see cref="MarkWake"/>:
+    /// then there is no reason to hold them back longer (lines often come in bunches, right after the wake-up
+    /// that let their sender go on), and waking now costs no more wake-ups per line than waiting would.
+    /// </summary>
+    public bool Full => Waiting >= _linesPerWake;
+
+    /// <summary>Gets the lines published since the last <see cref="MarkWake"/>.</summary>
+    public long Waiting => Volatile.Read(ref _lines) - Volatile.Read(ref _linesAtWake);
+
+    /// <summary>The room's sleepers are being woken: every line so far will be seen.</summary>
+    public void MarkWake() => Volatile.Write(ref _linesAtWake, Volatile.Read(ref _lines));
+
+    /// <summary>Sets the longest window (timestamp units; the room's size decides it): 0 wakes at once.</summary>
+    public void SetCeiling(long ceiling) => Volatile.Write(ref _ceiling, Math.Max(0, ceiling));
+
+    /// <summary>
+    /// A line was published at <paramref name="timestamp"/>. One writer at a time. A mean interval over a block
+    /// longer than the ceiling counts as the ceiling: after a pause the first line wakes at once anyway.
+    /// </summary>
+    public void OnLine(long timestamp)
+    {
+        Volatile.Write(ref _lines, _lines + 1);
+        if (_blockStart == long.MinValue)
+        {
+            _blockStart = timestamp;
+            return;
+        }
+
+        if (++_blockLines < BlockLines)
+        {
+            return;
+        }
+
+        long interval = Math.Clamp((timestamp - _blockStart) / BlockLines, 0, Math.Max(Volatile.Read(ref _ceiling), 1));
+        _blockStart = timestamp;
+        _blockLines = 0;
+        long mean = _meanInterval;
+        Volatile.Write(ref _meanInterval, mean == 0 ? interval : mean + ((interval - mean) >> MeanShift));
+    }
+}
