@@ -38,38 +38,19 @@ internal sealed class ClusterNode : IAsyncDisposable
         return new ClusterNode(hub, bridge);
     }
 
+    /// <summary>Connects a member; it completes at once while claimed names are at hand, else blocks until one is.</summary>
     public (ChatMember Member, RecordingSink Sink) Connect()
     {
-        var sink = new RecordingSink();
-        lock (_sinks)
-        {
-            _sinks.Add(sink);
-        }
-
-        // As a session does: when no claimed name is at hand, wait for the bridge's wake-up and ask again.
-        ChatMember? member;
-        while ((member = Hub.TryConnect(sink)) is null)
-        {
-            int wakes = sink.Wakes;
-            if (!SpinWait.SpinUntil(() => sink.Wakes > wakes, TimeSpan.FromSeconds(10)))
-            {
-                throw new TimeoutException("the bridge never woke a member waiting for its name");
-            }
-        }
-
-        sink.Member = member;
-        return (member, sink);
+        var sink = NewSink();
+        return (JoinAsync(sink).GetAwaiter().GetResult(), sink);
     }
 
     /// <summary><see cref="Connect"/> without holding a thread while the member waits for its name.</summary>
-    public async Task<ChatMember> ConnectAsync()
-    {
-        var sink = new RecordingSink();
-        lock (_sinks)
-        {
-            _sinks.Add(sink);
-        }
+    public Task<ChatMember> ConnectAsync() => JoinAsync(NewSink());
 
+    // As a session does: when no claimed name is at hand, wait for the bridge's wake-up and ask again.
+    private async Task<ChatMember> JoinAsync(RecordingSink sink)
+    {
         ChatMember? member;
         while ((member = Hub.TryConnect(sink)) is null)
         {
@@ -79,6 +60,17 @@ internal sealed class ClusterNode : IAsyncDisposable
 
         sink.Member = member;
         return member;
+    }
+
+    private RecordingSink NewSink()
+    {
+        var sink = new RecordingSink();
+        lock (_sinks)
+        {
+            _sinks.Add(sink);
+        }
+
+        return sink;
     }
 
     public void Say(ChatMember member, string line) => Hub.OnLine(member, Encoding.UTF8.GetBytes(line));
