@@ -34,4 +34,7 @@ internal static partial class ClusterLog
 
     [LoggerMessage(159, LogLevel.Information, "cluster: {Count} names of departed nodes freed")]
     public static partial void NamesFreed(ILogger logger, int count);
+
+    [LoggerMessage(160, LogLevel.Warning, "cluster: no userN name claimed within {Seconds} s for a new member; numbered on this node alone, unique here only ({Suppressed} more since the last line)")]
+    public static partial void NameNumberedLocally(ILogger logger, double seconds, long suppressed);
 }

@@ -9,6 +9,7 @@ internal sealed class ClusterStats
     private long _gaps;
     private long _malformed;
     private long _nameConflicts;
+    private long _namesNumberedLocally;
     private volatile bool _linked;
 
     public bool Linked
@@ -35,6 +36,9 @@ internal sealed class ClusterStats
     /// <summary>Names found held by another node when this node claimed them again after an outage.</summary>
     public long NameConflicts => Interlocked.Read(ref _nameConflicts);
 
+    /// <summary>Members numbered on this node alone, with the link up, because no claimed name came within the claim wait.</summary>
+    public long NamesNumberedLocally => Interlocked.Read(ref _namesNumberedLocally);
+
     public void LineOut() => Interlocked.Increment(ref _linesOut);
 
     public void LineIn() => Interlocked.Increment(ref _linesIn);
@@ -46,4 +50,6 @@ internal sealed class ClusterStats
     public void MalformedFrame() => Interlocked.Increment(ref _malformed);
 
     public void NameConflict() => Interlocked.Increment(ref _nameConflicts);
+
+    public void NameNumberedLocally() => Interlocked.Increment(ref _namesNumberedLocally);
 }

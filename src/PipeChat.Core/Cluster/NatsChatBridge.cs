@@ -44,6 +44,7 @@ internal sealed class NatsChatBridge : IChatBridge, IAsyncDisposable
     private readonly LogLimiter _dropLog;
     private readonly LogLimiter _gapLog;
     private readonly LogLimiter _malformedLog;
+    private readonly LogLimiter _localNameLog;
     private INatsKVStore? _kv;
     private INatsSub<NatsMemoryOwner<byte>>? _subscription;
     private Task _loops = Task.CompletedTask;
@@ -63,6 +64,7 @@ internal sealed class NatsChatBridge : IChatBridge, IAsyncDisposable
         _dropLog = new LogLimiter(settings.Time);
         _gapLog = new LogLimiter(settings.Time);
         _malformedLog = new LogLimiter(settings.Time);
+        _localNameLog = new LogLimiter(settings.Time);
         _out = Channel.CreateBounded<ClusterFrame.Encoded>(new BoundedChannelOptions(settings.OutboundCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         _claims = Channel.CreateUnbounded<(string, ChatMember?, byte[]?)>(new UnboundedChannelOptions { SingleReader = true });
         _nats = new NatsConnection(NatsOpts.Default with
@@ -142,6 +144,12 @@ internal sealed class NatsChatBridge : IChatBridge, IAsyncDisposable
         if (_settings.Time.GetElapsedTime(since, now) >= _settings.ClaimWait)
         {
             ForgetWaiter(waiter);
+            Stats.NameNumberedLocally();
+            if (_localNameLog.TryLog(out long suppressed))
+            {
+                ClusterLog.NameNumberedLocally(_logger, _settings.ClaimWait.TotalSeconds, suppressed);
+            }
+
             return false;
         }
 

@@ -73,6 +73,7 @@ public sealed class ProtocolRegistry
                 new("pipechat.cluster.lines_dropped", IsGauge: false, "{line}", "Chat cluster: member lines not sent to the other nodes (link down, queue full, publish failed)", () => cluster.Stats.LinesDropped),
                 new("pipechat.cluster.gaps", IsGauge: false, "{frame}", "Chat cluster: frames from other nodes that never arrived (sequence gaps, slow-consumer drops)", () => cluster.Stats.Gaps),
                 new("pipechat.cluster.name_conflicts", IsGauge: false, "{name}", "Chat cluster: names given during an outage found held by another node when the link came back (their members renamed)", () => cluster.Stats.NameConflicts),
+                new("pipechat.cluster.names_numbered_locally", IsGauge: false, "{name}", "Chat cluster: new members numbered on this node alone, link up, because no claimed name came within 2 s", () => cluster.Stats.NamesNumberedLocally),
                 new("pipechat.cluster.remote_members", IsGauge: true, "{member}", "Chat cluster: members on the other nodes, as last heard", () => chat.Hub.RemoteMemberCount),
             ])
             {

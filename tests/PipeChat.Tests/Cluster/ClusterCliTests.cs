@@ -91,6 +91,7 @@ public sealed partial class ClusterCliTests(NatsServer nats) : IClassFixture<Nat
         Assert.Equal(0, metrics["pipechat_cluster_lines_dropped_total" + tags]);
         Assert.Equal(0, metrics["pipechat_cluster_gaps_total" + tags]);
         Assert.Equal(0, metrics["pipechat_cluster_name_conflicts_total" + tags]);
+        Assert.Equal(0, metrics["pipechat_cluster_names_numbered_locally_total" + tags]);
         Assert.Equal("ok\ncluster linked\n", await Http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/healthz")));
     }
 

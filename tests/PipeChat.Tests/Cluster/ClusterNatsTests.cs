@@ -95,6 +95,18 @@ public sealed class ClusterNatsTests(NatsServer nats) : IClassFixture<NatsServer
     }
 
     [NatsFact]
+    public async Task A_member_numbered_locally_after_the_claim_wait_is_counted()
+    {
+        var settings = ClusterNode.Settings(nats.Url, NewCluster()) with { NamePool = 1, ClaimWait = TimeSpan.Zero };
+        await using var a = await ClusterNode.StartAsync(settings);
+
+        // The pool holds one name and refills over the network: the next connects, microseconds later, find it empty.
+        var names = Enumerable.Range(0, 10).Select(_ => a.Connect().Member.Name).ToArray();
+        Assert.Equal(names.Length, names.Distinct().Count());
+        Assert.InRange(a.Bridge.Stats.NamesNumberedLocally, 1, 9);
+    }
+
+    [NatsFact]
     public async Task Who_and_rooms_show_every_node()
     {
         var cluster = NewCluster();
