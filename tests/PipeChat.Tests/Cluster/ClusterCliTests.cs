@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using PipeChat.Tests.Support;
 
 namespace PipeChat.Tests.Cluster;
@@ -67,8 +66,7 @@ public sealed partial class ClusterCliTests(NatsServer nats) : IClassFixture<Nat
         using var a = CliProcess.Start(args + " --metrics-port 0");
         using var b = CliProcess.Start(args);
         var endPoints = await Task.WhenAll(a.ReadyAsync(), b.ReadyAsync());
-        await Wait.UntilAsync(() => MetricsUrl().IsMatch(a.Stderr), "metrics endpoint logged");
-        var port = int.Parse(MetricsUrl().Match(a.Stderr).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        var port = await MetricsScrape.PortAsync(a);
         using var talker = await ChatTestClient.JoinAsync(endPoints[0]);
         using var listener = await ChatTestClient.JoinAsync(endPoints[1]);
         await talker.SkipUntilAsync($"* {listener.Name} joined");
@@ -80,7 +78,7 @@ public sealed partial class ClusterCliTests(NatsServer nats) : IClassFixture<Nat
         await Wait.UntilAsync(
             () =>
             {
-                metrics = ScrapeAsync(port).Result;
+                metrics = MetricsScrape.ScrapeAsync(port).Result;
                 return metrics.GetValueOrDefault("pipechat_cluster_remote_members" + tags) == 1;
             },
             "the other node's member counted",
@@ -92,7 +90,7 @@ public sealed partial class ClusterCliTests(NatsServer nats) : IClassFixture<Nat
         Assert.Equal(0, metrics["pipechat_cluster_gaps_total" + tags]);
         Assert.Equal(0, metrics["pipechat_cluster_name_conflicts_total" + tags]);
         Assert.Equal(0, metrics["pipechat_cluster_names_numbered_locally_total" + tags]);
-        Assert.Equal("ok\ncluster linked\n", await Http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/healthz")));
+        Assert.Equal("ok\ncluster linked\n", await MetricsScrape.GetAsync(port, "/healthz"));
     }
 
     [Fact]
@@ -104,25 +102,4 @@ public sealed partial class ClusterCliTests(NatsServer nats) : IClassFixture<Nat
         Assert.DoesNotContain("   at ", server.Stderr, StringComparison.Ordinal);
         Assert.Equal(string.Empty, server.Stdout);
     }
-
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
-
-    private static async Task<Dictionary<string, double>> ScrapeAsync(int port)
-    {
-        var text = await Http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics"));
-        var values = new Dictionary<string, double>();
-        foreach (var line in text.Split('\n'))
-        {
-            if (line.StartsWith("pipechat_", StringComparison.Ordinal))
-            {
-                var space = line.LastIndexOf(' ');
-                values[line[..space]] = double.Parse(line[(space + 1)..], System.Globalization.CultureInfo.InvariantCulture);
-            }
-        }
-
-        return values;
-    }
-
-    [GeneratedRegex(@"metrics at http://[^:/]+:(\d+)")]
-    private static partial Regex MetricsUrl();
 }

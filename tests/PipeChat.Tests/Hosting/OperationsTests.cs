@@ -3,38 +3,13 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using PipeChat.Tests.Support;
 
 namespace PipeChat.Tests.Hosting;
 
 /// <summary>What an operator relies on: /metrics, /healthz, systemd readiness, JSON logs.</summary>
-public partial class OperationsTests
+public class OperationsTests
 {
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
-
-    private static async Task<int> MetricsPortAsync(CliProcess cli)
-    {
-        await Wait.UntilAsync(() => MetricsUrl().IsMatch(cli.Stderr), "metrics endpoint logged");
-        return int.Parse(MetricsUrl().Match(cli.Stderr).Groups[1].Value, CultureInfo.InvariantCulture);
-    }
-
-    private static async Task<Dictionary<string, double>> ScrapeAsync(int port)
-    {
-        var text = await Http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics"));
-        var values = new Dictionary<string, double>();
-        foreach (var line in text.Split('\n'))
-        {
-            if (line.StartsWith("pipechat_", StringComparison.Ordinal))
-            {
-                var space = line.LastIndexOf(' ');
-                values[line[..space]] = double.Parse(line[(space + 1)..], CultureInfo.InvariantCulture);
-            }
-        }
-
-        return values;
-    }
-
     private static string Reason(string tags, string reason) => tags[..^1] + $",reason=\"{reason}\"}}";
 
     private static double Delta(Dictionary<string, double> before, Dictionary<string, double> after, string name) =>
@@ -45,9 +20,9 @@ public partial class OperationsTests
     {
         using var cli = CliProcess.Start("echo --port 0 --metrics-port 0");
         var endPoint = await cli.ReadyAsync();
-        var port = await MetricsPortAsync(cli);
+        var port = await MetricsScrape.PortAsync(cli);
         const string tags = "{model=\"async\",protocol=\"echo\",transport=\"tcp\"}";
-        var before = await ScrapeAsync(port);
+        var before = await MetricsScrape.ScrapeAsync(port);
 
         using (var client = await TestClient.ConnectAsync(endPoint))
         {
@@ -57,12 +32,12 @@ public partial class OperationsTests
                 await client.ReceiveExactlyAsync(5);
             }
 
-            var during = await ScrapeAsync(port);
+            var during = await MetricsScrape.ScrapeAsync(port);
             Assert.Equal(1, during["pipechat_connections_active" + tags]);
         }
 
-        await Wait.UntilAsync(() => ScrapeAsync(port).Result.GetValueOrDefault("pipechat_connections_active" + tags) == 0, "connection closed");
-        var after = await ScrapeAsync(port);
+        await Wait.UntilAsync(() => MetricsScrape.ScrapeAsync(port).Result.GetValueOrDefault("pipechat_connections_active" + tags) == 0, "connection closed");
+        var after = await MetricsScrape.ScrapeAsync(port);
         Assert.Equal(1, Delta(before, after, "pipechat_connections_accepted_total" + tags));
         Assert.Equal(15, Delta(before, after, "pipechat_bytes_received_total" + tags));
         Assert.Equal(15, Delta(before, after, "pipechat_bytes_sent_total" + tags));
@@ -70,7 +45,7 @@ public partial class OperationsTests
         Assert.Equal(0, Delta(before, after, "pipechat_connections_rejected_total" + Reason(tags, "max-connections")));
         Assert.Equal(0, Delta(before, after, "pipechat_connections_rejected_total" + Reason(tags, "per-ip")));
 
-        Assert.Equal("ok\n", await Http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/healthz")));
+        Assert.Equal("ok\n", await MetricsScrape.GetAsync(port, "/healthz"));
         cli.Signal("TERM");
         Assert.Equal(0, await cli.ExitCodeAsync());
     }
@@ -80,9 +55,9 @@ public partial class OperationsTests
     {
         using var cli = CliProcess.Start("chat --model threads --port 0 --metrics-port 0 --max-connections 2");
         var endPoint = await cli.ReadyAsync();
-        var port = await MetricsPortAsync(cli);
+        var port = await MetricsScrape.PortAsync(cli);
         const string tags = "{model=\"threads\",protocol=\"chat\",transport=\"tcp\"}";
-        var before = await ScrapeAsync(port);
+        var before = await MetricsScrape.ScrapeAsync(port);
 
         using var alice = await TestClient.ConnectAsync(endPoint);
         using var bob = await TestClient.ConnectAsync(endPoint);
@@ -98,7 +73,7 @@ public partial class OperationsTests
         Assert.Equal("<user1> one", await ReadLineAsync(bob));
         Assert.Equal("<user1> two", await ReadLineAsync(bob));
 
-        var after = await ScrapeAsync(port);
+        var after = await MetricsScrape.ScrapeAsync(port);
         Assert.Equal(2, Delta(before, after, "pipechat_chat_lines_relayed_total" + tags));
         Assert.Equal(1, Delta(before, after, "pipechat_connections_rejected_total" + Reason(tags, "max-connections")));
         Assert.Equal(0, Delta(before, after, "pipechat_connections_rejected_total" + Reason(tags, "per-ip")));
@@ -179,7 +154,4 @@ public partial class OperationsTests
             line.Add(b);
         }
     }
-
-    [GeneratedRegex(@"metrics at http://[^:]+:(\d+)/metrics")]
-    private static partial Regex MetricsUrl();
 }
