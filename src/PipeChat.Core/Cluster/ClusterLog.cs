@@ -35,6 +35,6 @@ internal static partial class ClusterLog
     [LoggerMessage(159, LogLevel.Information, "cluster: {Count} names of departed nodes freed")]
     public static partial void NamesFreed(ILogger logger, int count);
 
-    [LoggerMessage(160, LogLevel.Warning, "cluster: no userN name claimed within {Seconds} s for a new member; numbered on this node alone, unique here only ({Suppressed} more since the last line)")]
+    [LoggerMessage(160, LogLevel.Warning, "cluster: no claimed userN name at hand for a new member (waits up to {Seconds} s); numbered on this node alone, unique here only ({Suppressed} more since the last line)")]
     public static partial void NameNumberedLocally(ILogger logger, double seconds, long suppressed);
 }

@@ -36,7 +36,7 @@ internal sealed class ClusterStats
     /// <summary>Names found held by another node when this node claimed them again after an outage.</summary>
     public long NameConflicts => Interlocked.Read(ref _nameConflicts);
 
-    /// <summary>Members numbered on this node alone, with the link up, because no claimed name came within the claim wait.</summary>
+    /// <summary>Members numbered on this node alone, with the link up, because no claimed name was at hand (after the claim wait).</summary>
     public long NamesNumberedLocally => Interlocked.Read(ref _namesNumberedLocally);
 
     public void LineOut() => Interlocked.Increment(ref _linesOut);

@@ -132,10 +132,16 @@ internal sealed class NatsChatBridge : IChatBridge, IAsyncDisposable
             return false;
         }
 
-        if (TryTakePooled(out name) || waiter is null)
+        if (TryTakePooled(out name))
         {
             ForgetWaiter(waiter);
-            return name.Length > 0;
+            return true;
+        }
+
+        Refill();
+        if (waiter is null)
+        {
+            return NumberedLocally();
         }
 
         // Registered before looking again, so a refill landing in between still wakes it.
@@ -144,16 +150,9 @@ internal sealed class NatsChatBridge : IChatBridge, IAsyncDisposable
         if (_settings.Time.GetElapsedTime(since, now) >= _settings.ClaimWait)
         {
             ForgetWaiter(waiter);
-            Stats.NameNumberedLocally();
-            if (_localNameLog.TryLog(out long suppressed))
-            {
-                ClusterLog.NameNumberedLocally(_logger, _settings.ClaimWait.TotalSeconds, suppressed);
-            }
-
-            return false;
+            return NumberedLocally();
         }
 
-        Refill();
         if (TryTakePooled(out name))
         {
             ForgetWaiter(waiter);
@@ -706,6 +705,18 @@ internal sealed class NatsChatBridge : IChatBridge, IAsyncDisposable
         {
             await kv.TryDeleteAsync(Key(name), new NatsKVDeleteOpts { Revision = entry.Value.Revision }, cancel).ConfigureAwait(false);
         }
+    }
+
+    // The link is up but no claimed name is at hand: the hub numbers the member on this node alone.
+    private bool NumberedLocally()
+    {
+        Stats.NameNumberedLocally();
+        if (_localNameLog.TryLog(out long suppressed))
+        {
+            ClusterLog.NameNumberedLocally(_logger, _settings.ClaimWait.TotalSeconds, suppressed);
+        }
+
+        return false;
     }
 
     private bool TryTakePooled(out string name)
