@@ -74,6 +74,46 @@ public class SaturatedRoomWindowTests
         Assert.Equal(4, window.LinesPerWake);
     }
 
+    [Theory]
+    [InlineData(670)] // a room of 1000 as fast as possible: 4 lines are 2.7 ms, wake-ups a few hundred a second
+    [InlineData(200)] // 5000 lines/s: 4 lines are 0.8 ms (a wake-up that found readers busy by chance)
+    public void A_saturated_room_whose_window_would_pass_half_a_millisecond_gathers_no_more(int everyMicroseconds)
+    {
+        var window = new LineRateWindow(linesPerWake: 4, shortest: Ticks(50), saturatedLongest: Ticks(500));
+        window.SetCeiling(Ticks(10_000));
+        Feed(window, lines: 100, everyMicroseconds: everyMicroseconds);
+        for (int i = 0; i < 10; i++)
+        {
+            window.OnWake(woken: 10, readers: 1000);
+        }
+
+        Assert.Equal(4, window.LinesPerWake);
+        Assert.Equal(Ticks(4 * everyMicroseconds), window.Window);
+    }
+
+    [Fact]
+    public void The_extra_lines_of_a_saturated_room_stay_within_half_a_millisecond_when_its_rate_falls()
+    {
+        var window = new LineRateWindow(linesPerWake: 4, shortest: Ticks(50), saturatedLongest: Ticks(500));
+        window.SetCeiling(Ticks(1000));
+        Feed(window, lines: 100, everyMicroseconds: 40);
+        for (int i = 0; i < 10; i++)
+        {
+            window.OnWake(woken: 10, readers: 100);
+        }
+
+        Assert.Equal(12, window.LinesPerWake);
+        Assert.Equal(Ticks(480), window.Window);
+
+        Feed(window, lines: 200, everyMicroseconds: 100); // 10 000 lines/s: 5 lines fill half a millisecond
+        Assert.Equal(5, window.LinesPerWake);
+        Assert.InRange(window.Window, Ticks(490), Ticks(500)); // the moving mean: within a few tenths of a per cent
+
+        Feed(window, lines: 200, everyMicroseconds: 200); // 5000 lines/s: the 4 lines of a room that keeps up
+        Assert.Equal(4, window.LinesPerWake);
+        Assert.InRange(window.Window, Ticks(780), Ticks(800));
+    }
+
     [Fact]
     public void A_saturated_room_wakes_less_often_and_recovers_its_window_once_it_keeps_up()
     {

@@ -30,7 +30,7 @@ internal sealed class CoalescedWake : WakeStrategy, IDeferredWake
         _time = time;
         if (coalescing.LinesPerWake > 0)
         {
-            _rate = new LineRateWindow(coalescing.LinesPerWake, Ticks(LineRateWindow.Shortest));
+            _rate = new LineRateWindow(coalescing.LinesPerWake, Ticks(LineRateWindow.Shortest), Ticks(LineRateWindow.SaturatedLongest));
         }
 
         ReadersChanged(0);

@@ -6,8 +6,8 @@ namespace PipeChat.Protocols.Chat;
 /// per-member window of <see cref="WakeCoalescing"/>), none when that comes out under <see cref="Shortest"/>;
 /// and over as soon as that many lines are waiting (<see cref="Full"/>). A room whose wake-ups keep finding most of
 /// its readers still busy (saturated: lines come faster than its members' sends drain them) gathers more lines per
-/// wake-up, up to <see cref="SaturatedFactor"/> times as many, and comes back once its wake-ups find them asleep
-/// again (<see cref="OnWake"/>).
+/// wake-up, up to <see cref="SaturatedFactor"/> times as many within a window of <see cref="SaturatedLongest"/>, and
+/// comes back once its wake-ups find them asleep again (<see cref="OnWake"/>).
 /// Sans-I/O: fed the timestamps of the room's lines, in the units of the room's <see cref="TimeProvider"/>.
 /// </summary>
 /// <remarks>
@@ -37,6 +37,7 @@ internal sealed class LineRateWindow
 
     private readonly int _baseLinesPerWake;
     private readonly int _maxLinesPerWake;
+    private readonly long _saturatedLongest;
     private int _linesPerWake;
     private readonly long _shortest;
     private long _ceiling;
@@ -46,14 +47,18 @@ internal sealed class LineRateWindow
     private long _lines;
     private long _linesAtWake;
 
-    /// <summary>Creates a window of <paramref name="linesPerWake"/> lines; <paramref name="shortest"/> in timestamp units.</summary>
-    public LineRateWindow(int linesPerWake, long shortest)
+    /// <summary>
+    /// Creates a window of <paramref name="linesPerWake"/> lines; <paramref name="shortest"/> in timestamp units, and
+    /// <paramref name="saturatedLongest"/>, the longest a saturated room's extra lines may make the window.
+    /// </summary>
+    public LineRateWindow(int linesPerWake, long shortest, long saturatedLongest = long.MaxValue)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(linesPerWake);
         _baseLinesPerWake = linesPerWake;
         _maxLinesPerWake = linesPerWake * SaturatedFactor;
         _linesPerWake = linesPerWake;
         _shortest = shortest;
+        _saturatedLongest = saturatedLongest;
     }
 
     /// <summary>
@@ -69,8 +74,34 @@ internal sealed class LineRateWindow
     /// </summary>
     public const int SaturatedFactor = 3;
 
-    /// <summary>Gets the lines a window gathers now: the lines per wake-up, more while the room is saturated.</summary>
-    public int LinesPerWake => Volatile.Read(ref _linesPerWake);
+    /// <summary>
+    /// The longest a saturated room's extra lines make its window (0.5 ms): they save wake-ups where wake-ups come
+    /// often (a busy room of a hundred, a line every few dozen µs); where they come a few hundred times a second
+    /// (a room of a thousand) there is nothing to save, and a longer window only adds latency.
+    /// </summary>
+    public static TimeSpan SaturatedLongest { get; } = TimeSpan.FromMilliseconds(0.5);
+
+    /// <summary>
+    /// Gets the lines a window gathers now: the lines per wake-up, more while the room is saturated, as long as
+    /// those extra lines keep the window within the saturated longest.
+    /// </summary>
+    public int LinesPerWake
+    {
+        get
+        {
+            int lines = Volatile.Read(ref _linesPerWake);
+            if (lines > _baseLinesPerWake)
+            {
+                long mean = Volatile.Read(ref _meanInterval);
+                if (mean > 0)
+                {
+                    lines = (int)Math.Clamp(_saturatedLongest / mean, _baseLinesPerWake, lines);
+                }
+            }
+
+            return lines;
+        }
+    }
 
     /// <summary>Gets the mean time between the room's lines (timestamp units), 0 before the first block of lines.</summary>
     public long MeanInterval => Volatile.Read(ref _meanInterval);
@@ -102,7 +133,8 @@ internal sealed class LineRateWindow
     /// <summary>
     /// A wake-up found <paramref name="woken"/> of the room's <paramref name="readers"/> asleep. Fewer than half:
     /// the room is saturated (its readers are still sending the last lines), one more line per wake-up, up to
-    /// <see cref="SaturatedFactor"/> times the lines per wake-up; at least seven in eight: it keeps up, one line fewer,
+    /// <see cref="SaturatedFactor"/> times the lines per wake-up and while the window stays within the saturated
+    /// longest (<see cref="SaturatedLongest"/>); at least seven in eight: it keeps up, one line fewer,
     /// down to the lines per wake-up. Called from any thread; a lost step between two concurrent calls is harmless.
     /// </summary>
     public void OnWake(int woken, int readers)
@@ -115,7 +147,8 @@ internal sealed class LineRateWindow
         int current = Volatile.Read(ref _linesPerWake);
         if ((long)woken * 2 < readers)
         {
-            if (current < _maxLinesPerWake)
+            // Not past what the window may hold (so a rate that falls brings the window back at once).
+            if (current < _maxLinesPerWake && Volatile.Read(ref _meanInterval) * (current + 1) <= _saturatedLongest)
             {
                 Volatile.Write(ref _linesPerWake, current + 1);
             }
