@@ -18,6 +18,7 @@ internal sealed class CoalescedWake : WakeStrategy, IDeferredWake
 
     // The window in _time's timestamp units (it may depend on the room's size): 0 wakes at once.
     private long _window;
+    private int _readers;
     private long _lastWake;
     private int _scheduled;
 
@@ -29,7 +30,7 @@ internal sealed class CoalescedWake : WakeStrategy, IDeferredWake
         _time = time;
         if (coalescing.LinesPerWake > 0)
         {
-            _rate = new LineRateWindow(coalescing.LinesPerWake, Ticks(LineRateWindow.Shortest));
+            _rate = new LineRateWindow(coalescing.LinesPerWake, Ticks(LineRateWindow.Shortest), Ticks(LineRateWindow.SaturatedLongest));
         }
 
         ReadersChanged(0);
@@ -41,6 +42,7 @@ internal sealed class CoalescedWake : WakeStrategy, IDeferredWake
     /// <inheritdoc />
     public override void ReadersChanged(int readers)
     {
+        Volatile.Write(ref _readers, readers);
         long window = Ticks(_coalescing.WindowFor(readers));
         Volatile.Write(ref _window, window);
         _rate?.SetCeiling(window);
@@ -55,8 +57,7 @@ internal sealed class CoalescedWake : WakeStrategy, IDeferredWake
         long window = _rate?.Window ?? Volatile.Read(ref _window);
         if (window == 0)
         {
-            _rate?.MarkWake();
-            _target.Wake();
+            WakeTarget();
             return;
         }
 
@@ -122,8 +123,27 @@ internal sealed class CoalescedWake : WakeStrategy, IDeferredWake
     private void WakeNow(long now)
     {
         Volatile.Write(ref _lastWake, now);
-        _rate?.MarkWake();
-        _target.Wake();
+        WakeTarget();
+    }
+
+    private void WakeTarget()
+    {
+        if (_rate is null)
+        {
+            _target.Wake();
+            return;
+        }
+
+        _rate.MarkWake();
+        if (_target is ISleeperGroup sleepers)
+        {
+            // How many were asleep tells whether the room keeps up (see LineRateWindow.OnWake).
+            _rate.OnWake(sleepers.WakeAll(), Volatile.Read(ref _readers));
+        }
+        else
+        {
+            _target.Wake();
+        }
     }
 
     private long Ticks(TimeSpan span) => (long)(span.TotalSeconds * _time.TimestampFrequency);

@@ -4,7 +4,7 @@ namespace PipeChat.Protocols.Chat;
 /// The seats of a room that caught up and sleep until the next publish, as a lock-free stack: waking takes
 /// them all at once and wakes each member's sink.
 /// </summary>
-internal sealed class RoomSleepers : IWakeable
+internal sealed class RoomSleepers : ISleeperGroup
 {
     private ChatSeat? _head;
 
@@ -27,11 +27,16 @@ internal sealed class RoomSleepers : IWakeable
     }
 
     /// <summary>Wakes every sleeper's sink.</summary>
-    public void Wake()
+    public void Wake() => WakeAll();
+
+    /// <inheritdoc />
+    public int WakeAll()
     {
         ChatSeat? seat = Interlocked.Exchange(ref _head, null);
+        int woken = 0;
         while (seat is not null)
         {
+            woken++;
             ChatSeat? next = seat.NextSleeper;
             seat.NextSleeper = null;
             Volatile.Write(ref seat.Parked, 0);
@@ -47,5 +52,7 @@ internal sealed class RoomSleepers : IWakeable
 
             seat = next;
         }
+
+        return woken;
     }
 }

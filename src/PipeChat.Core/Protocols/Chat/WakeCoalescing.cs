@@ -23,7 +23,8 @@ public readonly record struct WakeCoalescing
     /// <summary>
     /// The lines per wake-up of <see cref="Auto"/>: its window holds about this many lines at the room's rate,
     /// well under the 16 lines a closed-loop publisher keeps in flight in the measurements, so the window never
-    /// becomes what such a publisher waits on.
+    /// becomes what such a publisher waits on. A saturated room (its wake-ups find most of its readers still
+    /// sending) gathers up to three times as many, and comes back to this once it keeps up.
     /// </summary>
     public const int AutoLinesPerWake = 4;
 
