@@ -118,6 +118,7 @@ public static class PipeChatHost
         ConsoleLogging.Add(builder.Logging, options.LogFormat, underSystemd);
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout + TimeSpan.FromSeconds(10));
+        HostStartServices.RemoveUnused(builder.Services);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<ServerHolder>();
         builder.Services.AddHostedService(sp => new ServerHostedService(
