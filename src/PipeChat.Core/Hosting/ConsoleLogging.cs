@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
 
 namespace PipeChat.Hosting;
 
@@ -42,9 +43,32 @@ internal static class ConsoleLogging
         }
 
         KeepOnlyFormatter(logging.Services, formatter);
+        RemoveConfigurationBinding(logging.Services);
 
         // Standard output carries only the ready line; every log line goes to standard error.
         logging.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+    }
+
+    /// <summary>
+    /// Removes the library's binding of the console logger's options to the "Logging:Console"
+    /// configuration section and its reload tracking: the host PipeChat builds has no logging
+    /// configuration (an empty application builder), so they bind nothing, but build options
+    /// factories and change tokens at start. The settings made here in code (registered as
+    /// instances, not types) stay.
+    /// </summary>
+    /// <returns>How many registrations were removed.</returns>
+    internal static int RemoveConfigurationBinding(IServiceCollection services)
+    {
+        Type[] options = [typeof(ConsoleLoggerOptions), typeof(SimpleConsoleFormatterOptions), typeof(JsonConsoleFormatterOptions), typeof(ConsoleFormatterOptions)];
+        var binders = services.Where(d => d.ImplementationType is not null && d.ServiceType.IsGenericType
+            && (d.ServiceType.GetGenericTypeDefinition() == typeof(IConfigureOptions<>) || d.ServiceType.GetGenericTypeDefinition() == typeof(IOptionsChangeTokenSource<>))
+            && options.Contains(d.ServiceType.GetGenericArguments()[0])).ToList();
+        foreach (var descriptor in binders)
+        {
+            services.Remove(descriptor);
+        }
+
+        return binders.Count;
     }
 
     /// <summary>

@@ -26,6 +26,34 @@ public class ConsoleLoggingTests
         Assert.Equal(formatterName, provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<ConsoleLoggerOptions>>().Value.FormatterName);
     }
 
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData("json", false)]
+    [InlineData(null, true)]
+    public void Options_are_not_bound_to_configuration_and_the_settings_made_in_code_stay(string? logFormat, bool underSystemd)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging(logging => ConsoleLogging.Add(logging, logFormat, underSystemd));
+
+        Assert.DoesNotContain(services, d => d.ImplementationType is not null && d.ServiceType.IsGenericType
+            && d.ServiceType.GetGenericTypeDefinition() == typeof(Microsoft.Extensions.Options.IOptionsChangeTokenSource<>));
+        Assert.DoesNotContain(services, d => d.ImplementationType is not null && d.ServiceType.IsGenericType
+            && d.ServiceType.GetGenericTypeDefinition() == typeof(Microsoft.Extensions.Options.IConfigureOptions<>)
+            && d.ServiceType.GetGenericArguments()[0].Namespace == typeof(ConsoleLoggerOptions).Namespace);
+        using var provider = services.BuildServiceProvider();
+        Assert.Equal(LogLevel.Trace, provider.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<ConsoleLoggerOptions>>().CurrentValue.LogToStandardErrorThreshold);
+        if (!underSystemd && logFormat is null)
+        {
+            var simple = provider.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<SimpleConsoleFormatterOptions>>().CurrentValue;
+            Assert.True(simple.SingleLine);
+            Assert.Equal("HH:mm:ss.fff ", simple.TimestampFormat);
+        }
+        else if (!underSystemd)
+        {
+            Assert.Equal("O", provider.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<JsonConsoleFormatterOptions>>().CurrentValue.TimestampFormat);
+        }
+    }
+
     [Fact]
     public void An_unknown_formatter_name_keeps_every_registration()
     {
