@@ -5,7 +5,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Console;
 
 namespace PipeChat.Hosting;
 
@@ -109,29 +108,17 @@ public static class PipeChatHost
         });
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(options.LogLevel);
-        if (SystemdHelpers.IsSystemdService())
+        var underSystemd = SystemdHelpers.IsSystemdService();
+        if (underSystemd)
         {
             // Under systemd: journald-friendly lines (priority prefixes), Type=notify readiness.
             builder.Services.AddSystemd();
-            builder.Logging.AddSystemdConsole();
-        }
-        else if (options.LogFormat == "json")
-        {
-            builder.Logging.AddJsonConsole(o => o.TimestampFormat = "O");
-        }
-        else
-        {
-            builder.Logging.AddSimpleConsole(o =>
-            {
-                o.SingleLine = true;
-                o.TimestampFormat = "HH:mm:ss.fff ";
-            });
         }
 
-        // Standard output carries only the ready line; every log line goes to standard error.
-        builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        ConsoleLogging.Add(builder.Logging, options.LogFormat, underSystemd);
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.ShutdownTimeout + TimeSpan.FromSeconds(10));
+        HostStartServices.RemoveUnused(builder.Services);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<ServerHolder>();
         builder.Services.AddHostedService(sp => new ServerHostedService(
