@@ -13,7 +13,7 @@ namespace PipeChat.Servers;
 /// by socket completions, not threads. An idle connection costs its socket, one pending
 /// zero-byte receive and a few small objects.
 /// </summary>
-public sealed class AsyncTcpServer : IServer, IListeningServer, IConnectionOwner<SocketConnection>, IConnectionOwner<StreamConnection>
+public sealed class AsyncTcpServer : IServer, IListeningServer, IConnectionOwner<SocketConnection>, IConnectionOwner<StreamConnection>, IConnectionOwner<EpollStreamConnection>
 {
     private readonly BoundListener _bound;
     private readonly Socket _listener;
@@ -23,6 +23,7 @@ public sealed class AsyncTcpServer : IServer, IListeningServer, IConnectionOwner
     private readonly ILogger _logger;
     private readonly ConnectionRegistry<IDrainable> _connections;
     private readonly StreamConnectionResources? _layered;
+    private readonly object? _epollLayered;
     private readonly TransportResources _resources;
     private readonly Admission _admission;
     private readonly AcceptBackoff _backoff;
@@ -44,6 +45,12 @@ public sealed class AsyncTcpServer : IServer, IListeningServer, IConnectionOwner
         {
             // Connection layers (TLS) need a stream: those connections run as StreamConnections; plain ones keep the socket path.
             _layered = new StreamConnectionResources(settings.Layers, Stats, this, settings.LingerTimeout, Math.Max(settings.Transport.MinimumReceiveBuffer, 16 * 1024));
+
+            // On epoll I/O they wait for readiness there, parked: no pending read of the layer, no SocketAsyncEventArgs.
+            if (OperatingSystem.IsLinux() && _resources.Io is Transport.Epoll.EpollSocketIo.Factory epoll)
+            {
+                _epollLayered = new EpollStreamConnectionResources(_layered, this, epoll);
+            }
         }
     }
 
@@ -116,6 +123,14 @@ public sealed class AsyncTcpServer : IServer, IListeningServer, IConnectionOwner
             return;
         }
 
+        if (OperatingSystem.IsLinux() && _epollLayered is EpollStreamConnectionResources epoll)
+        {
+            var parked = new EpollStreamConnection(socket, _protocol, epoll, id) { ClientAddress = address };
+            _connections.Set(id, parked);
+            parked.Start();
+            return;
+        }
+
         if (_layered is not null)
         {
             var layered = new StreamConnection(socket, _protocol, _layered, id) { ClientAddress = address };
@@ -164,4 +179,12 @@ public sealed class AsyncTcpServer : IServer, IListeningServer, IConnectionOwner
 
     void IConnectionOwner<StreamConnection>.OnConnectionClosed(StreamConnection connection) =>
         _admission.OnClosed(_connections, connection.Id, connection.ClientAddress, connection.Fault);
+
+    void IConnectionOwner<EpollStreamConnection>.OnConnectionClosed(EpollStreamConnection connection)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            _admission.OnClosed(_connections, connection.Id, connection.ClientAddress, connection.Fault);
+        }
+    }
 }
