@@ -54,6 +54,7 @@ internal sealed class EpollSocketStream : SocketStream, ISocketIoCallback, IValu
     private volatile bool _stopped;
     private volatile bool _closed;
     private bool _draining;
+    private bool _probing;
 
     // TLS record framing of the bytes handed up.
     private int _recordLeft;
@@ -128,6 +129,24 @@ internal sealed class EpollSocketStream : SocketStream, ISocketIoCallback, IValu
         return ReadAsync(buffer, cancellationToken);
     }
 
+    /// <summary>
+    /// A zero-byte read of <paramref name="layer"/> that does not wait: completes when the layer holds
+    /// input or the socket is readable, throws <see cref="ReadWouldWaitException"/> when the layer
+    /// asked this stream for data and the socket had none (the layer then holds nothing complete).
+    /// </summary>
+    public async ValueTask ProbeAsync(Stream layer)
+    {
+        _probing = true;
+        try
+        {
+            await layer.ReadAsync(Memory<byte>.Empty).ConfigureAwait(false);
+        }
+        finally
+        {
+            _probing = false;
+        }
+    }
+
     public override void CloseSocket()
     {
         _closed = true;
@@ -152,6 +171,17 @@ internal sealed class EpollSocketStream : SocketStream, ISocketIoCallback, IValu
 
         // The layer above holds no complete record when it reads.
         _recordsSince = 0;
+        if (_probing)
+        {
+            // The layer above asks for data: it holds nothing it could return.
+            _probing = false;
+            if (buffer.IsEmpty && !_io.ReadableNow())
+            {
+                _drained = true;
+                return ValueTask.FromException<int>(new ReadWouldWaitException());
+            }
+        }
+
         if (buffer.IsEmpty && !_drained)
         {
             return new ValueTask<int>(0);

@@ -263,18 +263,28 @@ internal sealed class EpollStreamConnection : IConnectionOutput, IDrainable, IId
                     {
                         if (readable)
                         {
-                            readable = false;
+                            readable = false; // Woken by readiness: read at once.
                         }
-                        else if (_mayPark && !_transport.MayHoldRecords && _transport.TryParkIdle(this))
+                        else
                         {
-                            // Idle: parked on the epoll registration, as the layer holds nothing more.
-                            parked = true;
-                            return true;
-                        }
-                        else if (await ReadOrStopAsync(stream, Memory<byte>.Empty).ConfigureAwait(false) < 0)
-                        {
-                            // (Else it waited for data without a buffer; the layer's own is released too.)
-                            return false;
+                            if (!_mayPark || _transport.MayHoldRecords)
+                            {
+                                // The layer may hold input: ask it without waiting.
+                                var probe = await ProbeAsync(stream).ConfigureAwait(false);
+                                if (probe < 0)
+                                {
+                                    return false;
+                                }
+
+                                _mayPark = probe == 0;
+                            }
+
+                            if (_mayPark && _transport.TryParkIdle(this))
+                            {
+                                // Idle: parked on the epoll registration, as the layer holds nothing more.
+                                parked = true;
+                                return true;
+                            }
                         }
 
                         buffer = ArrayPool<byte>.Shared.Rent(Common.ReceiveBuffer);
@@ -378,6 +388,27 @@ internal sealed class EpollStreamConnection : IConnectionOutput, IDrainable, IId
         finally
         {
             Volatile.Write(ref _pause, null);
+        }
+    }
+
+    /// <summary>
+    /// 0 when the layer holds nothing and the socket is empty (park now), 1 when there is input to
+    /// read, -1 once stopping, closing or aborted interrupted it.
+    /// </summary>
+    private async ValueTask<int> ProbeAsync(Stream stream)
+    {
+        try
+        {
+            await _transport.ProbeAsync(stream).ConfigureAwait(false);
+            return 1;
+        }
+        catch (ReadWouldWaitException)
+        {
+            return 0;
+        }
+        catch (ReceiveStoppedException) when (!Aborted)
+        {
+            return -1;
         }
     }
 
