@@ -217,7 +217,7 @@ internal sealed class EpollSocketStream : SocketStream, ISocketIoCallback, IValu
             if (cancellationToken.CanBeCanceled)
             {
                 _readToken = default;
-                _readCancel.Dispose();
+                ForgetCancel();
             }
 
             if (_io.ReceiveError != SocketError.Success)
@@ -282,7 +282,7 @@ internal sealed class EpollSocketStream : SocketStream, ISocketIoCallback, IValu
         if (token.CanBeCanceled)
         {
             _readToken = default;
-            _readCancel.Dispose();
+            ForgetCancel();
         }
 
         var error = _io.ReceiveError;
@@ -335,6 +335,14 @@ internal sealed class EpollSocketStream : SocketStream, ISocketIoCallback, IValu
 
     void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _write.OnCompleted(continuation, state, token, flags);
+
+    /// <summary>Unregisters the read's cancellation, and drops the registration (it would keep the token's source alive).</summary>
+    private void ForgetCancel()
+    {
+        var registration = _readCancel;
+        _readCancel = default;
+        registration.Dispose();
+    }
 
     private IOException ReadError(SocketError error) =>
         _closed ? new IOException("receive failed: the connection was closed", new ObjectDisposedException(nameof(Socket))) : new IOException("receive failed", new SocketException((int)error));
