@@ -144,6 +144,24 @@ public sealed class AsyncTcpServer : IServer, IListeningServer, IConnectionOwner
         connection.Start();
     }
 
+    /// <summary>Layered (TLS) connections on epoll I/O parked idle now: nothing pending but their epoll registration.</summary>
+    internal int ParkedConnections
+    {
+        get
+        {
+            var parked = 0;
+            if (OperatingSystem.IsLinux())
+            {
+                foreach (var connection in _connections.Snapshot())
+                {
+                    parked += connection is EpollStreamConnection { Parked: true } ? 1 : 0;
+                }
+            }
+
+            return parked;
+        }
+    }
+
     /// <summary>The socket I/O actually used: what was asked, with Auto resolved for this OS.</summary>
     public SocketIoKind Io { get; private set; }
 

@@ -69,6 +69,9 @@ internal sealed class EpollSocketStream : SocketStream, ISocketIoCallback, IValu
         _io = (EpollSocketIo)io.Create(socket, this);
     }
 
+    /// <summary>Whether the connection is parked idle now (a waiter registered, no read pending).</summary>
+    public bool ParkedIdle => Volatile.Read(ref _receiveMode) == IdleWait;
+
     /// <summary>Whether more than one record completed since the layer above last read (or the bytes do not frame as TLS).</summary>
     public bool MayHoldRecords => _recordsSince > 1 || _framingLost;
 

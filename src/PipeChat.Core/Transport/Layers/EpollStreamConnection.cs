@@ -70,6 +70,9 @@ internal sealed class EpollStreamConnection : IConnectionOutput, IDrainable, IId
     /// <summary>An unexpected exception from the protocol session, if one ended the connection.</summary>
     public Exception? Fault => _driver?.Fault;
 
+    /// <summary>Parked idle on its epoll registration: nothing pending but the registration.</summary>
+    public bool Parked => _transport.ParkedIdle;
+
     private StreamConnectionResources Common => _resources.Common;
 
     private bool Aborted => Volatile.Read(ref _aborted) != 0;
