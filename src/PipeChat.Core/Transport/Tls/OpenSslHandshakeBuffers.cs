@@ -19,6 +19,7 @@ internal static unsafe class OpenSslHandshakeBuffers
     private const int BioTypeMem = 0x0401;      // BIO_TYPE_MEM
     private const int BioCtrlPending = 10;      // BIO_CTRL_PENDING
     private const int BioCSetBufMem = 114;      // BIO_C_SET_BUF_MEM
+    private const int BioCGetBufMemPtr = 115;   // BIO_C_GET_BUF_MEM_PTR
     private const nint BioClose = 1;            // BIO_CLOSE
 
     private static Api? s_api;
@@ -57,6 +58,51 @@ internal static unsafe class OpenSslHandshakeBuffers
         }
     }
 
+    /// <summary>
+    /// The bytes both BIOs of <paramref name="stream"/> have allocated (BUF_MEM's max), or -1 where it
+    /// cannot be known (for tests).
+    /// </summary>
+    internal static long Capacity(SslStream stream)
+    {
+        if (Volatile.Read(ref s_resolved) == 0)
+        {
+            s_api = Api.Resolve();
+            Volatile.Write(ref s_resolved, 1);
+        }
+
+        if (s_api is not { } api || OpenSslReleaseBuffers.SslHandle(stream) is not { } handle)
+        {
+            return -1;
+        }
+
+        var added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            var ssl = handle.DangerousGetHandle();
+            long total = 0;
+            foreach (var bio in (ReadOnlySpan<nint>)[api.GetReadBio(ssl), api.GetWriteBio(ssl)])
+            {
+                nint memory = 0;
+                if (bio == 0 || api.MethodType(bio) != BioTypeMem || api.Ctrl(bio, BioCGetBufMemPtr, 0, (nint)(&memory)) <= 0 || memory == 0)
+                {
+                    return -1;
+                }
+
+                total += (long)((BufMem*)memory)->Max;
+            }
+
+            return total;
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
     private static bool Release(Api api, nint bio)
     {
         if (bio == 0 || api.MethodType(bio) != BioTypeMem || api.Ctrl(bio, BioCtrlPending, 0, 0) != 0)
@@ -77,6 +123,16 @@ internal static unsafe class OpenSslHandshakeBuffers
         }
 
         return true;
+    }
+
+    /// <summary>OpenSSL's BUF_MEM: length, data, max (allocated), flags.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private struct BufMem
+    {
+        public nuint Length;
+        public nint Data;
+        public nuint Max;
+        public nuint Flags;
     }
 
     private sealed class Api
