@@ -16,7 +16,7 @@ namespace PipeChat.Tests.Tls;
 /// </summary>
 public sealed class TlsIdleParkTests : IDisposable
 {
-    private static readonly TimeSpan Prompt = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan Prompt = TimeSpan.FromSeconds(10);
     private readonly TestTls.CertificateFiles _files = new();
     private readonly string _unixPath = TestServers.UnixPath();
 
@@ -66,7 +66,7 @@ public sealed class TlsIdleParkTests : IDisposable
 
             await Wait.UntilAsync(() => server.ParkedConnections == 3, "all parked");
             var started = System.Diagnostics.Stopwatch.StartNew();
-            await server.StopAsync(TimeSpan.FromSeconds(20)).WithTimeout("stop", Prompt);
+            await server.StopAsync(TimeSpan.FromSeconds(60)).WithTimeout("stop", Prompt);
             Assert.True(started.Elapsed < Prompt, $"stop took {started.Elapsed}");
             foreach (var client in clients)
             {

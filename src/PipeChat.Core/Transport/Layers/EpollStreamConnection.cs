@@ -43,8 +43,17 @@ internal sealed class EpollStreamConnection : IConnectionOutput, IDrainable, IId
     private SessionDriver? _driver;
     private ConnectionLayers.OpenLayers? _open;
     private PooledBufferWriter? _replies;
-    private AsyncSignal? _outboundSignal;
-    private Task? _outbound;
+    private static readonly TaskCompletionSource OutboundEndedEarly = new();
+
+    // Outbound output (chat): drained by a run queued when signalled, none pending while idle.
+    private const int OutboundIdle = 0;
+    private const int OutboundRunning = 1;
+    private const int OutboundSignalled = 2;
+    private const int OutboundEnded = 3;
+    private int _outboundState;
+    private TaskCompletionSource? _outboundEnded;
+    private PooledBufferWriter? _pendingOut;
+    private OutboundWork? _outboundWork;
     private CancellationTokenSource? _pause;
     private bool _mayPark;
     private bool _woken;
@@ -94,11 +103,11 @@ internal sealed class EpollStreamConnection : IConnectionOutput, IDrainable, IId
             _transport.StopReads();
             CancelPause();
             _transport.CloseSocket();
-            _outboundSignal?.Set();
+            ScheduleOutbound();
         }
     }
 
-    public void Signal() => _outboundSignal?.Set();
+    public void Signal() => ScheduleOutbound();
 
     // From other connections' threads too (a chat hub, inside its locks): stopping the reads only
     // queues the wake-up of this connection, nothing of it runs here.
@@ -107,7 +116,7 @@ internal sealed class EpollStreamConnection : IConnectionOutput, IDrainable, IId
         Volatile.Write(ref _closeRequested, 1);
         _driver?.RequestClose();
         StopReads();
-        _outboundSignal?.Set();
+        ScheduleOutbound();
     }
 
     void IConnectionOutput.Abort() => ThreadPool.UnsafeQueueUserWorkItem(static c => c.Abort(), this, preferLocal: false);
@@ -171,9 +180,9 @@ internal sealed class EpollStreamConnection : IConnectionOutput, IDrainable, IId
             if (driver.HasOutbound)
             {
                 _writeLock = new SemaphoreSlim(1, 1);
-                _outboundSignal = new AsyncSignal();
-                _outboundSignal.Set();
-                _outbound = OutboundLoopAsync(_open.Stream, driver);
+                _outboundWork = new OutboundWork(this);
+                _pendingOut = new PooledBufferWriter(4096);
+                ScheduleOutbound(); // What the session queued on creation (the welcome).
             }
         }
 #pragma warning disable CA1031 // A protocol bug must cost one connection, never the server.
@@ -224,9 +233,10 @@ internal sealed class EpollStreamConnection : IConnectionOutput, IDrainable, IId
     private async Task FinishAsync()
     {
         Abort();
-        if (_outbound is { } outbound)
+        if (_pendingOut is not null)
         {
-            await outbound.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            ScheduleOutbound();
+            await OutboundEndAsync().ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         _open?.Dispose();
@@ -429,17 +439,55 @@ internal sealed class EpollStreamConnection : IConnectionOutput, IDrainable, IId
         }
     }
 
-    private async Task OutboundLoopAsync(Stream stream, SessionDriver driver)
+    /// <summary>Queues a drain of the outbound output unless one runs (it then drains once more).</summary>
+    private void ScheduleOutbound()
     {
-        var pending = new PooledBufferWriter(4096);
+        if (_pendingOut is null)
+        {
+            return; // No outbound output, or the session is not there yet (its creation schedules one).
+        }
+
+        while (true)
+        {
+            var state = Volatile.Read(ref _outboundState);
+            if (state >= OutboundSignalled)
+            {
+                return;
+            }
+
+            if (Interlocked.CompareExchange(ref _outboundState, state + 1, state) == state)
+            {
+                if (state == OutboundIdle)
+                {
+                    ThreadPool.UnsafeQueueUserWorkItem(_outboundWork!, preferLocal: false);
+                }
+
+                return;
+            }
+        }
+    }
+
+    /// <summary>Completes once outbound output ended for good (the connection finished or was aborted).</summary>
+    private Task OutboundEndAsync()
+    {
+        var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var ended = Interlocked.CompareExchange(ref _outboundEnded, waiter, null) ?? waiter;
+        return ended == OutboundEndedEarly || Volatile.Read(ref _outboundState) == OutboundEnded ? Task.CompletedTask : ended.Task;
+    }
+
+    private async Task DrainOutboundAsync()
+    {
+        var driver = _driver!;
+        var stream = _open!.Stream;
+        var pending = _pendingOut!;
         try
         {
             while (true)
             {
-                await _outboundSignal!.WaitAsync().ConfigureAwait(false);
+                Volatile.Write(ref _outboundState, OutboundRunning);
                 if (Aborted)
                 {
-                    return;
+                    break;
                 }
 
                 // The driver reads the close flag before draining: what was queued before a close request still goes out.
@@ -455,12 +503,17 @@ internal sealed class EpollStreamConnection : IConnectionOutput, IDrainable, IId
                 {
                     driver.RequestClose();
                     StopReads();
-                    return;
+                    break;
                 }
 
                 if (finished)
                 {
-                    return;
+                    break;
+                }
+
+                if (Interlocked.CompareExchange(ref _outboundState, OutboundIdle, OutboundRunning) == OutboundRunning)
+                {
+                    return; // Nothing signalled meanwhile: idle, nothing pending.
                 }
             }
         }
@@ -468,16 +521,19 @@ internal sealed class EpollStreamConnection : IConnectionOutput, IDrainable, IId
         {
             Abort();
         }
-#pragma warning disable CA1031 // A protocol bug on the outbound loop must cost one connection, never the process.
+#pragma warning disable CA1031 // A protocol bug on the outbound output must cost one connection, never the process.
         catch (Exception e)
 #pragma warning restore CA1031
         {
             driver.Fail(e);
             Abort();
         }
-        finally
+
+        pending.Release();
+        Volatile.Write(ref _outboundState, OutboundEnded);
+        if (Interlocked.CompareExchange(ref _outboundEnded, OutboundEndedEarly, null) is { } waiter && waiter != OutboundEndedEarly)
         {
-            pending.Release();
+            waiter.TrySetResult();
         }
     }
 
@@ -508,10 +564,10 @@ internal sealed class EpollStreamConnection : IConnectionOutput, IDrainable, IId
     private async Task CloseAsync(ConnectionLayers.OpenLayers open)
     {
         _finished = true;
-        if (_outbound is { } outbound)
+        if (_pendingOut is not null)
         {
-            _outboundSignal!.Set();
-            if (!await WhileMovingAsync(outbound).ConfigureAwait(false))
+            ScheduleOutbound();
+            if (!await WhileMovingAsync(OutboundEndAsync()).ConfigureAwait(false))
             {
                 return;
             }
@@ -588,5 +644,11 @@ internal sealed class EpollStreamConnection : IConnectionOutput, IDrainable, IId
                 return false;
             }
         }
+    }
+
+    /// <summary>Runs a drain of the outbound output (a work item allocated once per connection, not per signal).</summary>
+    private sealed class OutboundWork(EpollStreamConnection connection) : IThreadPoolWorkItem
+    {
+        public void Execute() => _ = connection.DrainOutboundAsync();
     }
 }
