@@ -3,6 +3,8 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
+using PipeChat.Protocols;
+using PipeChat.Protocols.Chat;
 using PipeChat.Protocols.Echo;
 using PipeChat.Servers;
 using PipeChat.Tests.Support;
@@ -123,7 +125,28 @@ public sealed class TlsIdleParkTests : IDisposable
         await Wait.UntilAsync(() => server.Stats.Active == 0, "closed", Prompt);
     }
 
-    private AsyncTcpServer Start(bool unix)
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task A_parked_chat_member_gets_broadcasts_and_stays_parked(bool unix)
+    {
+        using var protocol = new ChatProtocol(new ChatLimits());
+        await using var server = Start(unix, protocol);
+        await using var alice = await ConnectAsync(server, unix);
+        await alice.ReadLineUntilAsync(l => l.StartsWith("* welcome ", StringComparison.Ordinal));
+        await using var bob = await ConnectAsync(server, unix);
+        await bob.ReadLineUntilAsync(l => l.StartsWith("* welcome ", StringComparison.Ordinal));
+        await alice.ReadLineUntilAsync(l => l.Contains("joined", StringComparison.Ordinal));
+        await Wait.UntilAsync(() => server.ParkedConnections == 2, "both parked");
+
+        for (var i = 0; i < 3; i++)
+        {
+            await bob.Stream.WriteAsync(Encoding.ASCII.GetBytes($"line {i}\n"));
+            await alice.ReadLineUntilAsync(l => l.EndsWith($"line {i}", StringComparison.Ordinal));
+            await Wait.UntilAsync(() => server.ParkedConnections == 2, "parked again");
+        }
+    }
+
+    private AsyncTcpServer Start(bool unix, IStreamProtocol? protocol = null)
     {
         var settings = new ServerSettings
         {
@@ -133,7 +156,7 @@ public sealed class TlsIdleParkTests : IDisposable
             Layers = new ConnectionLayers(TestTls.Layer(_files)),
         };
 
-        var server = new AsyncTcpServer(settings, EchoProtocol.Instance, NullLogger.Instance);
+        var server = new AsyncTcpServer(settings, protocol ?? EchoProtocol.Instance, NullLogger.Instance);
         server.Start();
         return server;
     }
@@ -174,6 +197,33 @@ public sealed class TlsIdleParkTests : IDisposable
             var back = new byte[sent.Length];
             await Stream.ReadExactlyAsync(back, timeout.Token);
             return Encoding.ASCII.GetString(back);
+        }
+
+        public async Task<string> ReadLineUntilAsync(Func<string, bool> match)
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            var line = new List<byte>();
+            var one = new byte[1];
+            while (true)
+            {
+                if (await Stream.ReadAsync(one, timeout.Token) == 0)
+                {
+                    throw new EndOfStreamException("EOF before the expected line");
+                }
+
+                if (one[0] != '\n')
+                {
+                    line.Add(one[0]);
+                    continue;
+                }
+
+                var text = Encoding.UTF8.GetString([.. line]);
+                line.Clear();
+                if (match(text))
+                {
+                    return text;
+                }
+            }
         }
 
         public async Task<byte[]> ReadToEndAsync()
