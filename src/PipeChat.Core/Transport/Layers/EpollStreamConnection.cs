@@ -195,7 +195,7 @@ internal sealed class EpollStreamConnection : IConnectionOutput, IDrainable, IId
             return;
         }
 
-        // After the handshake the layer may hold input already: the first wait is its zero-byte read.
+        // After the handshake the layer may hold input already: the first wait probes it before parking.
         _mayPark = false;
         await BurstAsync().ConfigureAwait(false);
     }
