@@ -13,7 +13,7 @@ namespace PipeChat.Servers;
 /// by socket completions, not threads. An idle connection costs its socket, one pending
 /// zero-byte receive and a few small objects.
 /// </summary>
-public sealed class AsyncTcpServer : IServer, IListeningServer, IConnectionOwner<SocketConnection>, IConnectionOwner<StreamConnection>, IConnectionOwner<EpollStreamConnection>
+public sealed class AsyncTcpServer : IServer, IListeningServer, IConnectionOwner<SocketConnection>, IConnectionOwner<StreamConnection>
 {
     private readonly BoundListener _bound;
     private readonly Socket _listener;
@@ -49,7 +49,7 @@ public sealed class AsyncTcpServer : IServer, IListeningServer, IConnectionOwner
             // On epoll I/O they wait for readiness there, parked: no pending read of the layer, no SocketAsyncEventArgs.
             if (OperatingSystem.IsLinux() && _resources.Io is Transport.Epoll.EpollSocketIo.Factory epoll)
             {
-                _epollLayered = new EpollStreamConnectionResources(_layered, this, epoll);
+                _epollLayered = new EpollStreamConnectionResources(_layered, new EpollOwner(this), epoll);
             }
         }
     }
@@ -198,11 +198,15 @@ public sealed class AsyncTcpServer : IServer, IListeningServer, IConnectionOwner
     void IConnectionOwner<StreamConnection>.OnConnectionClosed(StreamConnection connection) =>
         _admission.OnClosed(_connections, connection.Id, connection.ClientAddress, connection.Fault);
 
-    void IConnectionOwner<EpollStreamConnection>.OnConnectionClosed(EpollStreamConnection connection)
+    /// <summary>Told when a parked-TLS connection (epoll I/O) has ended.</summary>
+    private sealed class EpollOwner(AsyncTcpServer server) : IConnectionOwner<EpollStreamConnection>
     {
-        if (OperatingSystem.IsLinux())
+        public void OnConnectionClosed(EpollStreamConnection connection)
         {
-            _admission.OnClosed(_connections, connection.Id, connection.ClientAddress, connection.Fault);
+            if (OperatingSystem.IsLinux())
+            {
+                server._admission.OnClosed(server._connections, connection.Id, connection.ClientAddress, connection.Fault);
+            }
         }
     }
 }

@@ -99,12 +99,22 @@ internal sealed class EpollSocketStream : SocketStream, ISocketIoCallback, IValu
         }
 
         _waiter = waiter;
-        _receiveMode = IdleWait;
-        if (!_io.StartWaitForData())
+        for (var attempt = 0; ; attempt++)
         {
+            _receiveMode = IdleWait;
+            if (_io.StartWaitForData())
+            {
+                break;
+            }
+
+            // Readiness was recorded since the last recv. It can be stale (the event of data that
+            // recv already took came late): look once, and park if the socket is empty after all.
             _receiveMode = None;
-            _drained = false;
-            return false;
+            if (attempt > 0 || _io.ReadableNow())
+            {
+                _drained = false;
+                return false;
+            }
         }
 
         if (_stopped)
