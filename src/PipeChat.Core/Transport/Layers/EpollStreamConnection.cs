@@ -122,10 +122,12 @@ internal sealed class EpollStreamConnection : IConnectionOutput, IDrainable, IId
     void IConnectionOutput.Abort() => ThreadPool.UnsafeQueueUserWorkItem(static c => c.Abort(), this, preferLocal: false);
 
     // From the epoll loop: a parked connection became readable (or was woken to stop).
+    // Runs the burst right there, as the plain path does: every call in it is non-blocking, and
+    // what has to wait continues on the thread pool. (A wake-up to stop comes on the thread pool.)
     void IIdleWaiter.OnReadable()
     {
         _woken = true;
-        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        _ = BurstAsync();
     }
 
     void IThreadPoolWorkItem.Execute() => _ = BurstAsync();
