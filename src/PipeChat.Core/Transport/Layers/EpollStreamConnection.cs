@@ -20,7 +20,7 @@ internal sealed record EpollStreamConnectionResources(
 /// policy as <see cref="StreamConnection"/>, over an <see cref="EpollSocketStream"/>, but driven
 /// by readiness rather than by a read loop that never ends. Between bursts of input an idle
 /// connection is parked on its epoll registration: no read of the layer (SslStream) pending, no
-/// task, no buffer, no cancellation source. Readiness queues a burst to the thread pool; the burst
+/// task, no buffer, no cancellation source. Readiness runs a burst on the epoll loop thread; the burst
 /// reads through the layers until the socket is empty, answers, and parks again (or closes).
 /// </summary>
 /// <remarks>
@@ -34,7 +34,7 @@ internal sealed record EpollStreamConnectionResources(
 /// </remarks>
 [SupportedOSPlatform("linux")]
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Released when the connection ends, which owns the lifetime.")]
-internal sealed class EpollStreamConnection : IConnectionOutput, IDrainable, IIdleWaiter, IThreadPoolWorkItem
+internal sealed class EpollStreamConnection : IConnectionOutput, IDrainable, IIdleWaiter
 {
     private readonly IStreamProtocol _protocol;
     private readonly EpollStreamConnectionResources _resources;
@@ -129,8 +129,6 @@ internal sealed class EpollStreamConnection : IConnectionOutput, IDrainable, IId
         _woken = true;
         _ = BurstAsync();
     }
-
-    void IThreadPoolWorkItem.Execute() => _ = BurstAsync();
 
     private void StopReads()
     {
