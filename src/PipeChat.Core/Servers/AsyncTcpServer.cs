@@ -23,6 +23,7 @@ public sealed class AsyncTcpServer : IServer, IListeningServer, IConnectionOwner
     private readonly ILogger _logger;
     private readonly ConnectionRegistry<IDrainable> _connections;
     private readonly StreamConnectionResources? _layered;
+    private readonly object? _epollLayered;
     private readonly TransportResources _resources;
     private readonly Admission _admission;
     private readonly AcceptBackoff _backoff;
@@ -44,6 +45,12 @@ public sealed class AsyncTcpServer : IServer, IListeningServer, IConnectionOwner
         {
             // Connection layers (TLS) need a stream: those connections run as StreamConnections; plain ones keep the socket path.
             _layered = new StreamConnectionResources(settings.Layers, Stats, this, settings.LingerTimeout, Math.Max(settings.Transport.MinimumReceiveBuffer, 16 * 1024));
+
+            // On epoll I/O they wait for readiness there, parked: no pending read of the layer, no SocketAsyncEventArgs.
+            if (OperatingSystem.IsLinux() && _resources.Io is Transport.Epoll.EpollSocketIo.Factory epoll)
+            {
+                _epollLayered = new EpollStreamConnectionResources(_layered, new EpollOwner(this), epoll);
+            }
         }
     }
 
@@ -116,6 +123,14 @@ public sealed class AsyncTcpServer : IServer, IListeningServer, IConnectionOwner
             return;
         }
 
+        if (OperatingSystem.IsLinux() && _epollLayered is EpollStreamConnectionResources epoll)
+        {
+            var parked = new EpollStreamConnection(socket, _protocol, epoll, id) { ClientAddress = address };
+            _connections.Set(id, parked);
+            parked.Start();
+            return;
+        }
+
         if (_layered is not null)
         {
             var layered = new StreamConnection(socket, _protocol, _layered, id) { ClientAddress = address };
@@ -127,6 +142,24 @@ public sealed class AsyncTcpServer : IServer, IListeningServer, IConnectionOwner
         var connection = new SocketConnection(socket, _protocol, _resources, id) { ClientAddress = address };
         _connections.Set(id, connection);
         connection.Start();
+    }
+
+    /// <summary>Layered (TLS) connections on epoll I/O parked idle now: nothing pending but their epoll registration.</summary>
+    internal int ParkedConnections
+    {
+        get
+        {
+            var parked = 0;
+            if (OperatingSystem.IsLinux())
+            {
+                foreach (var connection in _connections.Snapshot())
+                {
+                    parked += connection is EpollStreamConnection { Parked: true } ? 1 : 0;
+                }
+            }
+
+            return parked;
+        }
     }
 
     /// <summary>The socket I/O actually used: what was asked, with Auto resolved for this OS.</summary>
@@ -164,4 +197,16 @@ public sealed class AsyncTcpServer : IServer, IListeningServer, IConnectionOwner
 
     void IConnectionOwner<StreamConnection>.OnConnectionClosed(StreamConnection connection) =>
         _admission.OnClosed(_connections, connection.Id, connection.ClientAddress, connection.Fault);
+
+    /// <summary>Told when a parked-TLS connection (epoll I/O) has ended.</summary>
+    private sealed class EpollOwner(AsyncTcpServer server) : IConnectionOwner<EpollStreamConnection>
+    {
+        public void OnConnectionClosed(EpollStreamConnection connection)
+        {
+            if (OperatingSystem.IsLinux())
+            {
+                server._admission.OnClosed(server._connections, connection.Id, connection.ClientAddress, connection.Fault);
+            }
+        }
+    }
 }

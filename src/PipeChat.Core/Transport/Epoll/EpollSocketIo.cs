@@ -161,6 +161,44 @@ internal sealed unsafe class EpollSocketIo : SocketIo
 
     public override void Dispose() => Close();
 
+    /// <summary>
+    /// Ends a parked receive (or zero-byte wait) now with <see cref="SocketError.OperationAborted"/>,
+    /// the socket staying open; reported off this stack. False when none was parked.
+    /// </summary>
+    public bool TryCancelReceive()
+    {
+        if (Interlocked.CompareExchange(ref _in, Idle, Parked) != Parked)
+        {
+            return false;
+        }
+
+        _receiveBuffer = default;
+        ReceiveError = SocketError.OperationAborted;
+        BytesReceived = 0;
+        ThreadPool.UnsafeQueueUserWorkItem(static c => c.OnReceiveCompleted(), Callback, preferLocal: false);
+        return true;
+    }
+
+    /// <summary>Whether a recv would not block now (data, EOF or an error waits): a peek of one byte, nothing consumed.</summary>
+    public bool ReadableNow()
+    {
+        if (_hungUp || !TryHold())
+        {
+            return true; // The next read reports it.
+        }
+
+        try
+        {
+            byte one;
+            var result = (long)recv(_fd, &one, 1, MSG_PEEK | MSG_DONTWAIT);
+            return result >= 0 || Marshal.GetLastPInvokeError() != EAGAIN;
+        }
+        finally
+        {
+            Release();
+        }
+    }
+
     /// <summary>Readiness from the loop thread: completes what was parked, else remembers it.</summary>
     public void OnEvents(int events)
     {

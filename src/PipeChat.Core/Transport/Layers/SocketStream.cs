@@ -11,7 +11,7 @@ namespace PipeChat.Transport;
 /// or given a deadline (<see cref="ReadDeadline"/>) without receive timeouts, which could leave a
 /// layer above mid-record. Counts the bytes that move, for "still moving" checks on close.
 /// </summary>
-internal sealed class SocketStream(Socket socket) : Stream
+internal class SocketStream(Socket socket) : Stream
 {
     // How often a blocked sync read looks at its stop condition and deadline.
     private static readonly int PollMicroseconds = 200_000;
@@ -28,6 +28,12 @@ internal sealed class SocketStream(Socket socket) : Stream
 
     /// <summary>Bytes written so far.</summary>
     public long BytesSent => Volatile.Read(ref _sent);
+
+    /// <summary>Counts bytes written (for subclasses with I/O of their own).</summary>
+    protected void CountSent(int count) => Interlocked.Add(ref _sent, count);
+
+    /// <summary>Closes the socket now (Dispose calls it): operations in flight end with an error.</summary>
+    public virtual void CloseSocket() => Socket.Dispose();
 
     public override bool CanRead => true;
 
@@ -106,7 +112,7 @@ internal sealed class SocketStream(Socket socket) : Stream
     {
         if (disposing)
         {
-            Socket.Dispose();
+            CloseSocket();
         }
 
         base.Dispose(disposing);

@@ -82,6 +82,19 @@ internal static unsafe class OpenSslReleaseBuffers
 
     private static readonly Type? SslHandleType = Type.GetType("Microsoft.Win32.SafeHandles.SafeSslHandle, System.Net.Security");
 
+    /// <summary>The SSL handle of <paramref name="stream"/> when it is OpenSSL's SafeSslHandle (its handle is the SSL*), else null.</summary>
+    internal static SafeHandle? SslHandle(SslStream stream)
+    {
+        try
+        {
+            return SecurityContext(stream) is SafeHandle { IsInvalid: false, IsClosed: false } handle && SslHandleType?.IsInstanceOfType(handle) == true ? handle : null;
+        }
+        catch (Exception e) when (e is MissingMemberException or TypeLoadException or InvalidCastException)
+        {
+            return null;
+        }
+    }
+
     private static object? SecurityContext(SslStream stream) =>
         SecurityContextField is { } field ? field.GetValue(stream) : throw new MissingFieldException(nameof(SslStream), "_securityContext");
 
@@ -92,14 +105,17 @@ internal static unsafe class OpenSslReleaseBuffers
             : 0;
 
     /// <summary>The path of the libssl in /proc/self/maps (loaded by the runtime for the first handshake), or null.</summary>
-    internal static string? MappedLibSsl()
+    internal static string? MappedLibSsl() => MappedLibrary("libssl.so");
+
+    /// <summary>The path of the first mapped library whose file name starts with <paramref name="prefix"/>, or null.</summary>
+    internal static string? MappedLibrary(string prefix)
     {
         try
         {
             foreach (var line in File.ReadLines("/proc/self/maps"))
             {
                 var slash = line.IndexOf('/', StringComparison.Ordinal);
-                if (slash >= 0 && Path.GetFileName(line.AsSpan(slash)).StartsWith("libssl.so", StringComparison.Ordinal))
+                if (slash >= 0 && Path.GetFileName(line.AsSpan(slash)).StartsWith(prefix, StringComparison.Ordinal))
                 {
                     return line[slash..];
                 }

@@ -65,6 +65,11 @@ internal sealed class TlsLayer(TlsCertificateStore certificates, TlsStats stats,
             Log.TlsBuffersKept(logger); // Once: connections work as before, with their buffers.
         }
 
+        if (ReleaseBuffers)
+        {
+            OpenSslHandshakeBuffers.TryRelease(ssl); // Where it cannot, the BIOs keep their handshake buffers, as before.
+        }
+
         ssl.Authenticated = true;
         return ssl;
     }
