@@ -625,26 +625,8 @@ internal sealed class EpollStreamConnection : IConnectionOutput, IDrainable, IId
         }
     }
 
-    /// <summary>Awaits <paramref name="work"/> while bytes still move; aborts once nothing moved for a linger period. False when aborted.</summary>
-    private async Task<bool> WhileMovingAsync(Task work)
-    {
-        while (true)
-        {
-            var before = _transport.BytesSent;
-            if (await Task.WhenAny(work, Task.Delay(Common.LingerTimeout)).ConfigureAwait(false) == work)
-            {
-                await work.ConfigureAwait(false);
-                return !Aborted;
-            }
-
-            if (!SessionDriver.StillMoving(before, _transport.BytesSent))
-            {
-                Abort();
-                await work.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                return false;
-            }
-        }
-    }
+    private Task<bool> WhileMovingAsync(Task work) =>
+        LingeringWork.WhileMovingAsync(work, _transport, Common.LingerTimeout, Abort, () => Aborted);
 
     /// <summary>Runs a drain of the outbound output (a work item allocated once per connection, not per signal).</summary>
     private sealed class OutboundWork(EpollStreamConnection connection) : IThreadPoolWorkItem

@@ -422,24 +422,6 @@ internal sealed class StreamConnection : IConnectionOutput, IDrainable
         }
     }
 
-    /// <summary>Awaits <paramref name="work"/> while bytes still move; aborts once nothing moved for a linger period. False when aborted.</summary>
-    private async Task<bool> WhileMovingAsync(Task work)
-    {
-        while (true)
-        {
-            var before = _transport.BytesSent;
-            if (await Task.WhenAny(work, Task.Delay(_resources.LingerTimeout)).ConfigureAwait(false) == work)
-            {
-                await work.ConfigureAwait(false);
-                return !Aborted;
-            }
-
-            if (!SessionDriver.StillMoving(before, _transport.BytesSent))
-            {
-                Abort();
-                await work.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                return false;
-            }
-        }
-    }
+    private Task<bool> WhileMovingAsync(Task work) =>
+        LingeringWork.WhileMovingAsync(work, _transport, _resources.LingerTimeout, Abort, () => Aborted);
 }
