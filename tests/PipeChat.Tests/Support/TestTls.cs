@@ -101,12 +101,19 @@ public static class TestTls
 
         public string Thumbprint => Stream.RemoteCertificate is X509Certificate2 c ? c.Thumbprint : new X509Certificate2(Stream.RemoteCertificate!).Thumbprint;
 
-        public static async Task<Client> ConnectAsync(IPEndPoint endPoint)
+        /// <summary>
+        /// Connects over TCP or a Unix socket (<see cref="UnixDomainSocketEndPoint"/>) and handshakes;
+        /// <paramref name="wrap"/>, when given, puts a stream of the test's between the socket and TLS.
+        /// </summary>
+        public static async Task<Client> ConnectAsync(EndPoint endPoint, Func<Stream, Stream>? wrap = null)
         {
-            var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            var socket = endPoint is UnixDomainSocketEndPoint
+                ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+                : new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             using var timeout = new CancellationTokenSource(OpTimeout);
             await socket.ConnectAsync(endPoint, timeout.Token);
-            var ssl = new SslStream(new NetworkStream(socket, ownsSocket: true));
+            Stream transport = new NetworkStream(socket, ownsSocket: true);
+            var ssl = new SslStream(wrap is null ? transport : wrap(transport));
             await ssl.AuthenticateAsClientAsync(
                 new SslClientAuthenticationOptions
                 {
@@ -126,6 +133,14 @@ public static class TestTls
         }
 
         public Task SendAsync(string text) => SendAsync(System.Text.Encoding.UTF8.GetBytes(text));
+
+        /// <summary>Sends <paramref name="text"/> and reads as many bytes back.</summary>
+        public async Task<string> EchoAsync(string text)
+        {
+            var sent = System.Text.Encoding.UTF8.GetBytes(text);
+            await SendAsync(sent);
+            return System.Text.Encoding.UTF8.GetString(await ReceiveExactlyAsync(sent.Length));
+        }
 
         public async Task<byte[]> ReceiveExactlyAsync(int length)
         {

@@ -58,7 +58,7 @@ public sealed class TlsIdleParkTests : IDisposable
         var server = Start(unix);
         try
         {
-            var clients = new List<Client>();
+            var clients = new List<TestTls.Client>();
             for (var i = 0; i < 3; i++)
             {
                 var client = await ConnectAsync(server, unix);
@@ -114,12 +114,13 @@ public sealed class TlsIdleParkTests : IDisposable
         // SslStream returns the data and keeps the close_notify that came with it: the connection
         // must not park on the socket then, or it would wait for a client that is done.
         await using var server = Start(unix);
-        await using var client = await ConnectAsync(server, unix);
+        CoalescingStream? coalesce = null;
+        await using var client = await ConnectAsync(server, unix, s => coalesce = new CoalescingStream(s));
         Assert.Equal("first\n", await client.EchoAsync("first\n"));
-        client.Coalesce.Hold = true;
+        coalesce!.Hold = true;
         await client.Stream.WriteAsync(Encoding.ASCII.GetBytes("last\n"));
         await client.Stream.ShutdownAsync();
-        await client.Coalesce.ReleaseAsync();
+        await coalesce.ReleaseAsync();
         var rest = await client.ReadToEndAsync().WithTimeout("echo and close_notify", Prompt);
         Assert.Equal("last\n", Encoding.ASCII.GetString(rest));
         await Wait.UntilAsync(() => server.Stats.Active == 0, "closed", Prompt);
@@ -161,80 +162,8 @@ public sealed class TlsIdleParkTests : IDisposable
         return server;
     }
 
-    private async Task<Client> ConnectAsync(AsyncTcpServer server, bool unix)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        EndPoint endPoint = unix ? new UnixDomainSocketEndPoint(_unixPath) : server.LocalEndPoint;
-        var socket = unix
-            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
-            : new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        await socket.ConnectAsync(endPoint, timeout.Token);
-        var coalesce = new CoalescingStream(new NetworkStream(socket, ownsSocket: true));
-        var ssl = new SslStream(coalesce);
-        await ssl.AuthenticateAsClientAsync(
-            new SslClientAuthenticationOptions
-            {
-                TargetHost = "localhost",
-#pragma warning disable CA5359 // Test client against the test's own certificate.
-                RemoteCertificateValidationCallback = static (_, _, _, _) => true,
-#pragma warning restore CA5359
-            },
-            timeout.Token);
-        return new Client(ssl, coalesce);
-    }
-
-    private sealed class Client(SslStream stream, CoalescingStream coalesce) : IAsyncDisposable
-    {
-        public SslStream Stream { get; } = stream;
-
-        public CoalescingStream Coalesce { get; } = coalesce;
-
-        public async Task<string> EchoAsync(string text)
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-            var sent = Encoding.ASCII.GetBytes(text);
-            await Stream.WriteAsync(sent, timeout.Token);
-            var back = new byte[sent.Length];
-            await Stream.ReadExactlyAsync(back, timeout.Token);
-            return Encoding.ASCII.GetString(back);
-        }
-
-        public async Task<string> ReadLineUntilAsync(Func<string, bool> match)
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-            var line = new List<byte>();
-            var one = new byte[1];
-            while (true)
-            {
-                if (await Stream.ReadAsync(one, timeout.Token) == 0)
-                {
-                    throw new EndOfStreamException("EOF before the expected line");
-                }
-
-                if (one[0] != '\n')
-                {
-                    line.Add(one[0]);
-                    continue;
-                }
-
-                var text = Encoding.UTF8.GetString([.. line]);
-                line.Clear();
-                if (match(text))
-                {
-                    return text;
-                }
-            }
-        }
-
-        public async Task<byte[]> ReadToEndAsync()
-        {
-            using var all = new MemoryStream();
-            await Stream.CopyToAsync(all);
-            return all.ToArray();
-        }
-
-        public async ValueTask DisposeAsync() => await Stream.DisposeAsync();
-    }
+    private Task<TestTls.Client> ConnectAsync(AsyncTcpServer server, bool unix, Func<Stream, Stream>? wrap = null) =>
+        TestTls.Client.ConnectAsync(unix ? new UnixDomainSocketEndPoint(_unixPath) : server.LocalEndPoint, wrap);
 
     /// <summary>Passes writes through, or while <see cref="Hold"/> keeps them to send in one write (one segment).</summary>
     private sealed class CoalescingStream(Stream inner) : Stream
