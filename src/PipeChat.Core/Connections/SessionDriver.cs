@@ -71,6 +71,25 @@ internal sealed class SessionDriver
     }
 
     /// <summary>
+    /// <see cref="OnInput(in ReadOnlySequence{byte}, bool, IBufferWriter{byte}, out SequencePosition)"/> for a
+    /// connection that reads into an array: offers its first <paramref name="buffered"/> bytes, then moves what
+    /// the session kept to the front (<paramref name="buffered"/> becomes its length).
+    /// </summary>
+    public SessionAction OnInput(byte[]? buffer, ref int buffered, bool inputEnded, IBufferWriter<byte> output)
+    {
+        var input = buffer is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(buffer, 0, buffered);
+        var action = OnInput(input, inputEnded, output, out var consumed);
+        var used = (int)input.Slice(0, consumed).Length;
+        if (used > 0)
+        {
+            buffer.AsSpan(used, buffered - used).CopyTo(buffer);
+            buffered -= used;
+        }
+
+        return action;
+    }
+
+    /// <summary>
     /// Writes the session's outbound output into <paramref name="output"/>; false when the
     /// connection should close. The close request is read before draining: what was queued
     /// before it still goes out.

@@ -235,22 +235,16 @@ internal sealed class BlockingConnection : IConnectionOutput, IDrainable, Protoc
                 _stats.ObserveBuffered(buffered);
             }
 
-            var input = new ReadOnlySequence<byte>(buffer, 0, buffered);
             SessionAction action;
-            SequencePosition consumed;
             DeferredWakes.Begin();
             try
             {
-                action = Driver.OnInput(input, ended, _replies, out consumed);
+                action = Driver.OnInput(buffer, ref buffered, ended, _replies);
             }
             finally
             {
                 DeferredWakes.End();
             }
-
-            var used = (int)input.Slice(0, consumed).Length;
-            buffer.AsSpan(used, buffered - used).CopyTo(buffer);
-            buffered -= used;
 
             if (_replies.WrittenCount > 0)
             {

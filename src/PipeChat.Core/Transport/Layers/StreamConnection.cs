@@ -230,14 +230,7 @@ internal sealed class StreamConnection : IConnectionOutput, IDrainable
                 }
 
                 resumed = false;
-                var input = buffer is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(buffer, 0, buffered);
-                var action = driver.OnInput(input, ended, replies, out var consumed);
-                var used = (int)input.Slice(0, consumed).Length;
-                if (used > 0)
-                {
-                    buffer.AsSpan(used, buffered - used).CopyTo(buffer);
-                    buffered -= used;
-                }
+                var action = driver.OnInput(buffer, ref buffered, ended, replies);
 
                 if (replies.WrittenCount > 0)
                 {
