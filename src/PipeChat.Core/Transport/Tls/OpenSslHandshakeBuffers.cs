@@ -29,13 +29,7 @@ internal static unsafe class OpenSslHandshakeBuffers
     /// <remarks>Call once the handshake completed and before the connection reads or writes.</remarks>
     public static bool TryRelease(SslStream stream)
     {
-        if (Volatile.Read(ref s_resolved) == 0)
-        {
-            s_api = Api.Resolve();
-            Volatile.Write(ref s_resolved, 1);
-        }
-
-        if (s_api is not { } api || OpenSslReleaseBuffers.SslHandle(stream) is not { } handle)
+        if (ResolvedApi() is not { } api || OpenSslReleaseBuffers.SslHandle(stream) is not { } handle)
         {
             return false;
         }
@@ -64,13 +58,7 @@ internal static unsafe class OpenSslHandshakeBuffers
     /// </summary>
     internal static long Capacity(SslStream stream)
     {
-        if (Volatile.Read(ref s_resolved) == 0)
-        {
-            s_api = Api.Resolve();
-            Volatile.Write(ref s_resolved, 1);
-        }
-
-        if (s_api is not { } api || OpenSslReleaseBuffers.SslHandle(stream) is not { } handle)
+        if (ResolvedApi() is not { } api || OpenSslReleaseBuffers.SslHandle(stream) is not { } handle)
         {
             return -1;
         }
@@ -101,6 +89,18 @@ internal static unsafe class OpenSslHandshakeBuffers
                 handle.DangerousRelease();
             }
         }
+    }
+
+    // Resolved once; a race resolves it twice to the same functions.
+    private static Api? ResolvedApi()
+    {
+        if (Volatile.Read(ref s_resolved) == 0)
+        {
+            s_api = Api.Resolve();
+            Volatile.Write(ref s_resolved, 1);
+        }
+
+        return s_api;
     }
 
     private static bool Release(Api api, nint bio)
