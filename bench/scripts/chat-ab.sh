@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Interleaved A/B of chat fan-out at one load: each round runs every configuration in turn (A B C A B C ...),
-# each on a fresh server, so slow drifts of a shared box hit all of them alike. Compare within a run only.
+# Interleaved A/B of chat fan-out at one load: each round runs every configuration in turn, each on a fresh
+# server, so slow drifts of a shared box hit all of them alike; the order rotates by one each round
+# (A B C, B C A, C A B, ...), as the slot in a round alone moved results by up to 15 %. Compare within a run only.
 # Usage: bench/scripts/chat-ab.sh MEMBERS RATE ROUNDS CONFIG...
 #   CONFIG: "default" (pipechat chat --model async), pipechat options in quotes ("--wake-coalescing-ms 0"),
 #           "@/other/build/pipechat.dll [options]" (another build, e.g. from a git worktree),
@@ -13,7 +14,7 @@
 # then, per configuration, the medians over the rounds and their ratios to ncat (else to the last configuration).
 # Example: bench/scripts/chat-ab.sh 1000 500 2 default "--wake-coalescing-ms 0" ncat
 set -uo pipefail
-[[ $# -ge 4 ]] || { sed -n 2,13p "$0"; exit 2; }
+[[ $# -ge 4 ]] || { sed -n 2,14p "$0"; exit 2; }
 # shellcheck source=chat-lib.sh
 source "$(cd "$(dirname "$0")" && pwd)/chat-lib.sh"
 export WARMUP=${WARMUP:-5}
@@ -32,8 +33,10 @@ start() {
     serve "$2" dotnet "$build" chat --model async "${cap[@]}" "${args[@]}" --port "$2"
   fi
 }
+configs=("$@")
 for round in $(seq 1 "$rounds"); do
-  for cfg in "$@"; do
+  shift_by=$(( (round - 1) % ${#configs[@]} ))
+  for cfg in "${configs[@]:shift_by}" "${configs[@]:0:shift_by}"; do
     # A port in the ephemeral range may be held by a client socket (a big room's, lingering): try the next ones.
     started=0
     for _ in 1 2 3; do
