@@ -25,90 +25,67 @@ public static class ChatClient
         ArgumentNullException.ThrowIfNull(server);
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(error);
-        if (udp && server is UnixDomainSocketEndPoint)
+        return await ClientConnection.RunAsync(
+            server,
+            udp,
+            tls,
+            ConnectTimeout,
+            error,
+            static address => $"pipechat: cannot reach {address}: timed out",
+            (socket, stream, _) => ExchangeAsync(socket, stream, udp, name, input, output)).ConfigureAwait(false);
+    }
+
+    private static async Task<int> ExchangeAsync(Socket socket, Stream? stream, bool udp, string? name, TextReader input, TextWriter output)
+    {
+        var receiving = stream is null ? ReceiveDatagramsAsync(socket, output) : ReceiveLinesAsync(stream, output);
+        if (udp)
         {
-            await error.WriteLineAsync("pipechat: --udp does not apply to a unix: address").ConfigureAwait(false);
-            return 2;
+            await SendAsync(socket, stream, name is null ? "#REG" : $"#REG {name}").ConfigureAwait(false);
+        }
+        else if (name is not null)
+        {
+            await SendAsync(socket, stream, $"/nick {name}").ConfigureAwait(false);
         }
 
-        var address = ClientEndPoint.Describe(server, udp, tls is not null);
-        using var socket = ClientEndPoint.SocketFor(server, udp);
-        Stream? stream = null;
-        try
+        var quit = false;
+        while (!receiving.IsCompleted && await input.ReadLineAsync().ConfigureAwait(false) is { } line)
         {
-            using (var timeout = new CancellationTokenSource(ConnectTimeout))
+            await SendAsync(socket, stream, line).ConfigureAwait(false);
+            if (line.Trim() == (udp ? "#DEREG" : "/quit"))
             {
-                await socket.ConnectAsync(server, timeout.Token).ConfigureAwait(false);
-                stream = udp ? null : await ClientTls.OpenAsync(socket, tls, ClientEndPoint.TlsHost(server), timeout.Token).ConfigureAwait(false);
-            }
-
-            var receiving = stream is null ? ReceiveDatagramsAsync(socket, output) : ReceiveLinesAsync(stream, output);
-            if (udp)
-            {
-                await SendAsync(socket, stream, name is null ? "#REG" : $"#REG {name}").ConfigureAwait(false);
-            }
-            else if (name is not null)
-            {
-                await SendAsync(socket, stream, $"/nick {name}").ConfigureAwait(false);
-            }
-
-            var quit = false;
-            while (!receiving.IsCompleted && await input.ReadLineAsync().ConfigureAwait(false) is { } line)
-            {
-                await SendAsync(socket, stream, line).ConfigureAwait(false);
-                if (line.Trim() == (udp ? "#DEREG" : "/quit"))
-                {
-                    quit = true;
-                    break;
-                }
-            }
-
-            if (udp)
-            {
-                if (!quit)
-                {
-                    await SendAsync(socket, stream, "#DEREG").ConfigureAwait(false);
-                }
-            }
-            else if (!quit && !receiving.IsCompleted)
-            {
-                // End of input: tell the server we are done; it closes after the last lines.
-                if (stream is System.Net.Security.SslStream ssl)
-                {
-                    await ssl.ShutdownAsync().ConfigureAwait(false);
-                }
-                else
-                {
-                    socket.Shutdown(SocketShutdown.Send);
-                }
-            }
-
-            // Let the last replies ("* bye", "* deregistered") arrive, within a bound.
-            await Task.WhenAny(receiving, Task.Delay(CloseTimeout)).ConfigureAwait(false);
-            if (receiving.IsCompleted)
-            {
-                await receiving.ConfigureAwait(false);
-            }
-
-            return 0;
-        }
-        catch (OperationCanceledException)
-        {
-            await error.WriteLineAsync($"pipechat: cannot reach {address}: timed out").ConfigureAwait(false);
-            return 1;
-        }
-        catch (Exception e) when (ClientFailure.TryDescribe(e, address, server, out var line, out var exitCode))
-        {
-            await error.WriteLineAsync(line).ConfigureAwait(false);
-            return exitCode;
-        }
-        finally
-        {
-            if (stream is not null)
-            {
-                await stream.DisposeAsync().ConfigureAwait(false);
+                quit = true;
+                break;
             }
         }
+
+        if (udp)
+        {
+            if (!quit)
+            {
+                await SendAsync(socket, stream, "#DEREG").ConfigureAwait(false);
+            }
+        }
+        else if (!quit && !receiving.IsCompleted)
+        {
+            // End of input: tell the server we are done; it closes after the last lines.
+            if (stream is System.Net.Security.SslStream ssl)
+            {
+                await ssl.ShutdownAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                socket.Shutdown(SocketShutdown.Send);
+            }
+        }
+
+        // Let the last replies ("* bye", "* deregistered") arrive, within a bound.
+        await Task.WhenAny(receiving, Task.Delay(CloseTimeout)).ConfigureAwait(false);
+        if (receiving.IsCompleted)
+        {
+            await receiving.ConfigureAwait(false);
+        }
+
+        return 0;
     }
 
     private static async Task SendAsync(Socket socket, Stream? stream, string line)

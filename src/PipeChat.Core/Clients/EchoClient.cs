@@ -23,23 +23,20 @@ public static class EchoClient
     {
         ArgumentNullException.ThrowIfNull(server);
         ArgumentNullException.ThrowIfNull(error);
-        if (udp && server is UnixDomainSocketEndPoint)
-        {
-            await error.WriteLineAsync("pipechat: --udp does not apply to a unix: address").ConfigureAwait(false);
-            return 2;
-        }
+        return await ClientConnection.RunAsync(
+            server,
+            udp,
+            tls,
+            Timeout,
+            error,
+            static address => $"pipechat: no answer from {address} within {Timeout.TotalSeconds:0} s",
+            (socket, stream, address) => ExchangeAsync(socket, stream, address, udp, input, output, error)).ConfigureAwait(false);
+    }
 
-        using var socket = ClientEndPoint.SocketFor(server, udp);
-        var address = ClientEndPoint.Describe(server, udp, tls is not null);
-        Stream? stream = null;
+    private static async Task<int> ExchangeAsync(Socket socket, Stream? stream, string address, bool udp, TextReader input, TextWriter output, TextWriter error)
+    {
         try
         {
-            using (var connectTimeout = new CancellationTokenSource(Timeout))
-            {
-                await socket.ConnectAsync(server, connectTimeout.Token).ConfigureAwait(false);
-                stream = udp ? null : await ClientTls.OpenAsync(socket, tls, ClientEndPoint.TlsHost(server), connectTimeout.Token).ConfigureAwait(false);
-            }
-
             var reply = new byte[udp ? 65_536 : 4096];
             while (await input.ReadLineAsync().ConfigureAwait(false) is { } line)
             {
@@ -63,27 +60,10 @@ public static class EchoClient
 
             return 0;
         }
-        catch (OperationCanceledException)
-        {
-            await error.WriteLineAsync($"pipechat: no answer from {address} within {Timeout.TotalSeconds:0} s").ConfigureAwait(false);
-            return 1;
-        }
         catch (EndOfStreamException)
         {
             await error.WriteLineAsync($"pipechat: {address} closed the connection").ConfigureAwait(false);
             return 1;
-        }
-        catch (Exception e) when (ClientFailure.TryDescribe(e, address, server, out var line, out var exitCode))
-        {
-            await error.WriteLineAsync(line).ConfigureAwait(false);
-            return exitCode;
-        }
-        finally
-        {
-            if (stream is not null)
-            {
-                await stream.DisposeAsync().ConfigureAwait(false);
-            }
         }
     }
 

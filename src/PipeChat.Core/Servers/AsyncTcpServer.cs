@@ -15,32 +15,21 @@ namespace PipeChat.Servers;
 /// </summary>
 public sealed class AsyncTcpServer : IServer, IListeningServer, IConnectionOwner<SocketConnection>, IConnectionOwner<StreamConnection>
 {
-    private readonly BoundListener _bound;
-    private readonly Socket _listener;
+    private readonly TcpListening _listening;
     private readonly IStreamProtocol _protocol;
-    private int _stopped;
-    private readonly ServerSettings _settings;
-    private readonly ILogger _logger;
     private readonly ConnectionRegistry<IDrainable> _connections;
     private readonly StreamConnectionResources? _layered;
     private readonly object? _epollLayered;
     private readonly TransportResources _resources;
-    private readonly Admission _admission;
-    private readonly AcceptBackoff _backoff;
     private Task _acceptLoop = Task.CompletedTask;
 
     /// <summary>Binds the listening socket; <see cref="Start"/> starts accepting.</summary>
     public AsyncTcpServer(ServerSettings settings, IStreamProtocol protocol, ILogger logger)
     {
-        _settings = settings;
         _protocol = protocol;
-        _logger = logger;
         _connections = new ConnectionRegistry<IDrainable>(settings.MaxConnections);
-        _bound = Listener.OpenStream(settings);
-        _listener = _bound.Socket;
+        _listening = new TcpListening(settings, protocol, Stats, logger);
         _resources = new TransportResources(settings.Transport, Stats, this, CreateIo(settings.Transport), settings.LingerTimeout);
-        _admission = new Admission(settings, protocol.ServerFullReply, Stats, logger);
-        _backoff = new AcceptBackoff(Stats, logger);
         if (!settings.Layers.IsEmpty)
         {
             // Connection layers (TLS) need a stream: those connections run as StreamConnections; plain ones keep the socket path.
@@ -56,9 +45,9 @@ public sealed class AsyncTcpServer : IServer, IListeningServer, IConnectionOwner
 
     /// <inheritdoc/>
     /// <exception cref="InvalidOperationException">The server listens on a Unix socket.</exception>
-    public IPEndPoint LocalEndPoint => _bound.IPEndPoint;
+    public IPEndPoint LocalEndPoint => _listening.Bound.IPEndPoint;
 
-    EndPoint IListeningServer.ListenEndPoint => _bound.EndPoint;
+    EndPoint IListeningServer.ListenEndPoint => _listening.Bound.EndPoint;
 
     /// <inheritdoc/>
     public ServerStats Stats { get; } = new();
@@ -69,11 +58,7 @@ public sealed class AsyncTcpServer : IServer, IListeningServer, IConnectionOwner
     /// <inheritdoc/>
     public async Task StopAsync(TimeSpan drainTimeout)
     {
-        _bound.Dispose();
-        if (Interlocked.Exchange(ref _stopped, 1) == 0)
-        {
-            _protocol.OnServerStopping();
-        }
+        _listening.Stop();
         await _acceptLoop.ConfigureAwait(false);
         await _connections.DrainAsync(drainTimeout).ConfigureAwait(false);
     }
@@ -88,7 +73,7 @@ public sealed class AsyncTcpServer : IServer, IListeningServer, IConnectionOwner
             Socket socket;
             try
             {
-                socket = await _listener.AcceptAsync(CancellationToken.None).ConfigureAwait(false);
+                socket = await _listening.Bound.Socket.AcceptAsync(CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception e) when (e is ObjectDisposedException or SocketException { SocketErrorCode: SocketError.OperationAborted or SocketError.Interrupted })
             {
@@ -98,7 +83,7 @@ public sealed class AsyncTcpServer : IServer, IListeningServer, IConnectionOwner
             {
                 // A shortage pauses rather than spins: a spinning loop keeps the thread pool busy,
                 // and it answers by creating threads, which need descriptors.
-                var pause = _backoff.OnAcceptFailed(e.SocketErrorCode);
+                var pause = _listening.Backoff.OnAcceptFailed(e.SocketErrorCode);
                 if (pause > TimeSpan.Zero)
                 {
                     await Task.Delay(pause).ConfigureAwait(false);
@@ -107,7 +92,7 @@ public sealed class AsyncTcpServer : IServer, IListeningServer, IConnectionOwner
                 continue;
             }
 
-            if (_backoff.OnAccepted(socket) is { } reserved)
+            if (_listening.Backoff.OnAccepted(socket) is { } reserved)
             {
                 await Task.Delay(reserved).ConfigureAwait(false);
                 continue;
@@ -118,7 +103,7 @@ public sealed class AsyncTcpServer : IServer, IListeningServer, IConnectionOwner
 
     private void Admit(Socket socket)
     {
-        if (!_admission.TryAdmit(socket, _connections, out var id, out var address))
+        if (!_listening.Admission.TryAdmit(socket, _connections, out var id, out var address))
         {
             return;
         }
@@ -193,10 +178,10 @@ public sealed class AsyncTcpServer : IServer, IListeningServer, IConnectionOwner
     }
 
     void IConnectionOwner<SocketConnection>.OnConnectionClosed(SocketConnection connection) =>
-        _admission.OnClosed(_connections, connection.Id, connection.ClientAddress, connection.Fault);
+        _listening.Admission.OnClosed(_connections, connection.Id, connection.ClientAddress, connection.Fault);
 
     void IConnectionOwner<StreamConnection>.OnConnectionClosed(StreamConnection connection) =>
-        _admission.OnClosed(_connections, connection.Id, connection.ClientAddress, connection.Fault);
+        _listening.Admission.OnClosed(_connections, connection.Id, connection.ClientAddress, connection.Fault);
 
     /// <summary>Told when a parked-TLS connection (epoll I/O) has ended.</summary>
     private sealed class EpollOwner(AsyncTcpServer server) : IConnectionOwner<EpollStreamConnection>
@@ -205,7 +190,7 @@ public sealed class AsyncTcpServer : IServer, IListeningServer, IConnectionOwner
         {
             if (OperatingSystem.IsLinux())
             {
-                server._admission.OnClosed(server._connections, connection.Id, connection.ClientAddress, connection.Fault);
+                server._listening.Admission.OnClosed(server._connections, connection.Id, connection.ClientAddress, connection.Fault);
             }
         }
     }

@@ -13,14 +13,9 @@ namespace PipeChat.Servers;
 /// </summary>
 public abstract class BlockingTcpServer : IServer, IListeningServer
 {
-    private readonly BoundListener _bound;
-    private readonly Socket _listener;
+    private readonly TcpListening _listening;
     private readonly IStreamProtocol _protocol;
-    private int _stopped;
-    private readonly ILogger _logger;
     private readonly ConnectionRegistry<BlockingConnection> _connections;
-    private readonly Admission _admission;
-    private readonly AcceptBackoff _backoff;
     private Thread? _acceptThread;
 
     /// <summary>Binds the listening socket; <see cref="Start"/> starts accepting.</summary>
@@ -28,20 +23,16 @@ public abstract class BlockingTcpServer : IServer, IListeningServer
     {
         Settings = settings;
         _protocol = protocol;
-        _logger = logger;
         _connections = new ConnectionRegistry<BlockingConnection>(settings.MaxConnections);
-        _bound = Listener.OpenStream(settings);
-        _listener = _bound.Socket;
-        _bound.PrepareForBlockingUse();
-        _admission = new Admission(settings, protocol.ServerFullReply, Stats, logger);
-        _backoff = new AcceptBackoff(Stats, logger);
+        _listening = new TcpListening(settings, protocol, Stats, logger);
+        _listening.Bound.PrepareForBlockingUse();
     }
 
     /// <inheritdoc/>
     /// <exception cref="InvalidOperationException">The server listens on a Unix socket.</exception>
-    public IPEndPoint LocalEndPoint => _bound.IPEndPoint;
+    public IPEndPoint LocalEndPoint => _listening.Bound.IPEndPoint;
 
-    EndPoint IListeningServer.ListenEndPoint => _bound.EndPoint;
+    EndPoint IListeningServer.ListenEndPoint => _listening.Bound.EndPoint;
 
     /// <inheritdoc/>
     public ServerStats Stats { get; } = new();
@@ -59,11 +50,7 @@ public abstract class BlockingTcpServer : IServer, IListeningServer
     /// <inheritdoc/>
     public async Task StopAsync(TimeSpan drainTimeout)
     {
-        _bound.Dispose();
-        if (Interlocked.Exchange(ref _stopped, 1) == 0)
-        {
-            _protocol.OnServerStopping();
-        }
+        _listening.Stop();
         var deadline = DateTime.UtcNow + drainTimeout;
         if (_acceptThread is { } thread)
         {
@@ -110,15 +97,15 @@ public abstract class BlockingTcpServer : IServer, IListeningServer
             Socket socket;
             try
             {
-                socket = _listener.Accept();
+                socket = _listening.Bound.Socket.Accept();
             }
             catch (Exception e) when (e is ObjectDisposedException or SocketException { SocketErrorCode: SocketError.OperationAborted or SocketError.Interrupted or SocketError.InvalidArgument })
             {
                 return;
             }
-            catch (SocketException e) when (_bound.IsWakeUp(e))
+            catch (SocketException e) when (_listening.Bound.IsWakeUp(e))
             {
-                if (Volatile.Read(ref _stopped) != 0)
+                if (_listening.Stopped)
                 {
                     return;
                 }
@@ -127,7 +114,7 @@ public abstract class BlockingTcpServer : IServer, IListeningServer
             }
             catch (SocketException e)
             {
-                var pause = _backoff.OnAcceptFailed(e.SocketErrorCode);
+                var pause = _listening.Backoff.OnAcceptFailed(e.SocketErrorCode);
                 if (pause > TimeSpan.Zero)
                 {
                     Thread.Sleep(pause);
@@ -136,7 +123,7 @@ public abstract class BlockingTcpServer : IServer, IListeningServer
                 continue;
             }
 
-            if (_backoff.OnAccepted(socket) is { } reserved)
+            if (_listening.Backoff.OnAccepted(socket) is { } reserved)
             {
                 Thread.Sleep(reserved);
                 continue;
@@ -173,7 +160,7 @@ public abstract class BlockingTcpServer : IServer, IListeningServer
                 batch.Clear();
                 if (shortage)
                 {
-                    Thread.Sleep(_backoff.OnShortage("no thread could be created"));
+                    Thread.Sleep(_listening.Backoff.OnShortage("no thread could be created"));
                 }
             }
         }
@@ -183,12 +170,12 @@ public abstract class BlockingTcpServer : IServer, IListeningServer
     {
         try
         {
-            if (!_listener.Poll(0, SelectMode.SelectRead))
+            if (!_listening.Bound.Socket.Poll(0, SelectMode.SelectRead))
             {
                 return null;
             }
 
-            var socket = _listener.Accept();
+            var socket = _listening.Bound.Socket.Accept();
             if (AcceptBackoff.IsInReserve(socket))
             {
                 socket.Dispose();
@@ -205,7 +192,7 @@ public abstract class BlockingTcpServer : IServer, IListeningServer
 
     private void Admit(Socket socket, List<(BlockingConnection Connection, long Id, ClientAddress? Address)> batch)
     {
-        if (!_admission.TryAdmit(socket, _connections, out var id, out var address))
+        if (!_listening.Admission.TryAdmit(socket, _connections, out var id, out var address))
         {
             return;
         }
@@ -223,7 +210,7 @@ public abstract class BlockingTcpServer : IServer, IListeningServer
         }
         finally
         {
-            _admission.OnClosed(_connections, id, address, connection.Fault);
+            _listening.Admission.OnClosed(_connections, id, address, connection.Fault);
         }
     }
 }

@@ -136,7 +136,7 @@ internal sealed class EpollSocketStream : SocketStream, ISocketIoCallback, IValu
     }
 
     /// <summary>Reads what the peer still sends after a close, regardless of <see cref="StopReads"/>; 0 at EOF.</summary>
-    public ValueTask<int> DrainAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    public override ValueTask<int> DrainAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
         _draining = true;
         return ReadAsync(buffer, cancellationToken);

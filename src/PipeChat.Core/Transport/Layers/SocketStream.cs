@@ -69,6 +69,10 @@ internal class SocketStream(Socket socket) : Stream
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
         Socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
 
+    /// <summary>Reads what the peer still sends after a close (past the layers, after our FIN); 0 at EOF.</summary>
+    public virtual ValueTask<int> DrainAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
+        Socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
