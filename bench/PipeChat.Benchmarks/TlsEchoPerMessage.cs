@@ -18,7 +18,7 @@ namespace PipeChat.Benchmarks;
 /// <summary>
 /// Steady-state cost of one message over TLS after the handshake: one TLS connection, one op = send
 /// one message, read its echo back. <see cref="PipeChat"/> is the async model's TLS connection layer
-/// (StreamConnection over SslStream); <see cref="BareSslStream"/> is the same client against the
+/// with the default socket I/O (on Linux EpollStreamConnection over SslStream, else StreamConnection); <see cref="BareSslStream"/> is the same client against the
 /// smallest possible SslStream echo (a read/write loop, nothing else), so its Allocated column is what
 /// SslStream itself (client and server side) costs per message, and the difference is ours.
 /// </summary>
