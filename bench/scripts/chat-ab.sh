@@ -7,7 +7,7 @@
 #           "@/other/build/pipechat.dll [options]" (another build, e.g. from a git worktree),
 #           or "ncat" (ncat --broker --chat, connects paced: -r 200, -r 60 from 1000 members).
 #   RATE: lines/s of the one publisher, 0 = as fast as a 16-line window allows.
-# Env: SECS (measured, 5), WARMUP (5), PORT (first port - 1, 25000).
+# Env: SECS (measured, 5), WARMUP (5), PORT (first port - 1, 25000), TLS_CERT + TLS_KEY (PEM: every run over TLS).
 # Needs the independent C load generator, which is not part of this repository: TOOLS names the folder
 # holding loadgen/ (default ../shared/tools beside the clone); without it chat-lib.sh stops with a message.
 # Prints one line per run: delivered lines/s, p50/p99 µs, server CPU %, gaps/dups, other CPU % (noise);
@@ -30,7 +30,7 @@ start() {
     [[ $1 == default ]] || read -ra args <<<"$1"
     if [[ ${args[0]:-} == @* ]]; then build=${args[0]#@}; args=("${args[@]:1}"); fi
     capacity_args "$build"
-    serve "$2" dotnet "$build" chat --model async "${cap[@]}" "${args[@]}" --port "$2"
+    serve "$2" dotnet "$build" chat --model async "${cap[@]}" "${args[@]}" "${tls_args[@]}" --port "$2"
   fi
 }
 configs=("$@")

@@ -25,8 +25,8 @@ start_server() { # name port
   local args=()
   read -ra args <<<"${ARGS:-}"
   case $1 in
-    async|threads) serve "$2" dotnet "$dll" chat --model "$1" "${cap[@]}" "${args[@]}" --port "$2" ;;
-    async-saea) serve "$2" dotnet "$dll" chat --model async --io saea "${cap[@]}" "${args[@]}" --port "$2" ;;
+    async|threads) serve "$2" dotnet "$dll" chat --model "$1" "${cap[@]}" "${args[@]}" "${tls_args[@]}" --port "$2" ;;
+    async-saea) serve "$2" dotnet "$dll" chat --model async --io saea "${cap[@]}" "${args[@]}" "${tls_args[@]}" --port "$2" ;;
     ncat) serve "$2" "${ncat_server[@]}" "$2" ;;
   esac || { echo "server $1 did not start" >&2; return 1; }
 }

@@ -19,6 +19,14 @@ capacity_args() {
   if dotnet "$1" chat --help 2>/dev/null | grep -q -- '--max-line-rate'; then cap=(--max-line-rate 0); fi
 }
 ncat_server=(ncat --broker --chat --max-conns 2000 -l 127.0.0.1)
+# TLS_CERT and TLS_KEY (PEM files): every server speaks TLS (pipechat --tls-cert/--tls-key, ncat --ssl) and
+# loadgen connects with --tls; tls_args holds pipechat's options for the callers' command lines.
+tls_args=() tls_load=()
+if [[ -n ${TLS_CERT:-} ]]; then
+  tls_args=(--tls-cert "$TLS_CERT" --tls-key "${TLS_KEY:?TLS_KEY goes with TLS_CERT}")
+  tls_load=(--tls)
+  ncat_server=(ncat --ssl --ssl-cert "$TLS_CERT" --ssl-key "$TLS_KEY" --broker --chat --max-conns 2000 -l 127.0.0.1)
+fi
 
 # serve PORT CMD...: starts CMD, which listens on PORT, in a session of its own, bounded by
 # timeout; sets launcher and pid (the process that listens on PORT). Fails if none does within 30 s (a busy box starts dotnet slowly).
@@ -47,8 +55,8 @@ unserve() {
 # join to everyone: its connects are paced, slower for big rooms so they fit loadgen's 25 s connect phase.
 chat_load() {
   local pace=()
-  [[ $4 == 1 ]] && pace=(-r $(( $2 >= 1000 ? 60 : 200 )))
-  out=$("$lg" chat -p "$1" -c "$2" -P 1 -R "$3" -W 16 -t "${SECS:-5}" -w "${WARMUP:-1}" -S "$pid" "${pace[@]}" 2>/dev/null | grep '^RESULT')
+  [[ $4 == 1 ]] && pace=(-r $(( $2 >= 1000 ? 60 : ${#tls_load[@]} > 0 ? 100 : 200 )))
+  out=$("$lg" chat -p "$1" -c "$2" -P 1 -R "$3" -W 16 -t "${SECS:-5}" -w "${WARMUP:-1}" -S "$pid" "${pace[@]}" "${tls_load[@]}" 2>/dev/null | grep '^RESULT')
 }
 
 # get NAME: a field of out.
