@@ -141,12 +141,10 @@ internal sealed class EpollStreamConnection : LayeredConnection, IIdleWaiter
                 return false;
             }
 
-            await Task.Delay(pause, cancel.Token).ConfigureAwait(false);
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
+            // Forced to yield: StopReads cancels this from other connections' threads (a chat hub,
+            // inside its locks), and the rest of this connection must not run there.
+            await Task.Delay(pause, cancel.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ForceYielding);
+            return !cancel.IsCancellationRequested;
         }
         finally
         {
