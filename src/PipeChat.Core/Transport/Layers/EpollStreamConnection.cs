@@ -141,9 +141,10 @@ internal sealed class EpollStreamConnection : LayeredConnection, IIdleWaiter
                 return false;
             }
 
-            // Forced to yield: StopReads cancels this from other connections' threads (a chat hub,
-            // inside its locks), and the rest of this connection must not run there.
-            await Task.Delay(pause, cancel.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ForceYielding);
+            // StopReads cancels this from other connections' threads (a chat hub, inside its locks), and
+            // the rest of this connection must not run there: a cancelled Task.Delay runs its continuations
+            // asynchronously (a wait completed inline, such as a TaskCompletionSource's, would not do).
+            await Task.Delay(pause, cancel.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             return !cancel.IsCancellationRequested;
         }
         finally
