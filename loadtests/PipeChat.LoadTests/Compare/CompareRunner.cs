@@ -140,10 +140,9 @@ public static class CompareRunner
 
         if (options.Rounds > 1)
         {
-            describe["rounds"] =
-                string.Create(CultureInfo.InvariantCulture, $"{options.Rounds}: every cell once per round, each run on a fresh server; the model order rotates by one each round ({CompareRounds.RotationText(models, options.Rounds)}), connection and node counts keep their order. ") +
-                "Each row is its median round by the main rate among the rounds that completed (the lower middle one for an even count), every number of the row from that one run; " +
-                "rounds = completed/run, spread = min–max of the main rate over the completed rounds; a round with an error, failed requests or starved connections counts as failed and is named in the verdict";
+            describe["rounds"] = string.Create(
+                CultureInfo.InvariantCulture,
+                $"{options.Rounds}, every cell once per round on a fresh server; the model order rotates by one each round ({CompareRounds.RotationText(models, options.Rounds)}), connection and node counts keep their order; each row is its cell's median round (see below)");
         }
 
         return new CompareReport(

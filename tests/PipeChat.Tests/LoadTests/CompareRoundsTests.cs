@@ -171,7 +171,7 @@ public sealed class CompareRoundsTests : IDisposable
         Assert.Contains("compare: round 2/2: models in order threads, async", stderr, StringComparison.Ordinal);
 
         string md = File.ReadAllText(Path.Combine(outDir, "compare-echo.md"));
-        Assert.Contains("- rounds: 2: every cell once per round", md, StringComparison.Ordinal);
+        Assert.Contains("- rounds: 2, every cell once per round", md, StringComparison.Ordinal);
         Assert.Contains("round 1: async, threads; round 2: threads, async", md, StringComparison.Ordinal);
         Assert.Contains("| rounds | requests/s spread |", md, StringComparison.Ordinal);
         foreach (var model in new[] { "async", "threads" })
