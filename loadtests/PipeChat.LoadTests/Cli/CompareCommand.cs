@@ -35,9 +35,9 @@ internal static class CompareCommand
             CompareRounds.MinRounds,
             CompareRounds.MaxRounds,
             "run every cell this many times, each on a fresh server, the model order rotated by one each round (round 1: A B C, round 2: B C A, ...); each row shows its median round by the main rate " +
-            "(lower middle for an even count) with the rounds completed and the min–max spread; a round that failed or broke a threshold makes the exit code 1; use 3-5 for any claim");
+            "(lower middle for an even count) with the rounds completed and the min–max spread; an error or a broken threshold in any round makes the exit code 1; use 3-5 for any claim");
         var unix = new Option<bool>("--unix") { Description = "echo: each server listens on a Unix socket of its own in a temporary folder ({unix} in --server-cmd, or --unix PATH in place of --port {port}); the clients connect there" };
-        var command = new Command("compare", "Start the server once per model and connection count, run the scenario, sample RSS and threads, and write comparison reports.");
+        var command = new Command("compare", "Start the server once per model and connection count (and round, with --rounds), run the scenario, sample RSS and threads, and write comparison reports.");
         common.AddTo(command);
         foreach (var option in new Option[] { conns, models, serverCmd, serverArgs, nodes, nats, startTimeout, stopTimeout, sampleInterval, unix, rounds })
         {
