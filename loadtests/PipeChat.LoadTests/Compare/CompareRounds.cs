@@ -75,16 +75,12 @@ public static class CompareRounds
     /// <summary>
     /// One row for a cell run in several rounds (<paramref name="rounds"/> in round order, round 1
     /// first): the chosen round's row, whole, with <see cref="CompareRow.Rounds"/> saying what the
-    /// rounds did. A single round is returned as it is.
+    /// rounds did (also for one round, e.g. when a compare of several rounds was interrupted; a
+    /// compare of one round reports its rows without it).
     /// </summary>
     public static CompareRow Summarize(IReadOnlyList<CompareRow> rounds)
     {
         ArgumentNullException.ThrowIfNull(rounds);
-        if (rounds.Count == 1)
-        {
-            return rounds[0];
-        }
-
         var outcomes = rounds.Select((r, i) => new RoundOutcome(i + 1, r.Stats?.Rps ?? 0, FailureOf(r))).ToArray();
         var choice = Choose(outcomes);
         var rates = rounds.Select(r => r.Stats?.Rps).ToArray();

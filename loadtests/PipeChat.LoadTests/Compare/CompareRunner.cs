@@ -111,7 +111,7 @@ public static class CompareRunner
                 {
                     if (cells.TryGetValue((conns, model, nodes), out var list))
                     {
-                        rows.Add(CompareRounds.Summarize(list));
+                        rows.Add(options.Rounds == 1 ? list[0] : CompareRounds.Summarize(list));
                     }
                 }
             }

@@ -158,7 +158,7 @@ public static class HtmlReport
                 sb.Append("<td>").Append(E(cell)).Append("</td>");
             }
 
-            string verdictClass = flagged || r.Error is not null ? "l warn" : best.ContainsKey(r) ? "l best" : "l";
+            string verdictClass = flagged || r.Error is not null || r.Rounds is { Choice.Failed: > 0 } ? "l warn" : best.ContainsKey(r) ? "l best" : "l";
             sb.Append("<td class=\"").Append(verdictClass).Append("\">").Append(E(verdict)).Append("</td></tr>\n");
         }
 
@@ -169,7 +169,7 @@ public static class HtmlReport
             Table(
                 sb,
                 ["model", "conns", .. Enumerable.Range(1, report.Rounds).Select(i => $"round {i}")],
-                report.Rows.Where(r => r.Rounds is not null).Select(r => new[] { r.Model, Fmt.N(r.Connections) }.Concat(ResultNotes.RoundCells(r, markdown: false)).ToArray()).ToArray());
+                report.Rows.Select(r => new[] { r.Model, Fmt.N(r.Connections) }.Concat(ResultNotes.RoundCells(r, report.Rounds, markdown: false)).ToArray()).ToArray());
         }
 
         Charts(sb, ReportCharts.ForCompare(report));

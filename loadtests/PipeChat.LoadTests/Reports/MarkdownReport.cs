@@ -96,9 +96,9 @@ public static class MarkdownReport
             sb.AppendLine().AppendLine($"## Rounds ({rate}; bold: the round shown, ✗: failed)").AppendLine();
             sb.AppendLine($"| model | conns | {string.Join(" | ", Enumerable.Range(1, report.Rounds).Select(i => $"round {i}"))} |");
             sb.AppendLine($"|---|--:|{string.Concat(Enumerable.Repeat("--:|", report.Rounds))}");
-            foreach (var r in report.Rows.Where(r => r.Rounds is not null))
+            foreach (var r in report.Rows)
             {
-                sb.AppendLine($"| {r.Model} | {r.Connections} | {string.Join(" | ", ResultNotes.RoundCells(r, markdown: true))} |");
+                sb.AppendLine($"| {r.Model} | {r.Connections} | {string.Join(" | ", ResultNotes.RoundCells(r, report.Rounds, markdown: true))} |");
             }
         }
 

@@ -50,16 +50,19 @@ public static class ResultNotes
         return row.Stats is { Rps: > 0 } s ? $"{range} ({Fmt.N((max - min) / s.Rps * 100, "0.#")} %)" : range;
     }
 
-    /// <summary>Each round's main rate for the rounds table: the shown round in bold (Markdown), a failed one marked ✗.</summary>
-    public static IReadOnlyList<string> RoundCells(CompareRow row, bool markdown)
+    /// <summary>
+    /// Each round's main rate for the rounds table, <paramref name="total"/> cells: the shown round in
+    /// bold (Markdown) or marked (shown), a failed one marked ✗, a round not run (interrupted) "-".
+    /// </summary>
+    public static IReadOnlyList<string> RoundCells(CompareRow row, int total, bool markdown)
     {
         ArgumentNullException.ThrowIfNull(row);
         if (row.Rounds is not { } rounds)
         {
-            return [];
+            return [.. Enumerable.Repeat("-", total)];
         }
 
-        return [.. rounds.Rates.Select((rate, i) =>
+        return [.. rounds.Rates.Take(total).Select((rate, i) =>
         {
             string text = rate is { } r ? Fmt.N(r, "0") : "-";
             if (!rounds.CompletedRounds[i])
@@ -68,7 +71,7 @@ public static class ResultNotes
             }
 
             return i + 1 == rounds.Choice.Round ? (markdown ? $"**{text}**" : text + " (shown)") : text;
-        })];
+        }).Concat(Enumerable.Repeat("-", Math.Max(0, total - rounds.Rates.Count)))];
     }
 
     /// <summary>Gets a value indicating whether a result is fit to rank: something succeeded, nothing failed, no connection starved.</summary>

@@ -77,7 +77,10 @@ public sealed class CompareRoundsTests : IDisposable
         Assert.Equal([1000d / 3, 1000, 2000d / 3], row.Rounds.Rates.Select(r => r!.Value));
         Assert.Equal(1, row.Rounds.ThresholdBrokenRounds);
         Assert.False(CompareRounds.Passed(row));
-        Assert.Same(rounds[0], CompareRounds.Summarize([rounds[0]]));
+        var one = CompareRounds.Summarize([rounds[0]]); // an interrupted compare of several rounds
+        Assert.Equal(rounds[0].Stats, one.Stats);
+        Assert.Equal("1/1", ResultNotes.RoundsText(one));
+        Assert.Equal(["**333**", "-", "-"], ResultNotes.RoundCells(one, 3, markdown: true));
 
         // a threshold broken in a round that is not shown still fails the compare
         var brokenFast = Row(5000) with { Thresholds = rounds[2].Thresholds };
@@ -126,6 +129,7 @@ public sealed class CompareRoundsTests : IDisposable
         Assert.Contains("<td class=\"warn\">2/3</td><td>2000–3000 (50 %)</td>", html, StringComparison.Ordinal);
         Assert.Contains("<h2>Rounds</h2>", html, StringComparison.Ordinal);
         Assert.Contains("<td>667 (shown)</td>", html, StringComparison.Ordinal);
+        Assert.Contains("<td class=\"l warn\">not ranked; shown: round 1; 1 of 3 rounds failed", html, StringComparison.Ordinal);
     }
 
     [Fact]
