@@ -45,6 +45,22 @@ internal static class OptionParsers
         },
     };
 
+    public static Option<int> Range(string name, int defaultValue, int min, int max, string description) => new(name)
+    {
+        Description = description + $" ({min} to {max}; default {defaultValue})",
+        DefaultValueFactory = _ => defaultValue,
+        CustomParser = r =>
+        {
+            string text = r.Tokens.Single().Value;
+            if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int v) || v < min || v > max)
+            {
+                r.AddError($"{name}: '{text}' is not a whole number from {min} to {max}");
+            }
+
+            return v;
+        },
+    };
+
     private static Option<int> Int(string name, int defaultValue, int min, string description) => new(name)
     {
         Description = description,

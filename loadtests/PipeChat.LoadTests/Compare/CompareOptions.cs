@@ -21,6 +21,13 @@ public sealed record CompareOptions
     /// <summary>Gets the scenario settings; Target and Connections are set per run.</summary>
     public required ScenarioSettings Settings { get; init; }
 
+    /// <summary>
+    /// Gets how many rounds run every cell (<see cref="CompareRounds.MinRounds"/> to
+    /// <see cref="CompareRounds.MaxRounds"/>): each round on fresh servers, the model order rotated
+    /// by one per round; a cell reports its median round (see <see cref="CompareRounds"/>).
+    /// </summary>
+    public int Rounds { get; init; } = 1;
+
     /// <summary>Gets the server command template.</summary>
     public string ServerCommand { get; init; } = DefaultServerCommand;
 

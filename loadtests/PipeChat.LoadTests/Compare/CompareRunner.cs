@@ -8,7 +8,9 @@ namespace PipeChat.LoadTests.Compare;
 /// <summary>
 /// Runs one scenario against each server model at each connection count, interleaved
 /// (for each count: model A, B, C), each run on a fresh server process whose RSS and threads
-/// are sampled from /proc while the load runs.
+/// are sampled from /proc while the load runs. With <see cref="CompareOptions.Rounds"/> over 1 it
+/// does that once per round, the model order rotated by one each round, and reports each cell's
+/// median round (<see cref="CompareRounds"/>).
 /// </summary>
 public static class CompareRunner
 {
@@ -48,23 +50,48 @@ public static class CompareRunner
             throw new ArgumentException(problem, nameof(options));
         }
 
-        var rows = new List<CompareRow>();
+        if (options.Rounds is < CompareRounds.MinRounds or > CompareRounds.MaxRounds)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Rounds, $"rounds must be {CompareRounds.MinRounds} to {CompareRounds.MaxRounds}");
+        }
+
+        // cell (conns, model, nodes) -> its rows, one per round in round order
+        var cells = new Dictionary<(int Conns, string Model, int Nodes), List<CompareRow>>();
         var sockets = options.UnixSockets ? Directory.CreateTempSubdirectory("pipechat-compare-") : null;
         try
         {
-            foreach (int conns in options.Connections)
+            for (int round = 1; round <= options.Rounds && !cancellationToken.IsCancellationRequested; round++)
             {
-                foreach (string model in models)
+                var order = CompareRounds.Order(models, round);
+                var run = options.Rounds == 1 ? new RoundTag(round, string.Empty, string.Empty) : new RoundTag(
+                    round,
+                    string.Create(CultureInfo.InvariantCulture, $"round {round}/{options.Rounds}: "),
+                    string.Create(CultureInfo.InvariantCulture, $"-r{round}"));
+                if (options.Rounds > 1)
                 {
-                    foreach (int nodes in options.Nodes)
-                    {
-                        if (cancellationToken.IsCancellationRequested)
-                        {
-                            break;
-                        }
+                    options.Log.WriteLine($"compare: {run.Prefix}models in order {string.Join(", ", order)}");
+                }
 
-                        string? unixPath = sockets is null ? null : Path.Combine(sockets.FullName, string.Create(CultureInfo.InvariantCulture, $"{model}-{conns}.sock"));
-                        rows.Add(await RunOneAsync(options, protocol, model, conns, nodes, unixPath, cancellationToken).ConfigureAwait(false));
+                foreach (int conns in options.Connections)
+                {
+                    foreach (string model in order)
+                    {
+                        foreach (int nodes in options.Nodes)
+                        {
+                            if (cancellationToken.IsCancellationRequested)
+                            {
+                                break;
+                            }
+
+                            string? unixPath = sockets is null ? null : Path.Combine(sockets.FullName, string.Create(CultureInfo.InvariantCulture, $"{model}-{conns}{run.FileSuffix}.sock"));
+                            var row = await RunOneAsync(options, protocol, model, conns, nodes, unixPath, run, cancellationToken).ConfigureAwait(false);
+                            if (!cells.TryGetValue((conns, model, nodes), out var list))
+                            {
+                                cells[(conns, model, nodes)] = list = [];
+                            }
+
+                            list.Add(row);
+                        }
                     }
                 }
             }
@@ -72,6 +99,22 @@ public static class CompareRunner
         finally
         {
             sockets?.Delete(recursive: true);
+        }
+
+        // rows in the order of a single round: counts, then models as given, then nodes
+        var rows = new List<CompareRow>();
+        foreach (int conns in options.Connections)
+        {
+            foreach (string model in models)
+            {
+                foreach (int nodes in options.Nodes)
+                {
+                    if (cells.TryGetValue((conns, model, nodes), out var list))
+                    {
+                        rows.Add(options.Rounds == 1 ? list[0] : CompareRounds.Summarize(list));
+                    }
+                }
+            }
         }
 
         var settings = options.Settings with { Target = null };
@@ -95,6 +138,13 @@ public static class CompareRunner
             describe["nodes"] = $"{string.Join(", ", options.Nodes)} (N > 1: a cluster over {options.NatsUrl}, members round robin, the publishers on the first node; RSS and threads of the first node)";
         }
 
+        if (options.Rounds > 1)
+        {
+            describe["rounds"] = string.Create(
+                CultureInfo.InvariantCulture,
+                $"{options.Rounds}, every cell once per round on a fresh server; the model order rotates by one each round ({CompareRounds.RotationText(models, options.Rounds)}), connection and node counts keep their order; each row is its cell's median round (see below)");
+        }
+
         return new CompareReport(
             options.Scenario,
             [.. models.SelectMany(m => options.Nodes.Select(n => Label(m, n)))],
@@ -102,7 +152,10 @@ public static class CompareRunner
             rows,
             describe,
             Expand(options, protocol, "{model}", options.UnixSockets ? "{unix}" : null),
-            started);
+            started)
+        {
+            Rounds = options.Rounds,
+        };
     }
 
     /// <summary>Why a run over Unix sockets cannot be done (not echo, several nodes, a command that cannot take the path), or null.</summary>
@@ -121,19 +174,19 @@ public static class CompareRunner
     /// <summary>The report's name for a model run on <paramref name="nodes"/> servers.</summary>
     public static string Label(string model, int nodes) => nodes == 1 ? model : string.Create(CultureInfo.InvariantCulture, $"{model} ×{nodes} nodes");
 
-    private static async Task<CompareRow> RunOneAsync(CompareOptions options, string protocol, string model, int conns, int nodes, string? unixPath, CancellationToken cancellationToken)
+    private static async Task<CompareRow> RunOneAsync(CompareOptions options, string protocol, string model, int conns, int nodes, string? unixPath, RoundTag run, CancellationToken cancellationToken)
     {
         if (nodes > 1)
         {
-            return await RunClusterAsync(options, protocol, model, conns, nodes, cancellationToken).ConfigureAwait(false);
+            return await RunClusterAsync(options, protocol, model, conns, nodes, run, cancellationToken).ConfigureAwait(false);
         }
 
         string command = Expand(options, protocol, model, unixPath);
-        string label = string.Create(CultureInfo.InvariantCulture, $"{options.Scenario} model={model} conns={conns}");
+        string label = string.Create(CultureInfo.InvariantCulture, $"{run.Prefix}{options.Scenario} model={model} conns={conns}");
         options.Log.WriteLine($"compare: {label}: starting `{command}`");
         string? logPath = options.LogDirectory is null
             ? null
-            : Path.Combine(options.LogDirectory, string.Create(CultureInfo.InvariantCulture, $"server-{options.Scenario}-{model}-{conns}.log"));
+            : Path.Combine(options.LogDirectory, string.Create(CultureInfo.InvariantCulture, $"server-{options.Scenario}-{model}-{conns}{run.FileSuffix}.log"));
         ServerProcess server;
         try
         {
@@ -196,12 +249,12 @@ public static class CompareRunner
     }
 
     /// <summary>One row on a fresh cluster of <paramref name="nodes"/> servers joined over the NATS server of the options.</summary>
-    private static async Task<CompareRow> RunClusterAsync(CompareOptions options, string protocol, string model, int conns, int nodes, CancellationToken cancellationToken)
+    private static async Task<CompareRow> RunClusterAsync(CompareOptions options, string protocol, string model, int conns, int nodes, RoundTag run, CancellationToken cancellationToken)
     {
         string name = Label(model, nodes);
         string cluster = "compare" + Guid.NewGuid().ToString("N")[..8];
         string command = $"{Expand(options, protocol, model)} --cluster {options.NatsUrl} --cluster-name {cluster}";
-        string label = string.Create(CultureInfo.InvariantCulture, $"{options.Scenario} model={name} conns={conns}");
+        string label = string.Create(CultureInfo.InvariantCulture, $"{run.Prefix}{options.Scenario} model={name} conns={conns}");
         options.Log.WriteLine($"compare: {label}: starting {nodes} × `{command}`");
         var servers = new List<ServerProcess>();
         try
@@ -210,7 +263,7 @@ public static class CompareRunner
             {
                 string? logPath = options.LogDirectory is null
                     ? null
-                    : Path.Combine(options.LogDirectory, string.Create(CultureInfo.InvariantCulture, $"server-{options.Scenario}-{model}-{conns}-node{i + 1}.log"));
+                    : Path.Combine(options.LogDirectory, string.Create(CultureInfo.InvariantCulture, $"server-{options.Scenario}-{model}-{conns}{run.FileSuffix}-node{i + 1}.log"));
                 servers.Add(await ServerProcess.StartAsync(command, options.RepositoryRoot, logPath, options.StartTimeout, cancellationToken).ConfigureAwait(false));
             }
         }
@@ -247,4 +300,7 @@ public static class CompareRunner
             }
         }
     }
+
+    // A round's number, its log prefix ("round 2/3: ", empty for a single round) and file-name suffix ("-r2").
+    private readonly record struct RoundTag(int Round, string Prefix, string FileSuffix);
 }

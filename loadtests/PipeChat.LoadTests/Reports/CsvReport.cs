@@ -14,6 +14,9 @@ public static class CsvReport
     public const string CompareHeader =
         "scenario,model,conns,ok,failed,fail_rate,rps,mean_us,p50_us,p75_us,p95_us,p99_us,p999_us,max_us,bytes_in,bytes_out,rss_baseline_kb,rss_peak_kb,hwm_kb,threads_max,server_cpu_pct,server_us_per_op,generator_cpu_pct,starved_conns,tracked_conns,error";
 
+    /// <summary>The columns a compare report run in several rounds adds after <see cref="CompareHeader"/>.</summary>
+    public const string CompareRoundsColumns = "rounds_run,rounds_completed,rounds_failed,shown_round,rps_min,rps_max,round_rps,first_round_failure";
+
     /// <summary>Renders a run report: one row per interval, then a <c>total</c> row.</summary>
     public static string Run(RunReport report)
     {
@@ -33,7 +36,8 @@ public static class CsvReport
     public static string Compare(CompareReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
-        var sb = new StringBuilder().AppendLine(CompareHeader);
+        bool rounds = report.Rounds > 1;
+        var sb = new StringBuilder().AppendLine(rounds ? CompareHeader + "," + CompareRoundsColumns : CompareHeader);
         foreach (var r in report.Rows)
         {
             var s = r.Stats;
@@ -53,7 +57,21 @@ public static class CsvReport
                 s is null ? string.Empty : Fmt.N(s.StarvedConnections), s is null ? string.Empty : Fmt.N(s.Connections),
                 Esc(r.Error ?? string.Empty),
             ];
-            sb.AppendLine(string.Join(',', cells));
+            sb.Append(string.Join(',', cells));
+            if (rounds)
+            {
+                var c = r.Rounds?.Choice;
+                string[] more =
+                [
+                    c is null ? "1" : Fmt.N(c.Total), c is null ? string.Empty : Fmt.N(c.Completed), c is null ? string.Empty : Fmt.N(c.Failed), c is null ? string.Empty : Fmt.N(c.Round),
+                    c?.MinRate is { } min ? Fmt.N(min, "0.#") : string.Empty, c?.MaxRate is { } max ? Fmt.N(max, "0.#") : string.Empty,
+                    r.Rounds is null ? string.Empty : string.Join(';', r.Rounds.Rates.Select(x => x is { } v ? Fmt.N(v, "0.#") : string.Empty)),
+                    Esc(c?.FirstFailure ?? string.Empty),
+                ];
+                sb.Append(',').Append(string.Join(',', more));
+            }
+
+            sb.AppendLine();
         }
 
         return sb.ToString();

@@ -112,10 +112,19 @@ public static class HtmlReport
 
         Li(sb, "note", "one fresh server process per run; RSS and threads sampled from /proc/PID/status; load generator and server share this machine's cores");
         Li(sb, "note", ResultNotes.CpuPerOpNote);
-        sb.Append("</ul>\n<p class=\"note\">").Append(E(ResultNotes.RankingRule)).Append("<br>").Append(E(ResultNotes.CompareCountsNote)).Append("</p>\n");
+        bool rounds = report.Rounds > 1;
+        sb.Append("</ul>\n<p class=\"note\">").Append(E(ResultNotes.RankingRule)).Append("<br>").Append(E(ResultNotes.CompareCountsNote));
+        if (rounds)
+        {
+            sb.Append("<br>").Append(E(ResultNotes.RoundsNote));
+        }
+
+        sb.Append("</p>\n");
         var best = ResultNotes.Best(report);
+        string rate = MarkdownReport.CompareRate(report);
         sb.Append("<h2>Results</h2>\n<table>\n<tr>");
-        foreach (var h in new[] { "model", "conns", MarkdownReport.CompareRate(report), "p50 ms", "p99 ms", "p99.9 ms", "ok", "failed", "fail rate", "starved conns", "peak RSS MiB", "HWM MiB", "threads", "server CPU %", "server µs/op", "loader CPU %", "verdict" })
+        string[] roundHeaders = rounds ? ["rounds", rate + " spread"] : [];
+        foreach (var h in new[] { "model", "conns", rate }.Concat(roundHeaders).Concat(["p50 ms", "p99 ms", "p99.9 ms", "ok", "failed", "fail rate", "starved conns", "peak RSS MiB", "HWM MiB", "threads", "server CPU %", "server µs/op", "loader CPU %", "verdict"]))
         {
             sb.Append(h is "model" or "verdict" ? "<th class=\"l\">" : "<th>").Append(E(h)).Append("</th>");
         }
@@ -131,9 +140,13 @@ public static class HtmlReport
             string bad(bool b) => b ? "<td class=\"warn\">" : "<td>";
             sb.Append(flagged ? "<tr class=\"flagged\">" : "<tr>");
             sb.Append("<td class=\"l\">").Append(E(r.Model)).Append("</td><td>").Append(Fmt.N(r.Connections)).Append("</td>");
-            foreach (var cell in new[] { s is null ? "-" : Fmt.N(s.Rps, "0"), s is null ? "-" : Fmt.Ms(s.Latency.P50Us), s is null ? "-" : Fmt.Ms(s.Latency.P99Us), s is null ? "-" : Fmt.Ms(s.Latency.P999Us) })
+            foreach (var (cell, i) in new[] { s is null ? "-" : Fmt.N(s.Rps, "0"), s is null ? "-" : Fmt.Ms(s.Latency.P50Us), s is null ? "-" : Fmt.Ms(s.Latency.P99Us), s is null ? "-" : Fmt.Ms(s.Latency.P999Us) }.Select((c, i) => (c, i)))
             {
                 sb.Append(measured).Append(E(cell)).Append(flagged ? " " + ResultNotes.Warn : string.Empty).Append("</td>");
+                if (i == 0 && rounds)
+                {
+                    sb.Append(bad(r.Rounds is { Choice.Failed: > 0 })).Append(E(ResultNotes.RoundsText(r))).Append("</td><td>").Append(E(ResultNotes.SpreadText(r))).Append("</td>");
+                }
             }
 
             sb.Append("<td>").Append(s is null ? "-" : Fmt.N(s.Ok)).Append("</td>");
@@ -145,11 +158,20 @@ public static class HtmlReport
                 sb.Append("<td>").Append(E(cell)).Append("</td>");
             }
 
-            string verdictClass = flagged || r.Error is not null ? "l warn" : best.ContainsKey(r) ? "l best" : "l";
+            string verdictClass = flagged || r.Error is not null || r.Rounds is { Choice.Failed: > 0 } ? "l warn" : best.ContainsKey(r) ? "l best" : "l";
             sb.Append("<td class=\"").Append(verdictClass).Append("\">").Append(E(verdict)).Append("</td></tr>\n");
         }
 
         sb.Append("</table>\n");
+        if (rounds)
+        {
+            sb.Append("<h2>Rounds</h2>\n<p class=\"note\">").Append(E($"{rate} of every round; (shown): the round of the row above, ✗: failed")).Append("</p>\n");
+            Table(
+                sb,
+                ["model", "conns", .. Enumerable.Range(1, report.Rounds).Select(i => $"round {i}")],
+                report.Rows.Select(r => new[] { r.Model, Fmt.N(r.Connections) }.Concat(ResultNotes.RoundCells(r, report.Rounds, markdown: false)).ToArray()).ToArray());
+        }
+
         Charts(sb, ReportCharts.ForCompare(report));
         foreach (var r in report.Rows.Where(r => r.Stats?.Series.ContainsKey(Scenarios.SoakScenario.RssSeries) == true))
         {

@@ -66,20 +66,40 @@ public static class MarkdownReport
         sb.AppendLine("- one fresh server process per run; RSS/threads sampled from /proc/PID/status; loader and server share this machine's cores");
         sb.AppendLine($"- {ResultNotes.RankingRule}");
         sb.AppendLine($"- {ResultNotes.CompareCountsNote}");
-        sb.AppendLine($"- {ResultNotes.CpuPerOpNote}").AppendLine();
+        sb.AppendLine($"- {ResultNotes.CpuPerOpNote}");
+        bool rounds = report.Rounds > 1;
+        if (rounds)
+        {
+            sb.AppendLine($"- {ResultNotes.RoundsNote}");
+        }
+
+        sb.AppendLine();
         var best = ResultNotes.Best(report);
-        sb.AppendLine($"| model | conns | {CompareRate(report)} | p50 ms | p99 ms | p99.9 ms | ok | failed | fail rate | starved conns | peak RSS MiB | HWM MiB | threads | server CPU % | server µs/op | loader CPU % | verdict |");
-        sb.AppendLine("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|");
+        string rate = CompareRate(report);
+        sb.AppendLine($"| model | conns | {rate} |{(rounds ? $" rounds | {rate} spread |" : string.Empty)} p50 ms | p99 ms | p99.9 ms | ok | failed | fail rate | starved conns | peak RSS MiB | HWM MiB | threads | server CPU % | server µs/op | loader CPU % | verdict |");
+        sb.AppendLine($"|---|--:|--:|{(rounds ? "--:|--:|" : string.Empty)}--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|");
         foreach (var r in report.Rows)
         {
             var s = r.Stats;
             var v = r.Server;
             string w = s is not null && !ResultNotes.IsClean(s) ? " " + ResultNotes.Warn : string.Empty;
+            string roundCells = rounds ? $" {ResultNotes.RoundsText(r)} | {ResultNotes.SpreadText(r)} |" : string.Empty;
             sb.AppendLine(
-                $"| {r.Model} | {r.Connections} | {(s is null ? "-" : Fmt.N(s.Rps, "0") + w)} | {(s is null ? "-" : Fmt.Ms(s.Latency.P50Us) + w)} | {(s is null ? "-" : Fmt.Ms(s.Latency.P99Us) + w)} | {(s is null ? "-" : Fmt.Ms(s.Latency.P999Us) + w)} | " +
+                $"| {r.Model} | {r.Connections} | {(s is null ? "-" : Fmt.N(s.Rps, "0") + w)} |{roundCells} {(s is null ? "-" : Fmt.Ms(s.Latency.P50Us) + w)} | {(s is null ? "-" : Fmt.Ms(s.Latency.P99Us) + w)} | {(s is null ? "-" : Fmt.Ms(s.Latency.P999Us) + w)} | " +
                 $"{(s is null ? "-" : Fmt.N(s.Ok))} | {(s is null ? "-" : Fmt.N(s.Failed))} | {(s is null ? "-" : Fmt.Percent(s.FailRate))} | {(s is null ? "-" : ResultNotes.Starved(s))} | " +
                 $"{(v is null ? "-" : Fmt.MiB(v.PeakRssKb))} | {(v is null ? "-" : Fmt.MiB(v.HwmKb))} | {(v is null ? "-" : Fmt.N(v.MaxThreads))} | {(v is null ? "-" : Fmt.N(v.CpuPercent, "0"))} | {ResultNotes.ServerMicrosPerOpText(r)} | " +
                 $"{(s is null ? "-" : Fmt.N(s.GeneratorCpuPercent, "0"))} | {ResultNotes.Verdict(r, best).Replace("|", "/", StringComparison.Ordinal)} |");
+        }
+
+        if (rounds)
+        {
+            sb.AppendLine().AppendLine($"## Rounds ({rate}; bold: the round shown, ✗: failed)").AppendLine();
+            sb.AppendLine($"| model | conns | {string.Join(" | ", Enumerable.Range(1, report.Rounds).Select(i => $"round {i}"))} |");
+            sb.AppendLine($"|---|--:|{string.Concat(Enumerable.Repeat("--:|", report.Rounds))}");
+            foreach (var r in report.Rows)
+            {
+                sb.AppendLine($"| {r.Model} | {r.Connections} | {string.Join(" | ", ResultNotes.RoundCells(r, report.Rounds, markdown: true))} |");
+            }
         }
 
         var failureRows = FailureRows(report);

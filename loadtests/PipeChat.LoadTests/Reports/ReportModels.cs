@@ -19,7 +19,11 @@ public sealed record CompareRow(
     ScenarioStats? Stats,
     ServerSample? Server,
     string? Error,
-    IReadOnlyList<ThresholdResult> Thresholds);
+    IReadOnlyList<ThresholdResult> Thresholds)
+{
+    /// <summary>Gets what the rounds of this cell did when it ran more than once (<c>compare --rounds</c>), else null.</summary>
+    public CompareRoundsInfo? Rounds { get; init; }
+}
 
 /// <summary>Everything a <c>compare</c> report shows.</summary>
 public sealed record CompareReport(
@@ -29,4 +33,8 @@ public sealed record CompareReport(
     IReadOnlyList<CompareRow> Rows,
     IReadOnlyDictionary<string, string> Settings,
     string ServerCommand,
-    DateTimeOffset StartedAt);
+    DateTimeOffset StartedAt)
+{
+    /// <summary>Gets how many rounds ran each cell (<c>compare --rounds</c>); 1 reports as before.</summary>
+    public int Rounds { get; init; } = 1;
+}

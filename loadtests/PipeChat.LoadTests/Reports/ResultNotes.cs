@@ -24,6 +24,56 @@ public static class ResultNotes
     // Metrics counted over the whole run, warm-up included (the scenario counts them itself).
     private static readonly string[] WholeRunMetrics = ["published", "expected_deliveries", "delivered", "lost"];
 
+    /// <summary>What a compare report run in several rounds says about its rows.</summary>
+    public const string RoundsNote =
+        "Several rounds: each row is its cell's median round by the main rate among the completed rounds (lower middle for an even count), every number from that one run; " +
+        "rounds = completed/run; spread = min–max of the main rate over the completed rounds and its width as % of the shown rate; " +
+        "a cell with a failed round (an error, failed requests or starved connections) is not ranked.";
+
+    /// <summary>The rounds cell of a row: completed/run, e.g. <c>3/3</c>, or "-" for a single round.</summary>
+    public static string RoundsText(CompareRow row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        return row.Rounds is { Choice: var c } ? $"{Fmt.N(c.Completed)}/{Fmt.N(c.Total)}" : "-";
+    }
+
+    /// <summary>The spread cell of a row: min–max of the main rate over the completed rounds and its width as % of the shown rate, or "-".</summary>
+    public static string SpreadText(CompareRow row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        if (row.Rounds is not { Choice: { MinRate: { } min, MaxRate: { } max } })
+        {
+            return "-";
+        }
+
+        string range = $"{Fmt.N(min, "0")}–{Fmt.N(max, "0")}";
+        return row.Stats is { Rps: > 0 } s ? $"{range} ({Fmt.N((max - min) / s.Rps * 100, "0.#")} %)" : range;
+    }
+
+    /// <summary>
+    /// Each round's main rate for the rounds table, <paramref name="total"/> cells: the shown round in
+    /// bold (Markdown) or marked (shown), a failed one marked ✗, a round not run (interrupted) "-".
+    /// </summary>
+    public static IReadOnlyList<string> RoundCells(CompareRow row, int total, bool markdown)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        if (row.Rounds is not { } rounds)
+        {
+            return [.. Enumerable.Repeat("-", total)];
+        }
+
+        return [.. rounds.Rates.Take(total).Select((rate, i) =>
+        {
+            string text = rate is { } r ? Fmt.N(r, "0") : "-";
+            if (!rounds.CompletedRounds[i])
+            {
+                return text + " ✗";
+            }
+
+            return i + 1 == rounds.Choice.Round ? (markdown ? $"**{text}**" : text + " (shown)") : text;
+        }).Concat(Enumerable.Repeat("-", Math.Max(0, total - rounds.Rates.Count)))];
+    }
+
     /// <summary>Gets a value indicating whether a result is fit to rank: something succeeded, nothing failed, no connection starved.</summary>
     public static bool IsClean(ScenarioStats s)
     {
@@ -116,7 +166,7 @@ public static class ResultNotes
         var marks = new Dictionary<CompareRow, List<string>>();
         foreach (var group in report.Rows.GroupBy(r => r.Connections).Where(g => g.Count() > 1))
         {
-            var rows = group.Where(r => r.Stats is { } s && IsClean(s)).ToArray();
+            var rows = group.Where(r => r.Stats is { } s && IsClean(s) && r.Rounds is not { Choice.Failed: > 0 }).ToArray();
             if (rows.Length == 0)
             {
                 continue;
@@ -139,6 +189,10 @@ public static class ResultNotes
         {
             notes.Add(w + " (not ranked)");
         }
+        else if (row.Rounds is { Choice.Failed: > 0 })
+        {
+            notes.Add("not ranked");
+        }
         else if (best.TryGetValue(row, out var b))
         {
             notes.Add("best: " + b);
@@ -150,6 +204,20 @@ public static class ResultNotes
         }
 
         notes.AddRange(row.Thresholds.Where(t => !t.Passed).Select(t => t.Message));
+        if (row.Rounds is { } rounds)
+        {
+            notes.Add($"shown: round {rounds.Choice.Round}");
+            if (rounds.Choice.Failed > 0)
+            {
+                notes.Add($"{Fmt.N(rounds.Choice.Failed)} of {Fmt.N(rounds.Choice.Total)} rounds failed, first {rounds.Choice.FirstFailure}");
+            }
+
+            if (rounds.ThresholdBrokenRounds > 0)
+            {
+                notes.Add($"a threshold broke in {Fmt.N(rounds.ThresholdBrokenRounds)} of {Fmt.N(rounds.Choice.Total)} rounds");
+            }
+        }
+
         return string.Join("; ", notes);
     }
 

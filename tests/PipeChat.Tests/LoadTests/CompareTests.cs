@@ -12,7 +12,7 @@ namespace PipeChat.Tests.LoadTests;
 public sealed class CompareTests : IDisposable
 {
     // A stand-in server process: binds port 0, prints the listening line, echoes, dies on SIGTERM.
-    private const string PythonEchoServer = """
+    internal const string PythonEchoServer = """
         import socket, sys, threading
         model = sys.argv[1]
         s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", 0)); s.listen(128)
