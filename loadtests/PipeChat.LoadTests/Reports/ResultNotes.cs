@@ -209,7 +209,10 @@ public static class ResultNotes
             notes.Add($"shown: round {rounds.Choice.Round}");
             if (rounds.Choice.Failed > 0)
             {
-                notes.Add($"{Fmt.N(rounds.Choice.Failed)} of {Fmt.N(rounds.Choice.Total)} rounds failed, first {rounds.Choice.FirstFailure}");
+                // When every round failed the row is the first failure itself: its reason is already in the notes.
+                notes.Add(rounds.Choice.Completed == 0
+                    ? $"{Fmt.N(rounds.Choice.Failed)} of {Fmt.N(rounds.Choice.Total)} rounds failed, the first shown"
+                    : $"{Fmt.N(rounds.Choice.Failed)} of {Fmt.N(rounds.Choice.Total)} rounds failed, first {rounds.Choice.FirstFailure}");
             }
 
             if (rounds.ThresholdBrokenRounds > 0)

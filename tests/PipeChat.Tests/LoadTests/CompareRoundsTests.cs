@@ -133,6 +133,17 @@ public sealed class CompareRoundsTests : IDisposable
     }
 
     [Fact]
+    public void A_cell_whose_rounds_all_failed_names_its_reason_once()
+    {
+        var row = CompareRounds.Summarize([Row(1000, failed: 3), Row(2000, failed: 5)]);
+        var report = TestData.Compare("async") with { Connections = [10], Rows = [row], Rounds = 2 };
+        string asyncRow = MarkdownReport.Compare(report).Split('\n').First(l => l.StartsWith("| async | 10 |", StringComparison.Ordinal));
+
+        Assert.Contains("2 of 2 rounds failed, the first shown", asyncRow, StringComparison.Ordinal);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(asyncRow, "requests failed"));
+    }
+
+    [Fact]
     public void A_single_round_reports_exactly_as_before()
     {
         var report = TestData.Compare("async", "threads");
