@@ -79,7 +79,8 @@ public sealed class CliTests : IDisposable
         Assert.StartsWith("error: cannot connect", err, StringComparison.Ordinal);
     }
 
-    private static async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
+    /// <summary>Runs the load harness's command line in-process, bounded to a minute.</summary>
+    internal static async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();

@@ -160,7 +160,7 @@ public sealed class CompareRoundsTests : IDisposable
     [InlineData("three")]
     public async Task Rounds_out_of_range_are_usage_errors(string rounds)
     {
-        var (code, _, err) = await RunCliAsync("compare", "--rounds", rounds);
+        var (code, _, err) = await CliTests.RunAsync("compare", "--rounds", rounds);
         Assert.Equal(2, code);
         Assert.StartsWith($"error: --rounds: '{rounds}' is not a whole number from 1 to 20", err, StringComparison.Ordinal);
     }
@@ -173,7 +173,7 @@ public sealed class CompareRoundsTests : IDisposable
         await File.WriteAllTextAsync(script, CompareTests.PythonEchoServer);
         string outDir = Path.Combine(_dir, "out");
 
-        var (code, stdout, stderr) = await RunCliAsync(
+        var (code, stdout, stderr) = await CliTests.RunAsync(
             "compare", "--scenario", "echo", "--models", "async,threads", "--conns", "2", "--rounds", "2",
             "--duration", "400ms", "--warmup", "0s", "--server-cmd", $"/usr/bin/python3 -u {script} {{model}}",
             "--stop-timeout", "5s", "--sample-interval", "50ms", "--progress", "off", "--out", outDir);
@@ -210,14 +210,5 @@ public sealed class CompareRoundsTests : IDisposable
             new CompareRow("threads", 10, null, null, "server did not start: boom", []),
             Row(9000) with { Model = "threads" }]);
         return TestData.Compare("async", "threads") with { Connections = [10], Rows = [asyncRow, threadsRow], Rounds = 3 };
-    }
-
-    private static async Task<(int Code, string Out, string Err)> RunCliAsync(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        int code = await LoadTestCli.RunAsync(args, stdout, stderr, timeout.Token);
-        return (code, stdout.ToString(), stderr.ToString());
     }
 }
