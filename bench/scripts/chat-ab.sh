@@ -11,7 +11,8 @@
 # Needs the independent C load generator, which is not part of this repository: TOOLS names the folder
 # holding loadgen/ (default ../shared/tools beside the clone); without it chat-lib.sh stops with a message.
 # Prints one line per run: delivered lines/s, p50/p99 µs, server CPU %, gaps/dups, other CPU % (noise);
-# then, per configuration, the medians over the rounds and their ratios to ncat (else to the last configuration).
+# then, per configuration, the medians over the rounds and their ratios to ncat (else to the last configuration):
+# the ratio of the medians, and the median of the ratios within each round (steadier when the box has slow phases).
 # Example: bench/scripts/chat-ab.sh 1000 500 2 default "--wake-coalescing-ms 0" ncat
 set -uo pipefail
 [[ $# -ge 4 ]] || { sed -n 2,14p "$0"; exit 2; }
