@@ -15,7 +15,7 @@
 # the ratio of the medians, and the median of the ratios within each round (steadier when the box has slow phases).
 # Example: bench/scripts/chat-ab.sh 1000 500 2 default "--wake-coalescing-ms 0" ncat
 set -uo pipefail
-[[ $# -ge 4 ]] || { sed -n 2,14p "$0"; exit 2; }
+[[ $# -ge 4 ]] || { sed -n 2,16p "$0"; exit 2; }
 # shellcheck source=chat-lib.sh
 source "$(cd "$(dirname "$0")" && pwd)/chat-lib.sh"
 export WARMUP=${WARMUP:-5}
