@@ -84,6 +84,25 @@ public static class TestTls
         return server;
     }
 
+    /// <summary>An async-model TLS server on TCP loopback or, with <paramref name="unixPath"/>, on a Unix socket at that path.</summary>
+    internal static AsyncTcpServer StartAsyncModel(TlsLayer layer, IStreamProtocol? protocol = null, SocketIoKind io = SocketIoKind.Epoll, string? unixPath = null)
+    {
+        var settings = new ServerSettings
+        {
+            EndPoint = new IPEndPoint(IPAddress.Loopback, 0),
+            UnixPath = unixPath,
+            Transport = new TransportOptions { Io = io },
+            Layers = new ConnectionLayers(layer),
+        };
+        var server = new AsyncTcpServer(settings, protocol ?? EchoProtocol.Instance, NullLogger.Instance);
+        server.Start();
+        return server;
+    }
+
+    /// <summary>Where a client reaches <paramref name="server"/>: its Unix socket when it was given one, else its TCP end point.</summary>
+    internal static EndPoint EndPointOf(IServer server, string? unixPath) =>
+        unixPath is null ? server.LocalEndPoint : new UnixDomainSocketEndPoint(unixPath);
+
     /// <summary>A TLS client over a connected socket; accepts any server certificate, records the one it saw.</summary>
     public sealed class Client : IAsyncDisposable
     {

@@ -1,11 +1,7 @@
-using System.Net;
 using System.Net.Security;
-using System.Net.Sockets;
 using System.Text;
-using Microsoft.Extensions.Logging.Abstractions;
 using PipeChat.Protocols;
 using PipeChat.Protocols.Chat;
-using PipeChat.Protocols.Echo;
 using PipeChat.Servers;
 using PipeChat.Tests.Support;
 using PipeChat.Transport;
@@ -147,23 +143,11 @@ public sealed class TlsIdleParkTests : IDisposable
         }
     }
 
-    private AsyncTcpServer Start(bool unix, IStreamProtocol? protocol = null)
-    {
-        var settings = new ServerSettings
-        {
-            EndPoint = new IPEndPoint(IPAddress.Loopback, 0),
-            UnixPath = unix ? _unixPath : null,
-            Transport = new TransportOptions { Io = SocketIoKind.Epoll },
-            Layers = new ConnectionLayers(TestTls.Layer(_files)),
-        };
-
-        var server = new AsyncTcpServer(settings, protocol ?? EchoProtocol.Instance, NullLogger.Instance);
-        server.Start();
-        return server;
-    }
+    private AsyncTcpServer Start(bool unix, IStreamProtocol? protocol = null) =>
+        TestTls.StartAsyncModel(TestTls.Layer(_files), protocol, SocketIoKind.Epoll, unix ? _unixPath : null);
 
     private Task<TestTls.Client> ConnectAsync(AsyncTcpServer server, bool unix, Func<Stream, Stream>? wrap = null) =>
-        TestTls.Client.ConnectAsync(unix ? new UnixDomainSocketEndPoint(_unixPath) : server.LocalEndPoint, wrap);
+        TestTls.Client.ConnectAsync(TestTls.EndPointOf(server, unix ? _unixPath : null), wrap);
 
     /// <summary>Passes writes through, or while <see cref="Hold"/> keeps them to send in one write (one segment).</summary>
     private sealed class CoalescingStream(Stream inner) : Stream

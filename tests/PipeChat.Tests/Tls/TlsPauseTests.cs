@@ -1,7 +1,5 @@
 using System.Buffers;
-using System.Net;
 using System.Net.Sockets;
-using Microsoft.Extensions.Logging.Abstractions;
 using PipeChat.Protocols;
 using PipeChat.Servers;
 using PipeChat.Tests.Support;
@@ -51,23 +49,11 @@ public sealed class TlsPauseTests : IDisposable
         Assert.Equal(0, session.CallsOnClosingThread);
     }
 
-    private AsyncTcpServer Start(bool unix, IStreamProtocol protocol, SocketIoKind io)
-    {
-        var settings = new ServerSettings
-        {
-            EndPoint = new IPEndPoint(IPAddress.Loopback, 0),
-            UnixPath = unix ? _unixPath : null,
-            Transport = new TransportOptions { Io = io },
-            Layers = new ConnectionLayers(TestTls.Layer(_files)),
-        };
-
-        var server = new AsyncTcpServer(settings, protocol, NullLogger.Instance);
-        server.Start();
-        return server;
-    }
+    private AsyncTcpServer Start(bool unix, IStreamProtocol protocol, SocketIoKind io) =>
+        TestTls.StartAsyncModel(TestTls.Layer(_files), protocol, io, unix ? _unixPath : null);
 
     private Task<TestTls.Client> ConnectAsync(AsyncTcpServer server, bool unix) =>
-        TestTls.Client.ConnectAsync(unix ? new UnixDomainSocketEndPoint(_unixPath) : server.LocalEndPoint);
+        TestTls.Client.ConnectAsync(TestTls.EndPointOf(server, unix ? _unixPath : null));
 
     /// <summary>Pauses its input for a minute at the first line; closing it is asked from a test thread.</summary>
     private sealed class PausingProtocol : IStreamProtocol
