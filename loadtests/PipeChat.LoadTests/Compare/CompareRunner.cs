@@ -63,8 +63,7 @@ public static class CompareRunner
             for (int round = 1; round <= options.Rounds && !cancellationToken.IsCancellationRequested; round++)
             {
                 var order = CompareRounds.Order(models, round);
-                var run = options.Rounds == 1 ? new RoundTag(round, string.Empty, string.Empty) : new RoundTag(
-                    round,
+                var run = options.Rounds == 1 ? new RoundTag(string.Empty, string.Empty) : new RoundTag(
                     string.Create(CultureInfo.InvariantCulture, $"round {round}/{options.Rounds}: "),
                     string.Create(CultureInfo.InvariantCulture, $"-r{round}"));
                 if (options.Rounds > 1)
@@ -301,6 +300,6 @@ public static class CompareRunner
         }
     }
 
-    // A round's number, its log prefix ("round 2/3: ", empty for a single round) and file-name suffix ("-r2").
-    private readonly record struct RoundTag(int Round, string Prefix, string FileSuffix);
+    // A round's log prefix ("round 2/3: ", empty for a single round) and file-name suffix ("-r2").
+    private readonly record struct RoundTag(string Prefix, string FileSuffix);
 }
