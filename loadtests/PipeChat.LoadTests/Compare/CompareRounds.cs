@@ -58,11 +58,11 @@ public static class CompareRounds
         string? firstFailure = failed.Length == 0 ? null : string.Create(CultureInfo.InvariantCulture, $"round {failed[0].Round}: {failed[0].Failure}");
         if (completed.Length == 0)
         {
-            return new RoundsChoice(failed[0].Round, outcomes.Count, 0, null, null, failed.Length, firstFailure);
+            return new RoundsChoice(failed[0].Round, outcomes.Count, 0, null, null, firstFailure);
         }
 
         var median = completed[(completed.Length - 1) / 2];
-        return new RoundsChoice(median.Round, outcomes.Count, completed.Length, completed[0].Rate, completed[^1].Rate, failed.Length, firstFailure);
+        return new RoundsChoice(median.Round, outcomes.Count, completed.Length, completed[0].Rate, completed[^1].Rate, firstFailure);
     }
 
     /// <summary>Why a round of a cell does not count as completed (no result, an error, failed requests or starved connections), or null.</summary>
@@ -104,11 +104,15 @@ public static class CompareRounds
 public readonly record struct RoundOutcome(int Round, double Rate, string? Failure);
 
 /// <summary>
-/// What <see cref="CompareRounds.Choose"/> picked: the round shown, how many ran, completed and
-/// failed, the min and max of the main rate over the completed ones, and the first failure
+/// What <see cref="CompareRounds.Choose"/> picked: the round shown, how many ran and completed,
+/// the min and max of the main rate over the completed ones, and the first failure
 /// (<c>round N: reason</c>).
 /// </summary>
-public sealed record RoundsChoice(int Round, int Total, int Completed, double? MinRate, double? MaxRate, int Failed, string? FirstFailure);
+public sealed record RoundsChoice(int Round, int Total, int Completed, double? MinRate, double? MaxRate, string? FirstFailure)
+{
+    /// <summary>How many rounds failed: every round either completed or failed.</summary>
+    public int Failed => Total - Completed;
+}
 
 /// <summary>
 /// The rounds behind a compare row run more than once: the choice, each round's main rate (null:
