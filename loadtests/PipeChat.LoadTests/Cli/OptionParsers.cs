@@ -45,32 +45,21 @@ internal static class OptionParsers
         },
     };
 
-    public static Option<int> Range(string name, int defaultValue, int min, int max, string description) => new(name)
-    {
-        Description = description + $" ({min} to {max}; default {defaultValue})",
-        DefaultValueFactory = _ => defaultValue,
-        CustomParser = r =>
-        {
-            string text = r.Tokens.Single().Value;
-            if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int v) || v < min || v > max)
-            {
-                r.AddError($"{name}: '{text}' is not a whole number from {min} to {max}");
-            }
+    public static Option<int> Range(string name, int defaultValue, int min, int max, string description) =>
+        Int(name, defaultValue, min, description + $" ({min} to {max}; default {defaultValue})", max);
 
-            return v;
-        },
-    };
-
-    private static Option<int> Int(string name, int defaultValue, int min, string description) => new(name)
+    private static Option<int> Int(string name, int defaultValue, int min, string description, int max = int.MaxValue) => new(name)
     {
         Description = description,
         DefaultValueFactory = _ => defaultValue,
         CustomParser = r =>
         {
             string text = r.Tokens.Single().Value;
-            if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int v) || v < min)
+            if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int v) || v < min || v > max)
             {
-                r.AddError($"{name}: '{text}' is not a whole number of {min} or more");
+                r.AddError(max == int.MaxValue
+                    ? $"{name}: '{text}' is not a whole number of {min} or more"
+                    : $"{name}: '{text}' is not a whole number from {min} to {max}");
             }
 
             return v;
