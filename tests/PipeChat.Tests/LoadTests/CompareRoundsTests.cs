@@ -2,6 +2,7 @@ using PipeChat.LoadTests.Cli;
 using PipeChat.LoadTests.Compare;
 using PipeChat.LoadTests.Harness;
 using PipeChat.LoadTests.Reports;
+using PipeChat.LoadTests.Scenarios;
 
 namespace PipeChat.Tests.LoadTests;
 
@@ -197,6 +198,49 @@ public sealed class CompareRoundsTests : IDisposable
             Assert.Matches($@"\| {model} \| 2 \| \d+ \| 2/2 \| \d+–\d+ \([\d.]+ %\) \|", md);
             Assert.Matches($@"\| {model} \| 2 \| (\*\*\d+\*\* \| \d+|\d+ \| \*\*\d+\*\*) \|", md);
             Assert.Equal(2, Directory.GetFiles(Path.Combine(outDir, "logs"), $"server-echo-{model}-2-r*.log").Length);
+        }
+    }
+
+    [Fact]
+    public async Task Compare_with_rounds_runs_the_real_server_fresh_each_round()
+    {
+        // The real pipechat, every model, two rounds: each round starts a server per cell, every
+        // round completes, and each row is one of its cell's rounds. One connection: the
+        // iterative model serves one client at a time and would starve a second.
+        string dll = Path.Combine(AppContext.BaseDirectory, "pipechat.dll");
+        string[] models = ["async", "threads", "iterative"];
+        var options = new CompareOptions
+        {
+            Scenario = "echo",
+            Models = models,
+            Connections = [1],
+            Rounds = 2,
+            Settings = new ScenarioSettings { Duration = TimeSpan.FromMilliseconds(400), WarmUp = TimeSpan.Zero, OperationTimeout = TimeSpan.FromSeconds(5) },
+            ServerCommand = $"dotnet {dll} {{protocol}} --model {{model}} --port {{port}}",
+            RepositoryRoot = _dir,
+            LogDirectory = Path.Combine(_dir, "logs"),
+            StopTimeout = TimeSpan.FromSeconds(5),
+            SampleInterval = TimeSpan.FromMilliseconds(50),
+            Thresholds = [Threshold.Parse("fail rate = 0")],
+            RunOptions = new RunOptions { Progress = ProgressMode.Off },
+            Log = TextWriter.Null,
+        };
+
+        var report = await CompareRunner.RunAsync(options);
+
+        Assert.Equal(2, report.Rounds);
+        Assert.Equal(models, report.Rows.Select(r => r.Model));
+        foreach (var row in report.Rows)
+        {
+            Assert.True(CompareRounds.Passed(row), $"{row.Model}: {row.Error}");
+            var rounds = Assert.IsType<CompareRoundsInfo>(row.Rounds);
+            Assert.Equal(2, rounds.Choice.Completed);
+            Assert.All(rounds.Rates, rate => Assert.True(rate > 0, $"{row.Model}: a round without requests"));
+            Assert.Contains(row.Stats!.Rps, rounds.Rates.Cast<double>());
+            Assert.True(row.Server!.PeakRssKb > 1000, "RSS was not sampled");
+            var logs = Directory.GetFiles(options.LogDirectory, $"server-echo-{row.Model}-1-r*.log");
+            Assert.Equal(2, logs.Length);
+            Assert.All(logs, log => Assert.Contains($"pipechat echo ({row.Model}", File.ReadAllText(log), StringComparison.Ordinal));
         }
     }
 
