@@ -55,9 +55,17 @@ public static class PipeChatCommandLine
                     continue;
                 }
 
-                values[OptionsResolver.Section + ":" + key] = symbol is Option<bool> flag
+                var value = symbol is Option<bool> flag
                     ? (result.GetValue(flag) ? "true" : "false")
                     : result.GetValue((Option<string>)symbol);
+                if (string.IsNullOrWhiteSpace(value))
+                {
+                    // Configuration reads an empty value as unset; given on the command line it is a bad value, not the default.
+                    await stderr.WriteLineAsync($"pipechat: empty value for {symbol.Name}").ConfigureAwait(false);
+                    return 2;
+                }
+
+                values[OptionsResolver.Section + ":" + key] = value;
             }
 
             return await PipeChatHost.RunAsync(protocol, values, stdout, stderr).ConfigureAwait(false);
