@@ -55,9 +55,17 @@ public static class PipeChatCommandLine
                     continue;
                 }
 
-                values[OptionsResolver.Section + ":" + key] = symbol is Option<bool> flag
+                var value = symbol is Option<bool> flag
                     ? (result.GetValue(flag) ? "true" : "false")
                     : result.GetValue((Option<string>)symbol);
+                if (string.IsNullOrWhiteSpace(value))
+                {
+                    // Configuration reads an empty value as unset; given on the command line it is a bad value, not the default.
+                    await stderr.WriteLineAsync($"pipechat: empty value for {symbol.Name}").ConfigureAwait(false);
+                    return 2;
+                }
+
+                values[OptionsResolver.Section + ":" + key] = value;
             }
 
             return await PipeChatHost.RunAsync(protocol, values, stdout, stderr).ConfigureAwait(false);
@@ -78,7 +86,7 @@ public static class PipeChatCommandLine
             try
             {
                 endPoint = ClientEndPoint.ParseServer(result.GetValue(address), ProtocolKind.Echo.DefaultPort);
-                tlsOptions = ClientTlsOf(result, udp, tls, tlsCa, tlsInsecure);
+                tlsOptions = ClientTlsOf(result, address, udp, tls, tlsCa, tlsInsecure);
             }
             catch (UsageException e)
             {
@@ -101,7 +109,7 @@ public static class PipeChatCommandLine
             try
             {
                 endPoint = ClientEndPoint.ParseServer(result.GetValue(chatAddress), ProtocolKind.Chat.DefaultPort);
-                tlsOptions = ClientTlsOf(result, chatUdp, chatTls, chatTlsCa, chatTlsInsecure);
+                tlsOptions = ClientTlsOf(result, chatAddress, chatUdp, chatTls, chatTlsCa, chatTlsInsecure);
             }
             catch (UsageException e)
             {
@@ -121,7 +129,7 @@ public static class PipeChatCommandLine
         new Option<bool>("--tls-insecure") { Description = "With --tls: do not verify the server's certificate." });
 
     /// <summary>The client's TLS settings, or null without --tls; combinations that make no sense are usage errors.</summary>
-    private static ClientTlsOptions? ClientTlsOf(ParseResult result, Option<bool> udp, Option<bool> tls, Option<string?> ca, Option<bool> insecure)
+    private static ClientTlsOptions? ClientTlsOf(ParseResult result, Argument<string?> address, Option<bool> udp, Option<bool> tls, Option<string?> ca, Option<bool> insecure)
     {
         var caFile = result.GetValue(ca);
         var skip = result.GetValue(insecure);
@@ -140,7 +148,8 @@ public static class PipeChatCommandLine
             throw new UsageException("--tls-ca and --tls-insecure exclude each other");
         }
 
-        return new ClientTlsOptions { CaFile = caFile, Insecure = skip };
+        // The certificate is verified for HOST as typed: localhost is a name, not 127.0.0.1.
+        return new ClientTlsOptions { CaFile = caFile, Insecure = skip, ServerName = ClientEndPoint.HostName(result.GetValue(address)) };
     }
 
     /// <summary>

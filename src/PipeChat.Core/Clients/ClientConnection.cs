@@ -38,7 +38,7 @@ internal static class ClientConnection
             using (var timeout = new CancellationTokenSource(connectTimeout))
             {
                 await socket.ConnectAsync(server, timeout.Token).ConfigureAwait(false);
-                stream = udp ? null : await ClientTls.OpenAsync(socket, tls, ClientEndPoint.TlsHost(server), timeout.Token).ConfigureAwait(false);
+                stream = udp ? null : await ClientTls.OpenAsync(socket, tls, tls?.ServerName ?? ClientEndPoint.TlsHost(server), timeout.Token).ConfigureAwait(false);
             }
 
             return await exchange(socket, stream, address).ConfigureAwait(false);

@@ -32,6 +32,20 @@ public static class ClientEndPoint
     public static string Describe(EndPoint server, bool udp, bool tls = false) =>
         server is UnixDomainSocketEndPoint ? UnixPrefix + server : $"{(udp ? "udp" : tls ? "tls" : "tcp")}://{server}";
 
+    /// <summary>HOST of <c>HOST:PORT</c> when it is a name rather than an IP address (only <c>localhost</c> is accepted), else null.</summary>
+    public static string? HostName(string? value)
+    {
+        var text = value?.Trim();
+        if (string.IsNullOrEmpty(text) || text.StartsWith(UnixPrefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var colon = text.LastIndexOf(':');
+        var host = colon >= 0 ? text[..colon] : text;
+        return string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase) ? host : null;
+    }
+
     /// <summary>The name a TLS client checks the server's certificate for: the IP address, or <c>localhost</c> over a Unix socket.</summary>
     internal static string TlsHost(EndPoint server) => server is IPEndPoint ip ? ip.Address.ToString() : "localhost";
 

@@ -8,4 +8,7 @@ public sealed record ClientTlsOptions
 
     /// <summary>Skip verification of the server's certificate (--tls-insecure).</summary>
     public bool Insecure { get; init; }
+
+    /// <summary>The name to verify the server's certificate for (HOST as given, e.g. localhost); null: the address connected to.</summary>
+    public string? ServerName { get; init; }
 }

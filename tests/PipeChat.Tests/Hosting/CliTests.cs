@@ -33,6 +33,9 @@ public class CliTests
     [InlineData("chat --port 0 --cluster http://127.0.0.1:4222", "--cluster")]
     [InlineData("chat --port 0 --cluster nats://127.0.0.1:4222 --cluster-name a.b", "--cluster-name")]
     [InlineData("echo --port 0 --cluster-name x", "--cluster-name")]
+    [InlineData("echo --port 0 --model \"\"", "--model")]
+    [InlineData("chat --port 0 --host \" \"", "--host")]
+    [InlineData("echo --port 0 --config \"\"", "--config")]
     public async Task Usage_errors_exit_2_with_one_line_naming_the_problem(string arguments, string named)
     {
         using var cli = CliProcess.Start(arguments);
