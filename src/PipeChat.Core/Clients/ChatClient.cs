@@ -7,8 +7,8 @@ namespace PipeChat.Clients;
 
 /// <summary>
 /// `pipechat client chat` (docs/protocols.md): a receive loop prints what arrives while the input loop
-/// sends lines; neither waits for the other. End of input or /quit ends it (exit 0); an
-/// unreachable server is one line on stderr and exit 1.
+/// sends lines; neither waits for the other. End of input, /quit or the server closing the
+/// connection ends it (exit 0); an unreachable server is one line on stderr and exit 1.
 /// </summary>
 public static class ChatClient
 {
@@ -48,7 +48,7 @@ public static class ChatClient
         }
 
         var quit = false;
-        while (!receiving.IsCompleted && await input.ReadLineAsync().ConfigureAwait(false) is { } line)
+        while (await NextLineAsync(input, receiving).ConfigureAwait(false) is { } line)
         {
             await SendAsync(socket, stream, line).ConfigureAwait(false);
             if (line.Trim() == (udp ? "#DEREG" : "/quit"))
@@ -86,6 +86,23 @@ public static class ChatClient
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// The next input line, or null at end of input or once the server has ended the session: a
+    /// user at a terminal who types nothing is not left waiting after the server went away.
+    /// </summary>
+    private static async Task<string?> NextLineAsync(TextReader input, Task receiving)
+    {
+        if (receiving.IsCompleted)
+        {
+            return null;
+        }
+
+        // An abandoned read ends with the process.
+        var read = input.ReadLineAsync();
+        await Task.WhenAny(read, receiving).ConfigureAwait(false);
+        return read.IsCompleted ? await read.ConfigureAwait(false) : null;
     }
 
     private static async Task SendAsync(Socket socket, Stream? stream, string line)

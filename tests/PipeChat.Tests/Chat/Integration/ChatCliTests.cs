@@ -113,6 +113,24 @@ public partial class ChatCliTests
         }
     }
 
+    [Theory]
+    [InlineData("async")]
+    [InlineData("threads")]
+    public async Task Client_chat_on_a_terminal_exits_0_when_the_server_closes_while_the_user_types_nothing(string model)
+    {
+        using var server = CliProcess.Start($"chat --model {model} --port 0");
+        var endPoint = await server.ReadyAsync();
+        using var client = CliProcess.StartOnTerminal($"client chat {endPoint} --name alice");
+        await Wait.UntilAsync(() => client.Stdout.Contains("* you are now alice", StringComparison.Ordinal), "the rename reply on the terminal");
+
+        server.Signal("TERM");
+
+        // Nothing more can be sent or received: the client ends without waiting for a key.
+        Assert.Equal(0, await client.ExitCodeAsync());
+        Assert.Contains("* server shutting down", client.Stdout, StringComparison.Ordinal);
+        Assert.Equal(0, await server.ExitCodeAsync());
+    }
+
     [Fact]
     public async Task Client_chat_exits_1_with_one_line_when_the_server_is_unreachable()
     {
