@@ -31,13 +31,13 @@ internal static class ClientConnection
         }
 
         var address = ClientEndPoint.Describe(server, udp, tls is not null);
-        using var socket = ClientEndPoint.SocketFor(server, udp);
+        Socket? socket = null;
         Stream? stream = null;
         try
         {
             using (var timeout = new CancellationTokenSource(connectTimeout))
             {
-                await socket.ConnectAsync(server, timeout.Token).ConfigureAwait(false);
+                socket = await ClientEndPoint.ConnectAsync(server, udp, timeout.Token).ConfigureAwait(false);
                 stream = udp ? null : await ClientTls.OpenAsync(socket, tls, tls?.ServerName ?? ClientEndPoint.TlsHost(server), timeout.Token).ConfigureAwait(false);
             }
 
@@ -59,6 +59,8 @@ internal static class ClientConnection
             {
                 await stream.DisposeAsync().ConfigureAwait(false);
             }
+
+            socket?.Dispose();
         }
     }
 }

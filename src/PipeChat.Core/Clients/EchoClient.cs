@@ -99,6 +99,7 @@ public static class EchoClient
         SocketError.TimedOut => "timed out",
         SocketError.HostUnreachable or SocketError.NetworkUnreachable => "unreachable",
         SocketError.ConnectionReset => "connection reset",
+        SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain => "host name not found",
         _ => e.Message,
     };
 }
