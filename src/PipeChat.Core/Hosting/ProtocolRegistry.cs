@@ -58,6 +58,7 @@ public sealed class ProtocolRegistry
                 IdleTimeouts(() => chat.IdleTimeouts.Count),
                 new("pipechat.chat.line_timeouts", IsGauge: false, "{connection}", "Chat: connections closed by --line-timeout (a line left unfinished)", () => chat.LineTimeouts.Count),
                 new("pipechat.chat.input_pauses", IsGauge: false, "{pause}", "Chat: times a member was not read because it used up --max-line-rate", () => chat.LinesThrottled.Count),
+                LinesTooLong(() => chat.LinesTooLong.Count),
             ];
             if (cluster is null)
             {
@@ -89,6 +90,9 @@ public sealed class ProtocolRegistry
                 LinesRelayed(() => chat.LinesRelayed),
                 new("pipechat.udp.registrations", IsGauge: true, "{member}", "UDP chat: registrations held now", () => chat.Count),
                 new("pipechat.udp.datagrams_dropped", IsGauge: false, "{datagram}", "UDP chat: datagrams dropped over --max-line-rate (or from new addresses while the limit table is full)", () => chat.DatagramsDropped),
+                new("pipechat.udp.registrations_refused", IsGauge: false, "{registration}", "UDP chat: #REG refused with ! server full (--max-connections)", () => chat.RegistrationsRefused.Count),
+                new("pipechat.udp.idle_timeouts", IsGauge: false, "{member}", "UDP chat: registrations dropped by --idle-timeout", () => chat.IdleTimeouts.Count),
+                LinesTooLong(() => chat.LinesTooLong.Count),
             ]);
         })
     {
@@ -103,6 +107,9 @@ public sealed class ProtocolRegistry
 
     private static ProtocolCounter LinesRelayed(Func<long> read) =>
         new("pipechat.chat.lines_relayed", IsGauge: false, "{line}", "Chat: member lines relayed to their room, counted once each", read);
+
+    private static ProtocolCounter LinesTooLong(Func<long> read) =>
+        new("pipechat.chat.lines_too_long", IsGauge: false, "{line}", "Chat: lines (UDP: datagrams) refused with ! line too long (--max-line)", read);
 
     private static ProtocolCounter IdleTimeouts(Func<long> read) =>
         new("pipechat.connections.idle_timeouts", IsGauge: false, "{connection}", "TCP connections closed by --idle-timeout", read);

@@ -22,7 +22,8 @@ namespace PipeChat.Transport;
 /// Backpressure, end to end: while a send is pending, output accumulates in the output pipe;
 /// past <see cref="TransportOptions.OutputPauseThreshold"/> the session is not run, received
 /// input accumulates in the input pipe, and past <see cref="TransportOptions.InputPauseThreshold"/>
-/// the socket is not read until the client drains. One pump runs at a time (a work counter
+/// the socket is not read until the client drains (unless the session kept all of it, waiting for the rest of a
+/// frame: then up to <see cref="InputBuffer.MaxSize"/>). One pump runs at a time (a work counter
 /// serializes completions and wake-ups), and the hot path allocates nothing.
 /// </remarks>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Released at the end of CloseAsync, which owns the lifetime.")]
@@ -57,6 +58,11 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
 
     // The session asked for a break (SessionAction.Pause): no reads and no input for it until the timer fires.
     private bool _paused;
+
+    // The session was offered all buffered input and kept it (an unfinished frame, e.g. a long chat line): only
+    // more bytes let it go on, so reading continues past the pause threshold, up to InputBuffer.MaxSize as in
+    // the other models.
+    private bool _wantsMore;
 
     public SocketConnection(Socket socket, IStreamProtocol protocol, TransportResources resources, long id)
     {
@@ -280,7 +286,9 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
         && !_paused
         && !_inputEnded
         && !_driver.Stopping
-        && (_buffers is null || _buffers.InputBuffered < Options.InputPauseThreshold);
+        && (_buffers is null
+            || _buffers.InputBuffered < Options.InputPauseThreshold
+            || (_wantsMore && _buffers.InputBuffered < InputBuffer.MaxSize));
 
     private bool OutputPaused => _buffers is { } buffers && buffers.OutputBuffered >= Options.OutputPauseThreshold;
 
@@ -373,6 +381,7 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
 
         buffers.InputBuffered += count;
         _newInput = true;
+        _wantsMore = false;
         _resources.Stats.OnReceived(count);
         _resources.Stats.ObserveBuffered(buffers.InputBuffered + buffers.OutputBuffered);
     }
@@ -446,6 +455,7 @@ internal sealed class SocketConnection : IConnectionOutput, IThreadPoolWorkItem,
                 }
             }
 
+            _wantsMore = action == SessionAction.Continue && buffers.InputBuffered > 0;
             close |= action == SessionAction.Close;
             if (action == SessionAction.Pause)
             {

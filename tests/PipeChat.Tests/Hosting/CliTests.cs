@@ -14,6 +14,7 @@ public class CliTests
     [InlineData("echo --max-connections -5", "--max-connections")]
     [InlineData("frobnicate", "frobnicate")]
     [InlineData("echo --max-line 5", "--max-line")]
+    [InlineData("chat --port 0 --max-line 1048575", "--max-line")] // longer than any model holds of an unfinished line
     [InlineData("echo --wake-coalescing-ms 5", "--wake-coalescing-ms")]
     [InlineData("echo --model threads --io epoll", "--io")]
     [InlineData("chat --udp --io saea", "--io")]

@@ -316,7 +316,14 @@ public sealed partial class ChatHub
     /// included, takes a token of <paramref name="budget"/> (null: no limit). Once it is empty the lines left stay
     /// in <paramref name="buffer"/> and <paramref name="pause"/> says how long until the next one may go.
     /// </summary>
-    public bool OnReceived(ChatMember member, ref ReadOnlySequence<byte> buffer, int maxLine, TokenBucket? budget, out TimeSpan pause)
+    public bool OnReceived(ChatMember member, ref ReadOnlySequence<byte> buffer, int maxLine, TokenBucket? budget, out TimeSpan pause) =>
+        OnReceived(member, ref buffer, maxLine, budget, tooLong: null, out pause);
+
+    /// <summary>
+    /// <see cref="OnReceived(ChatMember, ref ReadOnlySequence{byte}, int, TokenBucket?, out TimeSpan)"/> that also
+    /// counts an over-long line in <paramref name="tooLong"/> (the server's limit metrics).
+    /// </summary>
+    internal bool OnReceived(ChatMember member, ref ReadOnlySequence<byte> buffer, int maxLine, TokenBucket? budget, LimitCounter? tooLong, out TimeSpan pause)
     {
         pause = TimeSpan.Zero;
 
@@ -353,6 +360,7 @@ public sealed partial class ChatHub
                     case LineStatus.NeedMore:
                         return true;
                     default:
+                        tooLong?.Hit();
                         LineTooLong(member);
                         return false;
                 }

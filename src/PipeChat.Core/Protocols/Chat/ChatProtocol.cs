@@ -27,6 +27,7 @@ public sealed class ChatProtocol : IStreamProtocol, IDisposable
         IdleTimeouts = new LimitCounter("idle timeout", limits.Logger, limits.Time);
         LineTimeouts = new LimitCounter("line timeout", limits.Logger, limits.Time);
         LinesThrottled = new LimitCounter("max line rate (member paused)", limits.Logger, limits.Time);
+        LinesTooLong = new LimitCounter("max line", limits.Logger, limits.Time);
         var deadlines = new[] { limits.IdleTimeout, limits.LineTimeout }.Where(t => t > TimeSpan.Zero).ToArray();
         if (deadlines.Length > 0)
         {
@@ -51,6 +52,9 @@ public sealed class ChatProtocol : IStreamProtocol, IDisposable
 
     /// <summary>Times a member's input was held back because it had used up its line budget.</summary>
     public LimitCounter LinesThrottled { get; }
+
+    /// <summary>Connections closed for a line over <see cref="ChatLimits.MaxLine"/>.</summary>
+    public LimitCounter LinesTooLong { get; }
 
     /// <inheritdoc />
     public string Name => "chat";

@@ -67,7 +67,7 @@ public sealed class ChatSession : IStreamSession, IOutboundSource, IChatMemberSi
         }
 
         var rest = input;
-        var keepReading = _protocol.Hub.OnReceived(member, ref rest, _protocol.Limits.MaxLine, _budget, out var pause);
+        var keepReading = _protocol.Hub.OnReceived(member, ref rest, _protocol.Limits.MaxLine, _budget, _protocol.LinesTooLong, out var pause);
         consumed = rest.Start;
         if (!keepReading)
         {

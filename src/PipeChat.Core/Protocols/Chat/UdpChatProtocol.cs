@@ -29,6 +29,9 @@ public sealed class UdpChatProtocol : IDatagramProtocol
         _idleTimeout = idleTimeout;
         _logger = logger ?? NullLogger.Instance;
         _dropLog = new LogLimiter(time);
+        RegistrationsRefused = new LimitCounter("max-connections (UDP registrations)", logger, time);
+        IdleTimeouts = new LimitCounter("idle timeout", logger, time);
+        LinesTooLong = new LimitCounter("max line", logger, time);
 
         // The model reuses its SocketAddress for every datagram: the registry keeps copies.
         _registry = new UdpChatRegistry<SocketAddress>(
@@ -45,6 +48,15 @@ public sealed class UdpChatProtocol : IDatagramProtocol
 
     /// <summary>Datagrams dropped by the flood limits (see <see cref="UdpChatRegistry{TKey}.DatagramsDropped"/>).</summary>
     public long DatagramsDropped => _registry.DatagramsDropped;
+
+    /// <summary><c>#REG</c> refused because <c>--max-connections</c> registrations are held.</summary>
+    public LimitCounter RegistrationsRefused { get; }
+
+    /// <summary>Registrations dropped for silence.</summary>
+    public LimitCounter IdleTimeouts { get; }
+
+    /// <summary>Datagrams refused as longer than <c>--max-line</c> (or than a UDP payload once relayed).</summary>
+    public LimitCounter LinesTooLong { get; }
 
     /// <inheritdoc />
     public bool AllowsConcurrentDatagrams => false;
@@ -70,6 +82,11 @@ public sealed class UdpChatProtocol : IDatagramProtocol
         {
             Interlocked.Increment(ref _relayed);
         }
+        else if (replies.Count == 1)
+        {
+            // A refusal is the sender's only reply: count the limit it stands for.
+            CountRefusal(replies[0].Message.Span);
+        }
 
         Send(replies, output);
     }
@@ -78,7 +95,11 @@ public sealed class UdpChatProtocol : IDatagramProtocol
     public void OnTick(IDatagramOutput output)
     {
         var replies = t_replies ??= [];
-        _registry.ExpireIdle(_idleTimeout, replies);
+        for (int dropped = _registry.ExpireIdle(_idleTimeout, replies); dropped > 0; dropped--)
+        {
+            IdleTimeouts.Hit();
+        }
+
         Send(replies, output);
     }
 
@@ -88,6 +109,18 @@ public sealed class UdpChatProtocol : IDatagramProtocol
         var replies = t_replies ??= [];
         _registry.BroadcastShutdown(replies);
         Send(replies, output);
+    }
+
+    private void CountRefusal(ReadOnlySpan<byte> reply)
+    {
+        if (reply.StartsWith("! server full"u8))
+        {
+            RegistrationsRefused.Hit();
+        }
+        else if (reply.StartsWith("! line too long"u8))
+        {
+            LinesTooLong.Hit();
+        }
     }
 
     private static string Describe(SocketAddress address) =>

@@ -224,6 +224,9 @@ public class TcpChatCommandTests
         {
             data.Add(model, 4096);
             data.Add(model, 100);
+
+            // Over the async transport's input pause threshold (64 KiB): an unfinished line must still be read on.
+            data.Add(model, 200_000);
         }
 
         return data;
