@@ -83,8 +83,7 @@ public static class OptionsResolver
             Host = Host(section) ?? IPAddress.Loopback,
             Port = Int(section, "--port", "Port", 0, 65535) ?? PipeChatOptions.DefaultPort(protocol),
             MaxConnections = Int(section, "--max-connections", "MaxConnections", 1, 1_000_000) ?? 10_000,
-            // A line with its \r\n must fit what every model holds of unfinished input.
-            MaxLine = Int(section, "--max-line", "MaxLine", 1, Connections.InputBuffer.MaxSize - 2) ?? 4096,
+            MaxLine = Int(section, "--max-line", "MaxLine", 1, Protocols.Chat.ChatLimits.MaxLineLimit) ?? 4096,
             IdleTimeout = TimeSpan.FromSeconds(Double(section, "--idle-timeout", "IdleTimeout") ?? idleDefault),
             ShutdownTimeout = TimeSpan.FromSeconds(Double(section, "--shutdown-timeout", "ShutdownTimeout") ?? 5),
             LogLevel = Level(section) ?? LogLevel.Information,

@@ -5,8 +5,19 @@ namespace PipeChat.Protocols.Chat;
 /// <summary>Limits of TCP chat (docs/options.md, docs/protocols.md). Off by default here; the server's defaults are in its options.</summary>
 public sealed record ChatLimits
 {
-    /// <summary>Longest line in bytes, newline and \r excluded.</summary>
-    public int MaxLine { get; init; } = 4096;
+    /// <summary>The longest <see cref="MaxLine"/>: a line with its \r\n must fit what every model holds of unfinished input.</summary>
+    public const int MaxLineLimit = Connections.InputBuffer.MaxSize - 2;
+
+    private readonly int _maxLine = 4096;
+
+    /// <summary>Longest line in bytes, newline and \r excluded (1 to <see cref="MaxLineLimit"/>).</summary>
+    public int MaxLine
+    {
+        get => _maxLine;
+        init => _maxLine = value is >= 1 and <= MaxLineLimit
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(MaxLine), value, $"must be from 1 to {MaxLineLimit}");
+    }
 
     /// <summary>Bytes queued for one member before it is cut off as too slow.</summary>
     public int MaxPendingOutput { get; init; } = 1024 * 1024;
