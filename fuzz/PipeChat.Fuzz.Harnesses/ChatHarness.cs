@@ -23,7 +23,7 @@ public static class ChatHarness
     private const int MaxClients = 8;
 
     // 1000: lines over 512 bytes that span segments take the hub's pooled-array path.
-    private static readonly int[] MaxLines = [0, 1, 2, 8, 16, 1000, 64, 200];
+    private static readonly int[] MaxLines = [4096, 1, 2, 8, 16, 1000, 64, 200];
 
     private static readonly int[] MaxPendings = [1 << 20, 64, 128, 256, 512, 1024, 4096, 65536];
 
