@@ -33,7 +33,8 @@ internal sealed partial class ServerHostedService(ServerHolder holder, PipeChatO
 
         if (options.MetricsPort is { } metricsPort)
         {
-            _metricsEndpoint = new MetricsEndpoint(options.MetricsHost ?? options.Host, metricsPort);
+            _metricsEndpoint = holder.MetricsEndpoint ?? new MetricsEndpoint(options.MetricsHost ?? options.Host, metricsPort);
+            holder.MetricsEndpoint = null;
             MetricsListening(logger, _metricsEndpoint.Url);
         }
 
