@@ -133,6 +133,24 @@ public static class PipeChatHost
             holder.Metrics = built.Metrics;
             holder.Layers = built.Layers;
             holder.Companion = built.Companion;
+            if (options.MetricsPort is { } metricsPort)
+            {
+                holder.MetricsEndpoint = new Diagnostics.MetricsEndpoint(options.MetricsHost ?? options.Host, metricsPort);
+            }
+        }
+        catch (HttpListenerException e)
+        {
+            // The server is bound already: close it (and remove its Unix socket file) before exiting.
+            await holder.Server!.DisposeAsync().ConfigureAwait(false);
+            if (holder.Companion is { } companion)
+            {
+                await companion.DisposeAsync().ConfigureAwait(false);
+            }
+
+            var metricsHost = options.MetricsHost ?? options.Host;
+            var url = $"http://{ServerHostedService.Format(new IPEndPoint(metricsHost, options.MetricsPort!.Value))}/metrics";
+            await stderr.WriteLineAsync($"{program}: cannot listen on {url}: {e.Message}").ConfigureAwait(false);
+            return 1;
         }
         catch (Transport.Tls.TlsConfigurationException e)
         {

@@ -13,6 +13,9 @@ internal sealed class ServerHolder
     /// <summary>The server's connection layers (TLS): SIGHUP reloads their files.</summary>
     public Transport.ConnectionLayers Layers { get; set; } = Transport.ConnectionLayers.None;
 
+    /// <summary>The /metrics endpoint, bound beside the server (so a port in use is a clean exit 1 as well).</summary>
+    public MetricsEndpoint? MetricsEndpoint { get; set; }
+
     /// <summary>Ended after the drain (a chat node's cluster link).</summary>
     public IAsyncDisposable? Companion { get; set; }
 }

@@ -33,14 +33,16 @@ internal sealed partial class ServerHostedService(ServerHolder holder, PipeChatO
 
         if (options.MetricsPort is { } metricsPort)
         {
-            _metricsEndpoint = new MetricsEndpoint(options.MetricsHost ?? options.Host, metricsPort);
+            _metricsEndpoint = holder.MetricsEndpoint ?? new MetricsEndpoint(options.MetricsHost ?? options.Host, metricsPort);
+            holder.MetricsEndpoint = null;
             MetricsListening(logger, _metricsEndpoint.Url);
         }
 
         server.Start();
-        if (!holder.Layers.IsEmpty && !OperatingSystem.IsWindows())
+        if (!OperatingSystem.IsWindows())
         {
-            // SIGHUP reloads the layers' files (TLS certificate and key); the process keeps running.
+            // SIGHUP reloads the layers' files (TLS certificate and key; without layers, nothing);
+            // the process keeps running either way, so ExecReload= is harmless in any unit.
             var layers = holder.Layers;
             _reload = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGHUP, context =>
             {

@@ -38,7 +38,7 @@ public static class ServerOptions
         new("--tls-cert", "TlsCert", "PEM certificate (chain) to serve TLS 1.2/1.3 with; needs --tls-key; SIGHUP reloads both (default: off).", Both, TcpOnly),
         new("--tls-key", "TlsKey", "PEM private key of --tls-cert.", Both, TcpOnly),
         new("--cluster", "Cluster", "Chat: join the cluster on the NATS server at URL, e.g. nats://127.0.0.1:4222 (default: off; TCP only).", ChatOnly, TcpOnly),
-        new("--cluster-name", "ClusterName", "Chat: the cluster to join on that NATS server: letters, digits, - and _ (default pipechat).", ChatOnly, TcpOnly),
+        new("--cluster-name", "ClusterName", "Chat: the cluster to join on that NATS server: letters, digits, - and _ (default pipechat).", ChatOnly, ClusterOnly),
         new("--config", "Config", "A JSON settings file read after appsettings.json beside the executable (keys under \"PipeChat\").", Both),
     ];
 
@@ -77,6 +77,8 @@ public static class ServerOptions
         AsyncTcpOnly(o) ?? (o.Io == Transport.SocketIoKind.Saea || (o.Io == Transport.SocketIoKind.Auto && !OperatingSystem.IsLinux()) ? "applies to --io epoll only" : null);
 
     private static string? TcpOnly(PipeChatOptions o) => o.Udp ? "applies to TCP only" : null;
+
+    private static string? ClusterOnly(PipeChatOptions o) => TcpOnly(o) ?? (o.ClusterUrl is null ? "needs --cluster" : null);
 
     private static string? NotUnix(PipeChatOptions o) => o.Unix is not null && !o.Udp ? "does not apply with --unix" : null;
 

@@ -18,6 +18,7 @@ internal sealed class Admission
     private readonly int _maxPerIp;
     private readonly int _keepaliveSeconds;
     private readonly byte[] _fullReply;
+    private readonly LayeredRefusal? _layeredRefusal;
     private readonly ServerStats _stats;
     private readonly ILogger _logger;
     private readonly LogThrottle _maxConnectionsLog;
@@ -32,8 +33,9 @@ internal sealed class Admission
     {
         _maxPerIp = settings.MaxConnectionsPerIp;
         _keepaliveSeconds = (int)settings.Keepalive.TotalSeconds;
-        // Over a connection layer (TLS) a plain-text reply would only be garbage to the client: just close.
+        // Over a connection layer (TLS) the reply travels inside it (LayeredRefusal), never as plain text.
         _fullReply = settings.Layers.IsEmpty ? fullReply.ToArray() : [];
+        _layeredRefusal = settings.Layers.IsEmpty || fullReply.IsEmpty ? null : new LayeredRefusal(settings.Layers, fullReply.ToArray());
         _stats = stats;
         _logger = logger;
         time ??= TimeProvider.System;
@@ -173,6 +175,11 @@ internal sealed class Admission
         {
             var from = !IsIp(socket) ? "unix" : socket.RemoteEndPoint is IPEndPoint endPoint ? endPoint.Address.ToString() : "?";
             Log.ConnectionRejected(_logger, from, reason == RejectReason.PerIp ? "max-connections-per-ip" : "max-connections", suppressed);
+        }
+
+        if (_layeredRefusal?.TryStart(socket) == true)
+        {
+            return;
         }
 
         try

@@ -257,6 +257,26 @@ public sealed class ChatHubClusterTests : IDisposable
         Assert.Equal([$"* in lobby: {string.Join(' ', names)}"], s1.Take());
     }
 
+    [Fact]
+    public void A_member_arriving_while_the_cluster_is_unavailable_hears_so_once_after_its_welcome()
+    {
+        var a = _cluster.AddNode(_pool);
+        var (_, early) = Connect(a);
+        Forget(early);
+        _cluster.BridgeOf(a).IsLinked = false;
+        a.ClusterUnavailable();
+
+        var (late, sink) = Connect(a);
+        Assert.Equal([$"* welcome {late.Name}", "* cluster unavailable"], sink.Take());
+        Assert.Equal(["* cluster unavailable", $"* {late.Name} joined"], early.Take());
+
+        _cluster.BridgeOf(a).IsLinked = true;
+        a.ClusterRestored();
+        Assert.Equal(["* cluster restored"], sink.Take());
+        var (after, afterSink) = Connect(a);
+        Assert.Equal([$"* welcome {after.Name}"], afterSink.Take());
+    }
+
     public void Dispose()
     {
         foreach (var sink in _sinks)

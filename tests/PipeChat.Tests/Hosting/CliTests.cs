@@ -34,6 +34,7 @@ public class CliTests
     [InlineData("chat --port 0 --cluster http://127.0.0.1:4222", "--cluster")]
     [InlineData("chat --port 0 --cluster nats://127.0.0.1:4222 --cluster-name a.b", "--cluster-name")]
     [InlineData("echo --port 0 --cluster-name x", "--cluster-name")]
+    [InlineData("chat --port 0 --cluster-name x", "--cluster-name needs --cluster")]
     [InlineData("echo --port 0 --model \"\"", "--model")]
     [InlineData("chat --port 0 --host \" \"", "--host")]
     [InlineData("echo --port 0 --config \"\"", "--config")]

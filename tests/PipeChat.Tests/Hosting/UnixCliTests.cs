@@ -47,6 +47,22 @@ public sealed partial class UnixCliTests : IDisposable
     }
 
     [Fact]
+    public async Task A_metrics_port_in_use_is_exit_1_naming_it_and_the_socket_file_is_removed()
+    {
+        using var taken = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        taken.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        taken.Listen();
+        var port = ((IPEndPoint)taken.LocalEndPoint!).Port;
+
+        using var server = CliProcess.Start($"chat --unix {_path} --metrics-port {port}");
+        Assert.Equal(1, await server.ExitCodeAsync());
+        Assert.Contains($"cannot listen on http://127.0.0.1:{port}/metrics", server.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", server.Stderr, StringComparison.Ordinal);
+        Assert.Empty(server.Stdout);
+        Assert.False(File.Exists(_path), "the socket file is removed at exit");
+    }
+
+    [Fact]
     public async Task A_unix_socket_in_use_is_exit_1_naming_it_and_the_server_there_keeps_serving()
     {
         using var first = CliProcess.Start($"echo --unix {_path}");

@@ -77,6 +77,37 @@ public sealed partial class TlsCliTests : IDisposable
     }
 
     [Theory]
+    [InlineData("echo --port 0")]
+    [InlineData("chat --port 0")]
+    [InlineData("chat --udp --port 0")]
+    public async Task Sighup_without_tls_changes_nothing_and_the_process_keeps_running(string arguments)
+    {
+        using var cli = CliProcess.Start(arguments);
+        var endPoint = await cli.ReadyAsync();
+        cli.Signal("HUP");
+
+        // Served after the signal (it is pending from kill on), then a graceful exit: SIGHUP did not end it.
+        if (arguments.Contains("--udp", StringComparison.Ordinal))
+        {
+            using var udp = new System.Net.Sockets.UdpClient(endPoint.AddressFamily);
+            await udp.SendAsync("#REG"u8.ToArray(), endPoint);
+            using var cts = new CancellationTokenSource(Wait.Default);
+            var reply = await udp.ReceiveAsync(cts.Token);
+            Assert.StartsWith("* registered ", System.Text.Encoding.UTF8.GetString(reply.Buffer), StringComparison.Ordinal);
+        }
+        else
+        {
+            using var client = await TestClient.ConnectAsync(endPoint);
+            await client.SendAsync("ping\n");
+            Assert.NotEmpty(await client.ReceiveExactlyAsync(5));
+        }
+
+        Assert.False(cli.HasExited);
+        cli.Signal("TERM");
+        Assert.Equal(0, await cli.ExitCodeAsync());
+    }
+
+    [Theory]
     [InlineData("echo", "--tls-cert {cert}", "--tls-cert needs --tls-key")]
     [InlineData("echo", "--tls-key {key}", "--tls-key needs --tls-cert")]
     [InlineData("echo", "--udp --tls-cert {cert} --tls-key {key}", "applies to TCP only")]

@@ -206,6 +206,26 @@ public sealed class TlsServerTests : IDisposable
 
     [Theory]
     [MemberData(nameof(TestServers.TcpConcurrentModels), MemberType = typeof(TestServers))]
+    public async Task Chat_over_the_limit_gets_server_full_over_tls_then_close_notify(TcpModel model)
+    {
+        using var protocol = new ChatProtocol(new ChatLimits());
+        await using var server = TestTls.StartTcp(model, TestTls.Layer(_files), protocol, maxConnections: 1);
+        await using var first = await TestTls.Client.ConnectAsync(server.LocalEndPoint);
+        await first.ReadLineUntilAsync(l => l.StartsWith("* welcome ", StringComparison.Ordinal));
+
+        await using (var extra = await TestTls.Client.ConnectAsync(server.LocalEndPoint))
+        {
+            await extra.ReadLineUntilAsync(l => l == "! server full");
+            Assert.Empty(await extra.ReadToEndAsync());
+        }
+
+        Assert.Equal(1, server.Stats.RejectedMaxConnections);
+        await first.SendAsync("/who\n");
+        await first.ReadLineUntilAsync(l => l.StartsWith("* in lobby: ", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestServers.TcpConcurrentModels), MemberType = typeof(TestServers))]
     public async Task Chat_line_timeout_over_tls_says_why_and_closes_with_close_notify(TcpModel model)
     {
         using var protocol = new ChatProtocol(new ChatLimits { LineTimeout = TimeSpan.FromMilliseconds(500) });

@@ -15,6 +15,9 @@ public sealed partial class ChatHub
     private readonly ClusterPresence _remote = new();
     private IChatBridge? _bridge;
 
+    // Set under the hub lock with the notice, so a member arriving during an outage hears it too, once.
+    private bool _clusterUnavailable;
+
     /// <summary>Members on other nodes of the cluster, as last heard.</summary>
     internal int RemoteMemberCount
     {
@@ -204,10 +207,10 @@ public sealed partial class ChatHub
     }
 
     /// <summary>The link is down: every member hears <c>* cluster unavailable</c>; the other nodes' members are forgotten until it is back.</summary>
-    internal void ClusterUnavailable() => TellEveryone("* cluster unavailable"u8, forgetRemote: true);
+    internal void ClusterUnavailable() => TellEveryone("* cluster unavailable"u8, unavailable: true);
 
     /// <summary>The link is back: every member hears <c>* cluster restored</c>.</summary>
-    internal void ClusterRestored() => TellEveryone("* cluster restored"u8, forgetRemote: false);
+    internal void ClusterRestored() => TellEveryone("* cluster restored"u8, unavailable: false);
 
     /// <summary>Who is in which room here, for the snapshot this node sends.</summary>
     internal List<(string Room, string Name)> LocalPresence()
@@ -255,14 +258,15 @@ public sealed partial class ChatHub
         return members;
     }
 
-    private void TellEveryone(ReadOnlySpan<byte> text, bool forgetRemote)
+    private void TellEveryone(ReadOnlySpan<byte> text, bool unavailable)
     {
         List<ChatMember>? refused = null;
         lock (_lock)
         {
-            if (forgetRemote)
+            _clusterUnavailable = unavailable;
+            if (unavailable)
             {
-                _remote.Clear();
+                _remote.Clear(); // The other nodes' members are forgotten until the link is back.
             }
 
             if (_shuttingDown)
@@ -281,6 +285,15 @@ public sealed partial class ChatHub
         }
 
         CutOff(refused);
+    }
+
+    /// <summary>A member welcomed while the link is down hears so, as those already here did.</summary>
+    private void TellIfClusterUnavailableLocked(ChatMember member, ref List<ChatMember>? refused)
+    {
+        if (_clusterUnavailable)
+        {
+            TellLocked(member, ChatMessage.Compose(_pool, "* cluster unavailable"u8), ref refused);
+        }
     }
 
     private void NotifyLocalRoomLocked(string room, ref List<ChatMember>? refused, ReadOnlySpan<byte> part0, ReadOnlySpan<byte> part1, ReadOnlySpan<byte> part2, ReadOnlySpan<byte> part3 = default)

@@ -202,6 +202,7 @@ public sealed partial class ChatHub
                 }
 
                 welcome.Release();
+                TellIfClusterUnavailableLocked(member, ref refused);
                 NotifyRoomLocked(lobby, member, ref refused, "* "u8, member.NameBytes, " joined"u8);
                 _bridge?.Joined(Lobby, name);
             }
