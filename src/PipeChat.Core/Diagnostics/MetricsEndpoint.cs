@@ -17,6 +17,13 @@ public sealed class MetricsEndpoint : IAsyncDisposable
     /// <summary>Starts serving <c>/metrics</c> (Prometheus text) and <c>/healthz</c> on <paramref name="host"/>:<paramref name="port"/> (0: any free port).</summary>
     public MetricsEndpoint(IPAddress host, int port)
     {
+        ArgumentNullException.ThrowIfNull(host);
+        if (host.AddressFamily == AddressFamily.InterNetworkV6 && !host.Equals(IPAddress.IPv6Any) && !OperatingSystem.IsWindows())
+        {
+            // The runtime's HTTP listener outside Windows takes no IPv6 literal in a prefix ("invalid port").
+            throw new HttpListenerException(22, "an IPv6 address other than :: is not supported here; use 127.0.0.1 or ::");
+        }
+
         // A registry of our own with PipeChat's counters only, refreshed from the same sources as
         // the "PipeChat" meter just before each scrape (nothing is counted twice, nothing on the hot
         // path). Collectors are made on first sight: protocols define their counters when they register.

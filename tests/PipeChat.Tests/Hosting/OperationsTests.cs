@@ -50,6 +50,21 @@ public class OperationsTests
         Assert.Equal(0, await cli.ExitCodeAsync());
     }
 
+    [Theory]
+    [InlineData("--metrics-host ::1")]
+    [InlineData("--host ::1")]
+    public async Task Metrics_on_an_ipv6_address_other_than_any_is_exit_1_saying_why(string hostOption)
+    {
+        // The runtime's HTTP listener outside Windows cannot listen on an IPv6 literal: say so, not "invalid port".
+        using var cli = CliProcess.Start($"echo --port 0 --metrics-port 0 {hostOption}");
+
+        Assert.Equal(1, await cli.ExitCodeAsync());
+        var line = Assert.Single(cli.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("cannot listen on http://[::1]:", line, StringComparison.Ordinal);
+        Assert.Contains("other than :: is not supported", line, StringComparison.Ordinal);
+        Assert.Empty(cli.Stdout);
+    }
+
     [Fact]
     public async Task Metrics_count_chat_lines_relayed_and_rejected_connections()
     {
