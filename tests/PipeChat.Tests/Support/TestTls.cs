@@ -16,11 +16,14 @@ namespace PipeChat.Tests.Support;
 /// <summary>TLS for tests: certificates made in-process (written to temp PEM files), TLS servers of every model, TLS clients.</summary>
 public static class TestTls
 {
-    /// <summary>A self-signed ECDSA P-256 certificate for 127.0.0.1 and localhost, as PEM files in a fresh temp folder.</summary>
+    /// <summary>A self-signed ECDSA P-256 certificate for 127.0.0.1 and localhost (or localhost alone), as PEM files in a fresh temp folder.</summary>
     public sealed class CertificateFiles : IDisposable
     {
-        public CertificateFiles(string name = "pipechat-test")
+        private readonly bool _forAddress;
+
+        public CertificateFiles(string name = "pipechat-test", bool forAddress = true)
         {
+            _forAddress = forAddress;
             Folder = Directory.CreateTempSubdirectory("pipechat-tls-").FullName;
             CertificatePath = Path.Combine(Folder, "cert.pem");
             KeyPath = Path.Combine(Folder, "key.pem");
@@ -41,7 +44,11 @@ public static class TestTls
             using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
             var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
             var san = new SubjectAlternativeNameBuilder();
-            san.AddIpAddress(IPAddress.Loopback);
+            if (_forAddress)
+            {
+                san.AddIpAddress(IPAddress.Loopback);
+            }
+
             san.AddDnsName("localhost");
             request.CertificateExtensions.Add(san.Build());
             request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using PipeChat.Tests.Support;
 
 namespace PipeChat.Tests.Tls;
@@ -187,43 +185,24 @@ public sealed partial class TlsCliTests : IDisposable
     public async Task Clients_verify_the_certificate_for_the_host_name_given()
     {
         // A certificate for the name localhost only, with no IP address in it.
-        var folder = Directory.CreateTempSubdirectory("pipechat-tls-name-").FullName;
-        try
+        using var files = new TestTls.CertificateFiles("localhost", forAddress: false);
+        using var echo = CliProcess.Start($"echo --port 0 --tls-cert \"{files.CertificatePath}\" --tls-key \"{files.KeyPath}\"");
+        var port = (await echo.ReadyAsync()).Port;
+        using (var client = CliProcess.Start($"client echo localhost:{port} --tls --tls-ca \"{files.CertificatePath}\"", stdin: "hello\n"))
         {
-            var (certificate, key) = (Path.Combine(folder, "cert.pem"), Path.Combine(folder, "key.pem"));
-            using (var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256))
-            {
-                var request = new CertificateRequest("CN=localhost", ecdsa, HashAlgorithmName.SHA256);
-                var san = new SubjectAlternativeNameBuilder();
-                san.AddDnsName("localhost");
-                request.CertificateExtensions.Add(san.Build());
-                using var made = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
-                await File.WriteAllTextAsync(certificate, made.ExportCertificatePem());
-                await File.WriteAllTextAsync(key, ecdsa.ExportPkcs8PrivateKeyPem());
-            }
-
-            using var echo = CliProcess.Start($"echo --port 0 --tls-cert \"{certificate}\" --tls-key \"{key}\"");
-            var port = (await echo.ReadyAsync()).Port;
-            using (var client = CliProcess.Start($"client echo localhost:{port} --tls --tls-ca \"{certificate}\"", stdin: "hello\n"))
-            {
-                Assert.Equal(0, await client.ExitCodeAsync());
-                Assert.Equal("hello\n", client.Stdout);
-            }
-
-            // Given as an IP address, the same certificate does not match: verified for 127.0.0.1.
-            using (var client = CliProcess.Start($"client echo 127.0.0.1:{port} --tls --tls-ca \"{certificate}\"", stdin: "hello\n"))
-            {
-                Assert.Equal(1, await client.ExitCodeAsync());
-                Assert.Contains("TLS", client.Stderr, StringComparison.Ordinal);
-            }
-
-            echo.Signal("TERM");
-            Assert.Equal(0, await echo.ExitCodeAsync());
+            Assert.Equal(0, await client.ExitCodeAsync());
+            Assert.Equal("hello\n", client.Stdout);
         }
-        finally
+
+        // Given as an IP address, the same certificate does not match: verified for 127.0.0.1.
+        using (var client = CliProcess.Start($"client echo 127.0.0.1:{port} --tls --tls-ca \"{files.CertificatePath}\"", stdin: "hello\n"))
         {
-            Directory.Delete(folder, recursive: true);
+            Assert.Equal(1, await client.ExitCodeAsync());
+            Assert.Contains("TLS", client.Stderr, StringComparison.Ordinal);
         }
+
+        echo.Signal("TERM");
+        Assert.Equal(0, await echo.ExitCodeAsync());
     }
 
     [Fact]
