@@ -209,22 +209,7 @@ public sealed class CompareRoundsTests : IDisposable
         // iterative model serves one client at a time and would starve a second.
         string dll = Path.Combine(AppContext.BaseDirectory, "pipechat.dll");
         string[] models = ["async", "threads", "iterative"];
-        var options = new CompareOptions
-        {
-            Scenario = "echo",
-            Models = models,
-            Connections = [1],
-            Rounds = 2,
-            Settings = new ScenarioSettings { Duration = TimeSpan.FromMilliseconds(400), WarmUp = TimeSpan.Zero, OperationTimeout = TimeSpan.FromSeconds(5) },
-            ServerCommand = $"dotnet {dll} {{protocol}} --model {{model}} --port {{port}}",
-            RepositoryRoot = _dir,
-            LogDirectory = Path.Combine(_dir, "logs"),
-            StopTimeout = TimeSpan.FromSeconds(5),
-            SampleInterval = TimeSpan.FromMilliseconds(50),
-            Thresholds = [Threshold.Parse("fail rate = 0")],
-            RunOptions = new RunOptions { Progress = ProgressMode.Off },
-            Log = TextWriter.Null,
-        };
+        var options = CompareTests.ShortEcho(_dir, $"dotnet {dll} {{protocol}} --model {{model}} --port {{port}}", models, [1], TimeSpan.FromMilliseconds(400)) with { Rounds = 2 };
 
         var report = await CompareRunner.RunAsync(options);
 
@@ -238,7 +223,7 @@ public sealed class CompareRoundsTests : IDisposable
             Assert.All(rounds.Rates, rate => Assert.True(rate > 0, $"{row.Model}: a round without requests"));
             Assert.Contains(row.Stats!.Rps, rounds.Rates.Cast<double>());
             Assert.True(row.Server!.PeakRssKb > 1000, "RSS was not sampled");
-            var logs = Directory.GetFiles(options.LogDirectory, $"server-echo-{row.Model}-1-r*.log");
+            var logs = Directory.GetFiles(Path.Combine(_dir, "logs"), $"server-echo-{row.Model}-1-r*.log");
             Assert.Equal(2, logs.Length);
             Assert.All(logs, log => Assert.Contains($"pipechat echo ({row.Model}", File.ReadAllText(log), StringComparison.Ordinal));
         }

@@ -11,6 +11,27 @@ namespace PipeChat.Tests.LoadTests;
 [Collection(LoadTestsSerial.Name)]
 public sealed class CompareTests : IDisposable
 {
+    /// <summary>
+    /// A short echo compare of <paramref name="models"/> at <paramref name="connections"/> against
+    /// <paramref name="serverCommand"/>: no warm-up, logs in <paramref name="dir"/>, no progress, no
+    /// failed request allowed.
+    /// </summary>
+    internal static CompareOptions ShortEcho(string dir, string serverCommand, string[] models, int[] connections, TimeSpan duration) => new()
+    {
+        Scenario = "echo",
+        Models = models,
+        Connections = connections,
+        Settings = new ScenarioSettings { Duration = duration, WarmUp = TimeSpan.Zero, OperationTimeout = TimeSpan.FromSeconds(5) },
+        ServerCommand = serverCommand,
+        RepositoryRoot = dir,
+        LogDirectory = Path.Combine(dir, "logs"),
+        StopTimeout = TimeSpan.FromSeconds(5),
+        SampleInterval = TimeSpan.FromMilliseconds(50),
+        Thresholds = [Threshold.Parse("fail rate = 0")],
+        RunOptions = new RunOptions { Progress = ProgressMode.Off },
+        Log = TextWriter.Null,
+    };
+
     // A stand-in server process: binds port 0, prints the listening line, echoes, dies on SIGTERM.
     internal const string PythonEchoServer = """
         import socket, sys, threading
@@ -109,21 +130,7 @@ public sealed class CompareTests : IDisposable
         Assert.True(File.Exists("/usr/bin/python3"), "this test uses python3 as a stand-in server (Debian package python3)");
         string script = Path.Combine(_dir, "fake_echo.py");
         await File.WriteAllTextAsync(script, PythonEchoServer);
-        var options = new CompareOptions
-        {
-            Scenario = "echo",
-            Models = ["async", "threads"],
-            Connections = [1, 4],
-            Settings = new ScenarioSettings { Duration = TimeSpan.FromMilliseconds(700), WarmUp = TimeSpan.Zero, OperationTimeout = TimeSpan.FromSeconds(5) },
-            ServerCommand = $"/usr/bin/python3 -u {script} {{model}}",
-            RepositoryRoot = _dir,
-            LogDirectory = Path.Combine(_dir, "logs"),
-            StopTimeout = TimeSpan.FromSeconds(5),
-            SampleInterval = TimeSpan.FromMilliseconds(50),
-            Thresholds = [Threshold.Parse("fail rate = 0")],
-            RunOptions = new RunOptions { Progress = ProgressMode.Off },
-            Log = TextWriter.Null,
-        };
+        var options = ShortEcho(_dir, $"/usr/bin/python3 -u {script} {{model}}", ["async", "threads"], [1, 4], TimeSpan.FromMilliseconds(700));
 
         var watch = Stopwatch.StartNew();
         var report = await CompareRunner.RunAsync(options);
@@ -142,7 +149,7 @@ public sealed class CompareTests : IDisposable
             Assert.All(row.Thresholds, t => Assert.True(t.Passed, t.Message));
         }
 
-        Assert.Equal(4, Directory.GetFiles(options.LogDirectory).Length);
+        Assert.Equal(4, Directory.GetFiles(Path.Combine(_dir, "logs")).Length);
         var paths = ReportWriter.WriteCompare(report, _dir);
         ReportTests.AssertSelfContained(File.ReadAllText(paths[2]));
         Assert.DoesNotContain(Process.GetProcesses(), p => SafeCommandLine(p).Contains(script, StringComparison.Ordinal));
@@ -186,21 +193,7 @@ public sealed class CompareTests : IDisposable
         // The real server: `--port {port}` of the command becomes `--unix PATH`, its ready line
         // names the path, and the echo clients connect there.
         string dll = Path.Combine(AppContext.BaseDirectory, "pipechat.dll");
-        var options = new CompareOptions
-        {
-            Scenario = "echo",
-            Models = ["async", "threads"],
-            Connections = [3],
-            Settings = new ScenarioSettings { Duration = TimeSpan.FromMilliseconds(500), WarmUp = TimeSpan.Zero, OperationTimeout = TimeSpan.FromSeconds(5) },
-            ServerCommand = $"dotnet {dll} {{protocol}} --model {{model}} --port {{port}}",
-            UnixSockets = true,
-            RepositoryRoot = _dir,
-            LogDirectory = Path.Combine(_dir, "logs"),
-            StopTimeout = TimeSpan.FromSeconds(5),
-            SampleInterval = TimeSpan.FromMilliseconds(50),
-            RunOptions = new RunOptions { Progress = ProgressMode.Off },
-            Log = TextWriter.Null,
-        };
+        var options = ShortEcho(_dir, $"dotnet {dll} {{protocol}} --model {{model}} --port {{port}}", ["async", "threads"], [3], TimeSpan.FromMilliseconds(500)) with { UnixSockets = true };
 
         var report = await CompareRunner.RunAsync(options);
 
@@ -211,7 +204,7 @@ public sealed class CompareTests : IDisposable
             Assert.True(row.Stats!.Ok > 0, $"{row.Model}: no requests");
             Assert.Equal(0, row.Stats.Failed);
             Assert.True(row.Server!.PeakRssKb > 1000, "RSS was not sampled");
-            var log = File.ReadAllText(Path.Combine(options.LogDirectory, $"server-echo-{row.Model}-3.log"));
+            var log = File.ReadAllText(Path.Combine(Path.Combine(_dir, "logs"), $"server-echo-{row.Model}-3.log"));
             Assert.Matches(@"listening on unix:/\S+/" + row.Model + @"-3\.sock", log);
             Assert.DoesNotContain("--port", log.Split('\n')[0], StringComparison.Ordinal);
         }
