@@ -269,6 +269,10 @@ public sealed class TlsServerTests : IDisposable
         using var other = new TestTls.CertificateFiles("other");
         e = Assert.Throws<TlsConfigurationException>(() => new TlsCertificateStore(_files.CertificatePath, other.KeyPath));
         Assert.Contains(other.KeyPath, e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<TlsConfigurationException>(() => new TlsCertificateStore(missing, _files.KeyPath));
+        Assert.EndsWith(": no such file", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<TlsConfigurationException>(() => new TlsCertificateStore(_files.Folder, _files.KeyPath));
+        Assert.EndsWith($"{_files.Folder}: a directory, not a file", e.Message, StringComparison.Ordinal);
     }
 
     private static async Task AssertDroppedAsync(TestClient client)

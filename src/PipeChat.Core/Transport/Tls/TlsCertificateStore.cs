@@ -101,12 +101,14 @@ internal sealed class TlsCertificateStore
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
         {
-            throw new TlsConfigurationException($"cannot read TLS {what} {path}: {Reason(e)}", e);
+            throw new TlsConfigurationException($"cannot read TLS {what} {path}: {Reason(e, path)}", e);
         }
     }
 
-    private static string Reason(Exception e) => e switch
+    // Opening a directory fails as access denied: name what it is instead.
+    private static string Reason(Exception e, string path) => e switch
     {
+        UnauthorizedAccessException when Directory.Exists(path) => "a directory, not a file",
         FileNotFoundException or DirectoryNotFoundException => "no such file",
         UnauthorizedAccessException => "permission denied",
         _ => e.Message,
