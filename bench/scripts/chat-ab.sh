@@ -9,7 +9,7 @@
 #   RATE: lines/s of the one publisher, 0 = as fast as a 16-line window allows.
 # Env: SECS (measured, 5), WARMUP (5), PORT (first port - 1, 25000), TLS_CERT + TLS_KEY (PEM: every run over TLS).
 # Needs the independent C load generator, which is not part of this repository: TOOLS names the folder
-# holding loadgen/ (default ../shared/tools beside the clone); without it chat-lib.sh stops with a message.
+# holding loadgen/; without it chat-lib.sh stops with a message.
 # Prints one line per run: delivered lines/s, p50/p99 µs, server CPU %, gaps/dups, other CPU % (noise);
 # then, per configuration, the medians over the rounds and their ratios to ncat (else to the last configuration):
 # the ratio of the medians, and the median of the ratios within each round (steadier when the box has slow phases).

@@ -3,7 +3,7 @@
 # 1 publisher as fast as the window allows (or RATE lines/s), N members, with and without one stalled member.
 # Everything on 127.0.0.1, every run bounded (loadgen deadlines, timeout on servers).
 # Needs the independent C load generator, which is not part of this repository: TOOLS names the folder
-# holding loadgen/ (default ../shared/tools beside the clone); without it chat-lib.sh stops with a message.
+# holding loadgen/; without it chat-lib.sh stops with a message.
 # Usage: bench/scripts/chat-compare.sh [MEMBERS...]   (default: 100 1000)
 # Env: SECS (measured seconds, 5), WARMUP (1), RATE (lines/s of the publisher, 0 = as fast as possible),
 #      STALLS ("0 1": runs without and with a stalled member), SERVERS ("async threads ncat";

@@ -2,10 +2,10 @@
 # Sourced by chat-compare.sh and chat-ab.sh: the tools, and one chat run against one server.
 # Sets root, lg (loadgen), dll (pipechat's Release build; built if missing).
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-# The C load generator lives outside this repository (TOOLS, default ../shared/tools beside the clone).
-tools=${TOOLS:-$root/../shared/tools}
-if [[ ! -d $tools/loadgen ]]; then
-  echo "chat-lib.sh: needs the independent C load generator (not part of this repository), and it is not at $tools/loadgen: set TOOLS to the folder holding loadgen/" >&2
+# The C load generator is not part of this repository: TOOLS names the folder holding loadgen/.
+tools=${TOOLS:-}
+if [[ -z $tools || ! -d $tools/loadgen ]]; then
+  echo "chat-lib.sh: needs the independent C load generator (not part of this repository): set TOOLS to the folder holding loadgen/${tools:+ (there is none in $tools)}" >&2
   exit 2
 fi
 make -s -C "$tools/loadgen" >/dev/null

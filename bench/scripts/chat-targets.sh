@@ -4,7 +4,7 @@
 # 100 members x 5000 lines/s (target: p99 <= ncat's, server CPU <= 0.8x ncat's).
 # Usage: bench/scripts/chat-targets.sh [BUILD.dll ...]   (default: this clone's Release build)
 #   e.g. bench/scripts/chat-targets.sh /tmp/before/pipechat.dll /tmp/after/pipechat.dll
-# Env: ROUNDS (3), SECS (5), WARMUP (2), PORT (first port, 26000), TOOLS (folder holding loadgen/), as chat-ab.sh.
+# Env: ROUNDS (3), SECS (5), WARMUP (2), PORT (first port - 1, 26000), TOOLS (folder holding loadgen/), as chat-ab.sh.
 # About 3 loads x ROUNDS x (builds + 1) runs of ~10 s: 4-5 min for two builds.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

@@ -5,15 +5,14 @@
 # each, the servers rotated by one each time (A B C, B C A, C A B, ...), then prints per server and
 # connection count the medians over the rounds, their ratios to the first server given, and the median
 # of the ratios within each round (the steadier figure when the box has slow phases).
-# Usage: bench/scripts/echo-ab.sh ROUNDS SERVER...   (SERVER as echo-compare takes it: name="cmd {port}", epoll, kestrel)
+# Usage: bench/scripts/echo-ab.sh ROUNDS SERVER SERVER...   (SERVER as echo-compare takes it: name="cmd {port}", epoll, kestrel)
 #   e.g. bench/scripts/echo-ab.sh 5 now="dotnet /tmp/now/pipechat.dll echo --model async --port {port}" epoll kestrel
-# Env: CONNS ("50 500 2000"), SECS (3), PORT (first port base, 27000), ECHO_COMPARE (the tool; default
-# $TOOLS/echo-compare, TOOLS defaulting to ../shared/tools beside the clone). Needs python3.
+# Env: CONNS ("50 500 2000"), SECS (3), PORT (first port base, 27000), ECHO_COMPARE (the tool, not part
+# of this repository; default $TOOLS/echo-compare). Needs python3.
 set -uo pipefail
-[[ $# -ge 3 ]] || { sed -n 2,10p "$0"; exit 2; }
-root=$(cd "$(dirname "$0")/../.." && pwd)
-tool=${ECHO_COMPARE:-${TOOLS:-$root/../shared/tools}/echo-compare}
-[[ -x $tool ]] || { echo "echo-ab.sh: needs the independent echo-compare tool (not part of this repository): set ECHO_COMPARE or TOOLS" >&2; exit 2; }
+[[ $# -ge 3 ]] || { sed -n 2,11p "$0"; exit 2; }
+tool=${ECHO_COMPARE:-${TOOLS:+$TOOLS/echo-compare}}
+[[ -n $tool && -x $tool ]] || { echo "echo-ab.sh: needs the independent echo-compare tool (not part of this repository): set ECHO_COMPARE or TOOLS" >&2; exit 2; }
 rounds=$1; shift
 servers=("$@")
 port=${PORT:-27000}

@@ -3,6 +3,7 @@
 # servers run in turn, ROUNDS rounds, C loadgen 64 B depth 1. User time is what a change of the
 # server's own code moves; kernel time mostly follows the load of the box (batching).
 # usage: echo-cpu-split.sh CONNS NAME="CMD with {port}" ...   env: ROUNDS (5), SECS (4), PORT_BASE (26300)
+# Needs the independent C loadgen (not part of this repository) where profile-echo.sh says.
 set -u
 conns=$1; shift
 L=${PIPECHAT_TOOLS_DIR:-${TMPDIR:-/tmp}/pipechat-tools/$(id -u)}/build

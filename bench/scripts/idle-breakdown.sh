@@ -5,6 +5,7 @@
 # forced full GC (dotnet-gcdump collect), and the live objects per type (heap-by-type.txt).
 # usage: idle-breakdown.sh NAME PORT TLS(0|1) N CMD...   (CMD listens on 127.0.0.1:PORT)
 # env: OUT (folder for the files, default ${TMPDIR:-/tmp}/idle-breakdown), GCDUMP
+# Needs the independent C loadgen (not part of this repository) where profile-echo.sh says.
 set -u
 name=$1 port=$2 tls=$3 n=$4; shift 4
 here=$(cd "$(dirname "$0")" && pwd)

@@ -2,7 +2,9 @@
 # Profiles one echo server under the C loadgen (64 B, depth 1): syscall counts per message
 # (tracepoints, 4 s inside a 7 s run), then perf record -g (4 s inside a second run).
 # usage: profile-echo.sh NAME PORT CONNS "SERVER CMD with {port}"  -> $PROFILE_DIR/NAME.*
-# Needs perf (linux-perf) and the loadgen built (make -C <tools>/loadgen).
+# Needs perf (linux-perf) and the independent C loadgen (not part of this repository; make -C $TOOLS/loadgen)
+# at ${PIPECHAT_TOOLS_DIR:-${TMPDIR:-/tmp}/pipechat-tools/UID}/build/loadgen.
+# PROFILE_DIR defaults to /tmp/perfprof; FREQ (999) is perf record's sampling rate.
 set -u
 NAME=$1; PORT=$2; CONNS=$3; CMD=${4//\{port\}/$PORT}
 L=${PIPECHAT_TOOLS_DIR:-${TMPDIR:-/tmp}/pipechat-tools/$(id -u)}/build

@@ -27,6 +27,13 @@ internal static class RunCommand
             var settings = common.Settings(r, r.GetValue(conns)) with { Target = r.GetValue(target) as System.Net.IPEndPoint, UnixTarget = (r.GetValue(target) as System.Net.Sockets.UnixDomainSocketEndPoint)?.ToString(), Targets = r.GetValue(targets), ServerPid = r.GetValue(serverPid) };
             string name = r.GetValue(common.Scenario)!;
             var thresholds = r.GetValue(common.Thresholds) ?? [];
+            if (settings.UnixTarget is not null && name != "echo")
+            {
+                // A usage error, as compare --unix reports it: exit 2, one line.
+                await stderr.WriteLineAsync($"error: --target unix:PATH: scenario '{name}' loads TCP or UDP only; Unix sockets take the echo scenario").ConfigureAwait(false);
+                return 2;
+            }
+
             var started = DateTimeOffset.UtcNow;
             ScenarioStats stats;
             ScenarioDefinition scenario;

@@ -28,6 +28,7 @@ public sealed class CliTests : IDisposable
     [InlineData("run", "--scenario", "flood", "--flood-kind", "bogus")]
     [InlineData("run", "--scenario", "storm", "--protocol", "udp")]
     [InlineData("run", "--scenario", "slowloris", "--trickle-interval", "0s")]
+    [InlineData("run", "--scenario", "chat", "--target", "unix:/tmp/pipechat-cli-none.sock")]
     [InlineData("bogus")]
     public async Task Usage_errors_exit_2_with_a_message(params string[] args)
     {
