@@ -3,7 +3,8 @@ using System.Diagnostics.Metrics;
 namespace PipeChat.Diagnostics;
 
 /// <summary>
-/// The "PipeChat" meter (System.Diagnostics.Metrics). Every instrument is observable: values are
+/// The "PipeChat" meter (System.Diagnostics.Metrics). Every instrument but the TLS handshake
+/// duration histogram (recorded once per handshake, off the message path) is observable: values are
 /// read from the servers' own counters when a listener collects, so the hot path pays nothing
 /// and allocates nothing for metrics, whether or not anyone listens.
 /// </summary>
