@@ -16,7 +16,7 @@ public static class ServerOptions
     [
         new("--host", "Host", "Address to bind (default 127.0.0.1; 0.0.0.0 or :: to expose).", Both, NotUnix),
         new("--port", "Port", "Port (0 lets the OS pick).", Both, NotUnix) { DescribeFor = static p => $"Port (default {p.DefaultPort}; 0 lets the OS pick)." },
-        new("--model", "Model", "Connection model: async (default) or threads; echo also iterative.", Both),
+        new("--model", "Model", "Connection model: async (default), threads or iterative.", Both) { DescribeFor = DescribeModels },
         new("--udp", "Udp", "Serve UDP instead of TCP.", Both) { IsFlag = true, NeedsDatagram = true },
         new("--io", "Io", "Async model: socket I/O, auto (default: epoll on Linux), epoll or saea (SocketAsyncEventArgs).", Both, AsyncTcpOnly),
         new("--io-threads", "IoThreads", "Async model, epoll I/O: event loop threads the connections are spread over: auto (default: one per two cores) or N.", Both, EpollOnly),
@@ -69,6 +69,10 @@ public static class ServerOptions
 
         return null;
     }
+
+    // The models the protocol may run on, the default first: "async (default) or threads" for chat.
+    private static string DescribeModels(ProtocolKind protocol) =>
+        $"Connection model: {Servers.ModelRegistry.Choices(Servers.ModelRegistry.Default.All.Where(protocol.Allows).Select(m => m == Servers.ModelRegistry.Async ? m.Name + " (default)" : m.Name))}.";
 
     private static string? AsyncTcpOnly(PipeChatOptions o) =>
         o.Udp ? "applies to TCP only" : o.Model != Servers.ModelRegistry.Async ? "applies to --model async only" : null;

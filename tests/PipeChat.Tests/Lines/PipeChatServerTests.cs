@@ -55,6 +55,18 @@ public sealed class PipeChatServerTests
     }
 
     [Fact]
+    public async Task Help_names_the_models_the_protocol_runs_on()
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        Assert.Equal(0, await PipeChatServer.Create(new ReverseProtocol()).RunAsync(["--help"], stdout, stderr));
+        Assert.Contains("Connection model: async (default), threads or iterative.", stdout.ToString(), StringComparison.Ordinal);
+        var model = ServerOptions.All.Single(o => o.Name == "--model");
+        Assert.Equal("Connection model: async (default) or threads.", model.DescriptionFor(ProtocolKind.Chat));
+        Assert.Equal("Connection model: async (default), threads or iterative.", model.DescriptionFor(ProtocolKind.Echo));
+    }
+
+    [Fact]
     public async Task Errors_from_the_host_carry_the_protocols_name()
     {
         using var stdout = new StringWriter();
