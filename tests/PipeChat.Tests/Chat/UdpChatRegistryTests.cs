@@ -213,6 +213,7 @@ public class UdpChatRegistryTests
 
         Assert.Equal(["D: ! server full"], Send("D", "#REG dave"));
         Assert.Equal(["D: ! server full"], Send("D", "#REG user1"));
+        Assert.Equal(2, _registry.RegistrationsRefused.Count);
         Assert.Equal(["C: * registered carl", "A: * user3 is now carl", "B: * user3 is now carl"], Send("C", "#REG carl"));
         Send("A", "#DEREG");
         Assert.Equal(["D: * registered dave", "B: * dave joined", "C: * dave joined"], Send("D", "#REG dave"));
@@ -227,6 +228,7 @@ public class UdpChatRegistryTests
         Assert.Equal(["A: ! line too long"], Send("A", "12345678901\n"));
         Assert.Equal(["B: <user1> 1234567890"], Send("A", "1234567890\r\n"));
         Assert.Equal(2, _registry.Count);
+        Assert.Equal(1, _registry.LinesTooLong.Count);
     }
 
     [Fact]
@@ -243,6 +245,7 @@ public class UdpChatRegistryTests
 
         At(T0 + idle);
         Assert.Equal(2, _registry.ExpireIdle(idle, _replies));
+        Assert.Equal(2, _registry.IdleTimeouts.Count);
         Assert.Equal(["C: * alice left", "C: * bob left"], Drain().Order());
         Assert.Equal(1, _registry.Count);
         Assert.Equal(["A: ! not registered: send #REG [name]"], Send("A", "hi", T0 + idle));

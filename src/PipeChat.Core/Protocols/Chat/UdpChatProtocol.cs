@@ -29,13 +29,15 @@ public sealed class UdpChatProtocol : IDatagramProtocol
         _idleTimeout = idleTimeout;
         _logger = logger ?? NullLogger.Instance;
         _dropLog = new LogLimiter(time);
-        RegistrationsRefused = new LimitCounter("max-connections (UDP registrations)", logger, time);
-        IdleTimeouts = new LimitCounter("idle timeout", logger, time);
-        LinesTooLong = new LimitCounter("max line", logger, time);
 
         // The model reuses its SocketAddress for every datagram: the registry keeps copies.
         _registry = new UdpChatRegistry<SocketAddress>(
-            maxRegistrations, cloneKey: Clone, maxMessage: maxLine, time: time, maxLineRate: maxLineRate);
+            maxRegistrations, cloneKey: Clone, maxMessage: maxLine, time: time, maxLineRate: maxLineRate)
+        {
+            RegistrationsRefused = new LimitCounter("max-connections (UDP registrations)", logger, time),
+            LinesTooLong = new LimitCounter("max line", logger, time),
+            IdleTimeouts = new LimitCounter("idle timeout", logger, time),
+        };
     }
 
     private long _relayed;
@@ -50,13 +52,13 @@ public sealed class UdpChatProtocol : IDatagramProtocol
     public long DatagramsDropped => _registry.DatagramsDropped;
 
     /// <summary><c>#REG</c> refused because <c>--max-connections</c> registrations are held.</summary>
-    public LimitCounter RegistrationsRefused { get; }
+    public LimitCounter RegistrationsRefused => _registry.RegistrationsRefused;
 
     /// <summary>Registrations dropped for silence.</summary>
-    public LimitCounter IdleTimeouts { get; }
+    public LimitCounter IdleTimeouts => _registry.IdleTimeouts;
 
     /// <summary>Datagrams refused as longer than <c>--max-line</c> (or than a UDP payload once relayed).</summary>
-    public LimitCounter LinesTooLong { get; }
+    public LimitCounter LinesTooLong => _registry.LinesTooLong;
 
     /// <inheritdoc />
     public bool AllowsConcurrentDatagrams => false;
@@ -82,11 +84,6 @@ public sealed class UdpChatProtocol : IDatagramProtocol
         {
             Interlocked.Increment(ref _relayed);
         }
-        else if (replies.Count == 1)
-        {
-            // A refusal is the sender's only reply: count the limit it stands for.
-            CountRefusal(replies[0].Message.Span);
-        }
 
         Send(replies, output);
     }
@@ -95,11 +92,7 @@ public sealed class UdpChatProtocol : IDatagramProtocol
     public void OnTick(IDatagramOutput output)
     {
         var replies = t_replies ??= [];
-        for (int dropped = _registry.ExpireIdle(_idleTimeout, replies); dropped > 0; dropped--)
-        {
-            IdleTimeouts.Hit();
-        }
-
+        _registry.ExpireIdle(_idleTimeout, replies);
         Send(replies, output);
     }
 
@@ -109,18 +102,6 @@ public sealed class UdpChatProtocol : IDatagramProtocol
         var replies = t_replies ??= [];
         _registry.BroadcastShutdown(replies);
         Send(replies, output);
-    }
-
-    private void CountRefusal(ReadOnlySpan<byte> reply)
-    {
-        if (reply.StartsWith("! server full"u8))
-        {
-            RegistrationsRefused.Hit();
-        }
-        else if (reply.StartsWith("! line too long"u8))
-        {
-            LinesTooLong.Hit();
-        }
     }
 
     private static string Describe(SocketAddress address) =>

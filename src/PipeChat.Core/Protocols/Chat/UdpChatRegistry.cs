@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
+using PipeChat.Diagnostics;
 
 namespace PipeChat.Protocols.Chat;
 
@@ -105,6 +106,15 @@ public sealed class UdpChatRegistry<TKey>
     /// <summary>Datagrams dropped unread: over the rate, or from a new address while the stranger table was full.</summary>
     public long DatagramsDropped => Interlocked.Read(ref _datagramsDropped);
 
+    /// <summary><c>#REG</c> refused with <c>! server full</c> (the host passes one that logs).</summary>
+    public LimitCounter RegistrationsRefused { get; init; } = new("max-connections (UDP registrations)");
+
+    /// <summary>Datagrams refused with <c>! line too long</c> (the host passes one that logs).</summary>
+    public LimitCounter LinesTooLong { get; init; } = new("max line");
+
+    /// <summary>Registrations dropped by <see cref="ExpireIdle"/> (the host passes one that logs).</summary>
+    public LimitCounter IdleTimeouts { get; init; } = new("idle timeout");
+
     /// <summary><c>! not registered</c> replies held back because the address had one less than a second ago.</summary>
     public long NotRegisteredHeldBack => Interlocked.Read(ref _notRegisteredHeldBack);
 
@@ -207,6 +217,7 @@ public sealed class UdpChatRegistry<TKey>
             }
             else if (text.Length > _maxMessage)
             {
+                LinesTooLong.Hit();
                 Reply(replies, registration.Key, "! line too long"u8);
             }
             else if (!text.IsEmpty)
@@ -252,6 +263,7 @@ public sealed class UdpChatRegistry<TKey>
             foreach (Registration registration in expired)
             {
                 RemoveLocked(registration);
+                IdleTimeouts.Hit();
             }
 
             foreach (Registration registration in expired)
@@ -366,6 +378,7 @@ public sealed class UdpChatRegistry<TKey>
         if (message.Length > MaxDatagram)
         {
             message.Release();
+            LinesTooLong.Hit();
             Reply(replies, sender.Key, "! line too long"u8);
             return;
         }
@@ -384,6 +397,7 @@ public sealed class UdpChatRegistry<TKey>
 
         if (registration is null && _byKey.Count >= _maxRegistrations)
         {
+            RegistrationsRefused.Hit();
             Reply(replies, Keep(sender), "! server full"u8);
             return;
         }
